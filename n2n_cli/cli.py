@@ -1,0 +1,292 @@
+"""The `n2n` command line: parses options and calls the core. torch is imported inside commands so --help is fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__, defaults
+from .errors import UserError
+
+app = typer.Typer(
+    name="n2n",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
+    help="Noise2Noise denoising: learn from pairs of noisy images, no clean image needed.\n\n"
+    "Examples:\n\n"
+    "* `n2n denoise photos/ clean/` denoise a folder with the bundled weights\n\n"
+    "* `n2n train --data train_data.pkl --epochs 10` train on course-format noisy pairs\n\n"
+    "* `n2n eval val_data.pkl --model n2n-model.pt` mean PSNR on (noisy, clean) pairs",
+)
+err = Console(stderr=True)
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Schedule(str, Enum):
+    cosine = "cosine"
+    constant = "constant"
+
+
+class Kind(str, Enum):
+    train = "train"
+    val = "val"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"n2n {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Noise2Noise denoising from the command line."""
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """A user mistake becomes one line on stderr and exit code 1; Ctrl-C exits 130 without a traceback."""
+    try:
+        yield
+    except UserError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        raise typer.Exit(130) from None
+
+
+def _noise(spec: Optional[str], flag: str):
+    if spec is None:
+        return None
+    from .noise import parse_noise
+
+    try:
+        return parse_noise(spec)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint=flag) from None
+
+
+def _emit(result: dict, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(result, indent=2) if as_json else text)
+
+
+@app.command()
+def train(
+    data: Path = typer.Option(..., "--data", "-d", help="Tensor-pair file (.pkl/.pt/.pth), DIR/<scene>/ captures, "
+                              "a noisy folder (with --target), or clean images (with --noise)."),
+    target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
+    noise: Optional[str] = typer.Option(None, "--noise", help="Synthesise pairs from clean images: gaussian:25, "
+                                        "gaussian:5-50, poisson:30 or mix:0-50."),
+    model: str = typer.Option(defaults.MODEL, "--model", "-m", help="Architecture (see `n2n models`)."),
+    epochs: int = typer.Option(defaults.EPOCHS, "--epochs", "-e", min=1, help="Total epochs (also with --resume)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", min=1, help=f"Global batch [default: "
+                                             f"{defaults.BATCH_SIZE} on CPU, {defaults.BATCH_SIZE_CUDA} on GPU]."),
+    lr: Optional[float] = typer.Option(None, "--lr", help=f"Adam learning rate [default: {defaults.LR:g} x "
+                                       f"sqrt(batch / {defaults.LR_BATCH})]."),
+    schedule: Schedule = typer.Option(defaults.SCHEDULE, "--schedule", help="Learning-rate schedule."),
+    patch_size: int = typer.Option(defaults.PATCH_SIZE, "--patch-size", "-p", min=8,
+                                   help="Crop size for image folders."),
+    augment: bool = typer.Option(defaults.AUGMENT, "--augment/--no-augment", help="Random flips and rotations."),
+    val: Optional[Path] = typer.Option(None, "--val", help="Validation data, as for `n2n eval`; PSNR after each epoch."),
+    val_clean: Optional[Path] = typer.Option(None, "--val-clean", help="Clean references for a --val folder."),
+    val_noise: Optional[str] = typer.Option(None, "--val-noise", help="Seeded synthetic noise for a clean --val folder."),
+    output: Path = typer.Option(Path(defaults.CHECKPOINT), "--output", "-o", help="Checkpoint file, written every epoch."),
+    device: Device = typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU."),
+    seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
+    workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from a checkpoint of an earlier run."),
+    compile: bool = typer.Option(False, "--compile", help="torch.compile the model (pays off on long GPU runs)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Train a denoiser on noisy pairs.
+
+    Examples:
+
+    * `n2n train --data train_data.pkl --epochs 10 --model seed --val val_data.pkl`
+
+    * `n2n train --data captures/ --epochs 50` (captures/<scene>/ holds 2+ noisy shots of each scene)
+
+    * `n2n train --data noisy_a/ --target noisy_b/ --epochs 20`
+
+    * `n2n train --data clean/ --noise gaussian:0-50 -o blind.pt`
+
+    * `torchrun --nproc_per_node=4 -m n2n_cli train --data train_data.pkl` (several GPUs)
+    """
+    noise_spec, val_spec = _noise(noise, "--noise"), _noise(val_noise, "--val-noise")
+    with _user_errors():
+        from .progress import TrainProgress
+        from .train import TrainConfig, Trainer
+
+        cfg = TrainConfig(data=str(data), target=str(target) if target else None, noise=str(noise_spec) if noise_spec else None,
+                          model=model, epochs=epochs, batch_size=batch_size, lr=lr, schedule=schedule.value,
+                          patch_size=patch_size, augment=augment, val=str(val) if val else None,
+                          val_clean=str(val_clean) if val_clean else None,
+                          val_noise=str(val_spec) if val_spec else None, out=str(output), device=device.value,
+                          seed=seed, workers=workers, resume=str(resume) if resume else None, compile=compile)
+        try:
+            from .models import model_names
+
+            if model not in model_names():
+                raise UserError(f"unknown model {model!r}; choose one of: {', '.join(model_names())}")
+            with TrainProgress(err) as progress:
+                result = Trainer(cfg, progress).fit()
+        except ValueError as e:  # bad option values found by the core
+            raise UserError(str(e)) from None
+    if result.get("rank", 0) == 0:
+        m = result["metrics"]
+        text = f"saved {result['checkpoint']}"
+        if m:
+            text += f" (epoch {m['epoch']}, loss {m['loss']:.5f}"
+            text += f", val PSNR {m['val_psnr']:.2f} dB)" if "val_psnr" in m else ")"
+        _emit(result, as_json, text)
+
+
+@app.command("eval")
+def evaluate_cmd(
+    data: Path = typer.Argument(..., help="(noisy, clean) tensor file, a noisy folder (with --clean), "
+                                "or clean images (with --noise)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
+                                        "[default: the bundled best weights]."),
+    clean: Optional[Path] = typer.Option(None, "--clean", help="Clean references, matched by file name "
+                                         "(or CLEAN/<scene>/ for DATA/<scene>/ captures)."),
+    noise: Optional[str] = typer.Option(None, "--noise", help="Add seeded synthetic noise to clean images."),
+    seed: int = typer.Option(defaults.VAL_NOISE_SEED, "--seed", help="Noise seed for --noise."),
+    grid: Optional[Path] = typer.Option(None, "--grid", help="Save a noisy | denoised | clean picture (PNG)."),
+    device: Device = typer.Option(Device.auto, "--device"),
+    tile: int = typer.Option(defaults.TILE, "--tile", min=64, help="Tile size for large images."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON, with per-image PSNR."),
+) -> None:
+    """Mean per-image PSNR (dB) of the denoised output and of the noisy input.
+
+    Examples:
+
+    * `n2n eval val_data.pkl`
+
+    * `n2n eval noisy/ --clean clean/ --model n2n-model.pt --grid grid.png`
+
+    * `n2n eval clean/ --noise gaussian:25 --json`
+    """
+    noise_spec = _noise(noise, "--noise")
+    with _user_errors():
+        from .data import open_eval_set
+        from .infer import Denoiser, pick_device
+        from .metrics import evaluate
+        from .weights import load_model, resolve_model_path
+
+        net, _ = load_model(model)
+        evalset = open_eval_set(data, clean, noise_spec, seed)
+        denoiser = Denoiser(net, pick_device(device.value), tile=tile)
+        r = evaluate(denoiser, evalset)
+        if grid is not None:
+            from .grid import save_grid
+
+            save_grid(grid, denoiser, evalset)
+    result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr": r["psnr"],
+              "psnr_noisy": r["psnr_noisy"], "gain": r["psnr"] - r["psnr_noisy"], "count": r["count"]}
+    if as_json:
+        result["images"] = [{"name": n, "psnr_noisy": a, "psnr": b} for n, a, b in r["images"]]
+    _emit(result, as_json, f"PSNR {r['psnr']:.2f} dB (noisy input {r['psnr_noisy']:.2f} dB, "
+          f"{r['psnr'] - r['psnr_noisy']:+.2f} dB) over {r['count']} images")
+
+
+@app.command()
+def denoise(
+    inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
+    output: Path = typer.Argument(..., metavar="OUT", help="Output folder; names mirror the input, as PNG."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
+                                        "[default: the bundled best weights]."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
+    device: Device = typer.Option(Device.auto, "--device"),
+    tile: int = typer.Option(defaults.TILE, "--tile", min=64, help="Tile size; memory is bounded by it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Denoise images into OUT as PNG, keeping each image's mode (gray, RGB, RGBA) and bit depth (8 or 16).
+
+    Examples:
+
+    * `n2n denoise photo.jpg out/`
+
+    * `n2n denoise scans/ out/ --recursive`
+
+    * `n2n denoise captures/ out/ --model my-model.pt`
+    """
+    with _user_errors():
+        from .denoise import denoise_files, plan_outputs
+        from .infer import Denoiser, pick_device
+        from .progress import file_progress
+        from .weights import load_model
+
+        jobs = plan_outputs(inputs, output, recursive)
+        net, _ = load_model(model)
+        denoiser = Denoiser(net, pick_device(device.value), tile=tile)
+        with file_progress(err, len(jobs)) as advance:
+            done, failed, timing = denoise_files(denoiser, jobs, on_file=advance,
+                                                 on_error=lambda msg: err.print(f"[red]error:[/red] {msg}",
+                                                                                highlight=False, soft_wrap=True))
+    result = {"output": str(output), "written": done, "failed": failed, **timing}
+    _emit(result, as_json, f"denoised {done} of {len(jobs)} images into {output}"
+          + (f" ({failed} failed)" if failed else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    clean: Path = typer.Argument(..., help="Folder of clean images."),
+    output: Path = typer.Argument(..., help="Tensor-pair file to write (.pkl, .pt)."),
+    kind: Kind = typer.Option(Kind.train, "--kind", help="train: (noisy_1, noisy_2); val: (noisy, clean)."),
+    count: int = typer.Option(defaults.SYNTH_COUNT, "--count", "-n", min=1, help="Number of crops."),
+    size: int = typer.Option(defaults.SYNTH_SIZE, "--size", min=8, help="Crop side in pixels."),
+    noise: str = typer.Option(defaults.SYNTH_NOISE, "--noise", help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."),
+    seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise."),
+) -> None:
+    """Write course-format pairs (uint8 N x C x SIZE x SIZE tensors) cut from clean images.
+
+    Examples:
+
+    * `n2n synth photos/ train_data.pkl --count 50000 --noise gaussian:25`
+
+    * `n2n synth photos/ val_data.pkl --kind val --count 1000 --seed 1`
+    """
+    noise_spec = _noise(noise, "--noise")
+    with _user_errors():
+        from .data import make_course_pairs
+        from .weights import atomic_save
+
+        a, b = make_course_pairs(clean, count, size, noise_spec, seed, kind.value)
+        atomic_save((a, b), output)
+    typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise_spec}, seed {seed}")
+
+
+@app.command()
+def models() -> None:
+    """List the architectures and the bundled weights."""
+    from .models import count_parameters, create_model, model_names
+    from .weights import bundled_files, load_checkpoint
+
+    for name in model_names():
+        typer.echo(f"{name:8s} {count_parameters(create_model(name)):>9,d} parameters (RGB)")
+    for path in bundled_files():
+        ck = load_checkpoint(path)
+        mark = " (default)" if path.name == defaults.BUNDLED else ""
+        typer.echo(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channels")
+
+
+def main() -> None:
+    app(prog_name="n2n")

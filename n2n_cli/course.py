@@ -1,0 +1,51 @@
+"""The EE-559 course API: `Model()`, `load_pretrained_model()`, `train(...)`, `predict(...)`, values in 0-255.
+
+A fresh `Model()` is the report's network trained the report's way (batch 8, Adam 1e-3, constant rate, no
+augmentation); `load_pretrained_model()` swaps in the bundled best weights, whatever their architecture.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import defaults
+from .data import Source, TensorPairs
+from .infer import Denoiser, model_channels, pick_device
+from .models import create_model
+from .train import Callback, Trainer, TrainConfig
+from .weights import load_model
+
+
+class Model:
+    def __init__(self) -> None:
+        self.device = pick_device("auto")
+        self.name = defaults.COURSE_MODEL
+        self.model = create_model(self.name, channels=3).to(self.device)
+
+    def load_pretrained_model(self) -> None:
+        """Load the bundled best weights (they ship with the package; nothing is downloaded)."""
+        self.model, ckpt = load_model(None)
+        self.model.to(self.device)
+        self.name = ckpt["model"]
+
+    def train(self, train_input: torch.Tensor, train_target: torch.Tensor, num_epochs: int,
+              callback: Callback | None = None) -> None:
+        """Train on N x C x H x W pairs in 0-255 (uint8 or float): noisy inputs, noisy targets."""
+        a, b = (_unit(t).cpu() for t in (train_input, train_target))
+        if a.shape != b.shape or a.ndim != 4:
+            raise ValueError(f"train_input {tuple(a.shape)} and train_target {tuple(b.shape)} must be equal N x C x H x W")
+        if a.shape[1] != model_channels(self.model):
+            self.model = create_model(self.name, channels=a.shape[1]).to(self.device)
+        source = Source("tensors", a.shape[1], tensors=TensorPairs.from_tensors(a, b))
+        cfg = TrainConfig(data="tensors", model=self.name, epochs=num_epochs, batch_size=defaults.LR_BATCH,
+                          lr=defaults.LR, schedule="constant", augment=False, out=None, device=self.device.type)
+        Trainer(cfg, callback, source=source, model=self.model).fit()
+
+    def predict(self, test_input: torch.Tensor) -> torch.Tensor:
+        """N x C x H x W in 0-255 (any dtype) -> denoised float tensor of the same shape in 0-255."""
+        out = Denoiser(self.model, self.device).predict(_unit(test_input).cpu())
+        return (out * 255.0).to(test_input.device)
+
+
+def _unit(x: torch.Tensor) -> torch.Tensor:
+    return x.float() / 255.0

@@ -1,0 +1,34 @@
+"""Every default of n2n, in one place. The CLI, the trainer, the course API and the benchmarks read them here."""
+
+# models
+MODEL = "unet"  # architecture trained by `n2n train` when --model is not given
+BUNDLED = "unet-blind-rgb.pt"  # default bundled weights (weights/), used by eval, denoise and Model.load_pretrained_model
+COURSE_MODEL = "seed"  # architecture of a fresh course-API Model(): the EE-559 report's network
+
+# training
+EPOCHS = 10
+BATCH_SIZE = 16  # global batch on the CPU; under torchrun each process takes batch / world_size
+BATCH_SIZE_CUDA = 64  # global batch on a GPU, where small batches leave it idle
+LR = 1e-3  # Adam, as in the report and the Noise2Noise paper, at batch LR_BATCH ...
+LR_BATCH = 8  # ... and scaled by sqrt(batch / LR_BATCH) for other batch sizes unless --lr is given
+SCHEDULE = "cosine"  # learning rate decays to 0 along a half cosine over the run ("constant": the report's way)
+CHECKPOINT = "n2n-model.pt"  # where `n2n train` writes, with n2n-model.metrics.jsonl beside it
+PATCH_SIZE = 128  # random crops for image-folder sources (tensor files are used at their own size)
+AUGMENT = True  # random flips and 90-degree rotations, the same for both images of a pair
+SEED = 0
+WORKERS = 2  # data-loader worker processes for image folders (0: decode and crop in the training process)
+CACHE_MB = 2048  # decoded images kept in memory per process; beyond this, files are decoded on every use
+VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same command prints the same PSNR
+
+# inference
+TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the image
+OVERLAP = 32  # pixels shared by neighbouring tiles, blended linearly
+TILE_BATCH = 4  # tiles per forward pass
+
+# synthetic data (`n2n synth`)
+SYNTH_SIZE = 32  # crop side of course-format files
+SYNTH_COUNT = 1000
+SYNTH_NOISE = "gaussian:25"
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+TENSOR_SUFFIXES = (".pkl", ".pt", ".pth")

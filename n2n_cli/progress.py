@@ -1,0 +1,66 @@
+"""Rich progress bars on stderr for the CLI; the core only calls the plain callbacks."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .train import Callback
+
+
+class TrainProgress(Callback):
+    """One bar per epoch with loss, images/s and time left; a line per finished epoch. Silent on ranks > 0."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.active = os.environ.get("RANK", "0") == "0"
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("loss {task.fields[loss]}  {task.fields[rate]} img/s"),
+                                 TimeRemainingColumn(), console=console, transient=True, disable=not self.active)
+        self.task = None
+
+    def __enter__(self) -> "TrainProgress":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def on_start(self, epochs: int, start_epoch: int, steps_per_epoch: int, info: dict) -> None:
+        self.epochs, self.steps = epochs, steps_per_epoch
+        if self.active:
+            what = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
+            self.console.print(f"training: {what}", highlight=False, soft_wrap=True)
+            if start_epoch:
+                self.console.print(f"resuming after epoch {start_epoch} of {epochs}", highlight=False)
+
+    def on_step(self, epoch: int, step: int, images: int, loss: float | None) -> None:
+        if step == 0:
+            if self.task is not None:
+                self.progress.remove_task(self.task)
+            self.t0, self.images = time.perf_counter(), 0
+            self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps, loss="-", rate="-")
+        self.images += images
+        fields = {"rate": f"{self.images / max(time.perf_counter() - self.t0, 1e-9):,.0f}"}
+        if loss is not None:
+            fields["loss"] = f"{loss:.5f}"
+        self.progress.update(self.task, advance=1, **fields)
+
+    def on_epoch(self, m: dict) -> None:
+        val = f"  val PSNR {m['val_psnr']:.2f} dB (noisy {m['val_psnr_noisy']:.2f})" if "val_psnr" in m else ""
+        self.console.print(f"epoch {m['epoch']}/{self.epochs}  loss {m['loss']:.5f}  "
+                           f"{m['images_per_s']:,.0f} img/s  {m['seconds']:.1f} s{val}", highlight=False)
+
+
+@contextmanager
+def file_progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
+    """A bar over files; yields a function to call after each file with its name."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("denoising", total=total)
+        yield lambda name: progress.update(task, advance=1, description=name[-40:])

@@ -1,0 +1,112 @@
+"""Checkpoints (self-describing, atomic, safe to load) and the bundled weights that ship inside the package."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import __version__, defaults
+from .errors import UserError
+from .models import create_model, is_course_state_dict
+
+FORMAT = 1
+
+
+class CheckpointError(UserError):
+    """A model file that cannot be used; the message names it."""
+
+
+def atomic_save(obj: Any, path: str | Path) -> None:
+    """torch.save to a temp file in the same folder, then rename: a crash never leaves a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain module inside DistributedDataParallel and torch.compile wrappers."""
+    model = getattr(model, "module", model)
+    return getattr(model, "_orig_mod", model)
+
+
+def make_checkpoint(model: nn.Module, name: str, channels: int, **fields: Any) -> dict:
+    """A checkpoint dict of plain values and tensors; `fields` adds epoch, metrics, config, optimizer, rng..."""
+    state = {k: v.detach().cpu() for k, v in unwrap(model).state_dict().items()}
+    return {"format": FORMAT, "model": name, "model_kwargs": {"channels": channels}, "state_dict": state,
+            "version": __version__, **fields}
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    """Load an n2n checkpoint, or a plain state_dict saved by the course's Model (loaded as `seed`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such model file")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsafe content"
+        raise CheckpointError(f"{path}: refused to load: not a plain checkpoint ({first})") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
+        raise CheckpointError(f"{path}: cannot load model file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    if is_course_state_dict(obj):
+        return {"format": FORMAT, "model": "seed", "model_kwargs": {"channels": obj["conv1.weight"].shape[1]},
+                "state_dict": obj, "version": None, "source": "course state_dict"}
+    if not (isinstance(obj, dict) and {"model", "state_dict"} <= set(obj)):
+        raise CheckpointError(f"{path}: not an n2n checkpoint or a course Model state_dict")
+    if obj.get("format", FORMAT) > FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; upgrade n2n")
+    return obj
+
+
+def build_model(ckpt: dict, path: str | Path = "checkpoint") -> nn.Module:
+    """Rebuild the network a checkpoint describes and load its weights."""
+    try:
+        model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
+        model.load_state_dict(ckpt["state_dict"])
+    except (ValueError, RuntimeError, TypeError) as e:
+        raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})") from None
+    return model
+
+
+def bundled_dir() -> Path:
+    """weights/ inside the installed package, or at the top of the source tree for editable installs."""
+    packaged = resources.files("n2n_cli") / "weights"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "weights"
+
+
+def bundled_files() -> list[Path]:
+    return sorted(bundled_dir().glob("*.pt"))
+
+
+def resolve_model_path(model: str | Path | None) -> Path:
+    """None -> the default bundled weights; a bare bundled file name -> that file; anything else is a path."""
+    if model is None:
+        return bundled_dir() / defaults.BUNDLED
+    p = Path(model)
+    if not p.exists() and (bundled_dir() / p.name).is_file() and p.name == str(model):
+        return bundled_dir() / p.name
+    return p
+
+
+def load_model(model: str | Path | None = None) -> tuple[nn.Module, dict]:
+    """(network, checkpoint) for a model file, a bundled weights name, or None for the default bundled weights."""
+    path = resolve_model_path(model)
+    ckpt = load_checkpoint(path)
+    return build_model(ckpt, path), ckpt
