@@ -189,8 +189,8 @@ def evaluate_cmd(
         from .metrics import evaluate
         from .weights import load_model, resolve_model_path
 
-        net, _ = load_model(model)
         evalset = open_eval_set(data, clean, noise_spec, seed)
+        net, _ = load_model(model)
         denoiser = Denoiser(net, pick_device(device.value), tile=tile)
         r = evaluate(denoiser, evalset)
         if grid is not None:

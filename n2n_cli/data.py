@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Sampler
 
 from . import defaults
 from .errors import UserError
@@ -106,12 +106,11 @@ class TensorPairs:
         return self
 
     def batches(self, order: torch.Tensor, batch: int, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        order = order.to(self.a.device)
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
             if self.a.device.type == "cpu":
                 idx, _ = idx.sort()  # sequential reads when the file is memory-mapped
-            else:
-                idx = idx.to(self.a.device)
             yield (to_unit(self.a[idx]).to(device, non_blocking=True), to_unit(self.b[idx]).to(device, non_blocking=True))
 
 
@@ -164,10 +163,6 @@ class _ImageCache:
         return img
 
 
-def _crop_box(h: int, w: int, size: int) -> tuple[int, int]:
-    return random.randint(0, max(h - size, 0)), random.randint(0, max(w - size, 0))
-
-
 def _crop(img: np.ndarray, y: int, x: int, size: int) -> torch.Tensor:
     """C x size x size float crop; images smaller than the patch are mirror-padded."""
     c = img[y:y + size, x:x + size]
@@ -194,17 +189,38 @@ class _FolderPatches(Dataset):
     def __len__(self) -> int:
         return int(self.ends[-1])
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """key = (sample index, seed): the crop and the pair of captures depend on the key alone, so results do not
+        depend on which worker process draws them, and a resumed run draws what the original would have."""
+        i, seed = key
+        rng = random.Random(seed)
         if self.cache is None:
             self.cache = _ImageCache(self.channels, defaults.CACHE_MB)
         group = self.groups[int(np.searchsorted(self.ends, i, side="right"))]
-        pick = random.sample(range(len(group)), 2) if len(group) > 1 else [0, 0]  # random pair, either way round
+        pick = rng.sample(range(len(group)), 2) if len(group) > 1 else [0, 0]  # random pair, either way round
         a, b = (self.cache.get(group[k]) for k in pick)
         if a.shape != b.shape:
             raise DataError(f"{group[pick[0]]}: size {a.shape[1]}x{a.shape[0]} differs from "
                             f"{group[pick[1]]} ({b.shape[1]}x{b.shape[0]})")
-        y, x = _crop_box(a.shape[0], a.shape[1], self.patch)
+        y, x = rng.randint(0, max(a.shape[0] - self.patch, 0)), rng.randint(0, max(a.shape[1] - self.patch, 0))
         return _crop(a, y, x, self.patch), _crop(b, y, x, self.patch)
+
+
+class EpochKeys(Sampler):
+    """The keys (index, seed) of the current epoch; the trainer sets them before each epoch, so one DataLoader with
+    persistent workers (and their decoded-image caches) serves the whole run."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []
+
+    def set_epoch(self, order: torch.Tensor, seed: int) -> None:
+        self.keys = [(int(i), seed * 1_000_003 + k) for k, i in enumerate(order.tolist())]
+
+    def __iter__(self):
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 def _first_channels(path: Path) -> int:
@@ -305,7 +321,7 @@ class EvalSet:
             raise TypeError("tensor eval sets are used as batches")
         for k, (noisy_path, clean_path) in enumerate(self.files):
             clean = read_image(clean_path)
-            bits = 16 if clean.dtype == np.uint16 else 8
+            bits = 16 if clean.dtype == np.uint16 and self.noise is None else 8  # synthetic noise is 8-bit
             c = torch.from_numpy(to_float(match_channels(clean, self.channels))).permute(2, 0, 1)[None]
             if self.noise is not None:
                 g = torch.Generator().manual_seed(self.noise_seed + k)

@@ -23,7 +23,8 @@ VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same 
 # inference
 TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the image
 OVERLAP = 32  # pixels shared by neighbouring tiles, blended linearly
-TILE_BATCH = 4  # tiles per forward pass
+TILE_BATCH = 1  # tiles per forward pass on the CPU (more only costs memory there)
+TILE_BATCH_CUDA = 16  # tiles per forward pass on a GPU
 
 # synthetic data (`n2n synth`)
 SYNTH_SIZE = 32  # crop side of course-format files

@@ -57,14 +57,15 @@ class Denoiser:
     """Runs a model over images of any size, tile by tile, in batches of tiles."""
 
     def __init__(self, model: nn.Module, device: torch.device | None = None, tile: int = defaults.TILE,
-                 overlap: int = defaults.OVERLAP, batch: int = defaults.TILE_BATCH):
+                 overlap: int = defaults.OVERLAP, batch: int | None = None):
         if tile <= 2 * overlap:
             raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
         self.device = device or next(model.parameters()).device
         self.model = model.to(self.device).eval()
         self.channels = model_channels(model)
-        self.tile, self.overlap, self.batch = tile, overlap, batch
-        self.stats = {"pixels": 0, "seconds": 0.0}
+        cuda = self.device.type == "cuda"
+        self.tile, self.overlap = tile, overlap
+        self.batch = batch or (defaults.TILE_BATCH_CUDA if cuda else defaults.TILE_BATCH)
 
     @torch.inference_mode()
     def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
@@ -117,7 +118,6 @@ class Denoiser:
             rows = acc[:done] / np.maximum(wsum[:done], 1e-12)
             out[lo:lo + done, :, :c] = rows if peak == 1.0 else np.clip(np.rint(rows * peak), 0, peak)
             acc, wsum, lo = acc[done:], wsum[done:], lo + done
-        self.stats["pixels"] += h * w
         return out
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:

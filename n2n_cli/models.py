@@ -65,7 +65,7 @@ class UNet(nn.Module):
         w, w2 = width, 2 * width
 
         def conv(cin: int, cout: int) -> nn.Module:
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.LeakyReLU(0.1))
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.LeakyReLU(0.1, inplace=True))
 
         self.enc0 = nn.Sequential(conv(channels, w), conv(w, w))
         self.enc = nn.ModuleList([conv(w, w) for _ in range(5)])  # enc_conv2..6, after pools 1..5

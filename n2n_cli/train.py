@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,11 +17,11 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
 from . import defaults
 from . import distributed as dd
-from .data import Source, open_eval_set, open_train_source
+from .data import EpochKeys, Source, open_eval_set, open_train_source
 from .errors import UserError
 from .infer import Denoiser, autocast, pick_device
 from .metrics import evaluate
@@ -157,8 +156,13 @@ class Trainer:
         if cfg.compile:
             net = torch.compile(net)
 
+        loader = None
         if source.tensors is not None:
             source.tensors.to(device)
+        else:
+            keys = EpochKeys()
+            loader = DataLoader(source.patches, batch_size=batch // world.size, sampler=keys, num_workers=cfg.workers,
+                                pin_memory=device.type == "cuda", persistent_workers=cfg.workers > 0)
         per_rank = batch // world.size
         n = len(source)
         steps = math.ceil(len(epoch_order(n, batch, cfg.seed, 0, world)) / per_rank)
@@ -171,7 +175,7 @@ class Trainer:
         last = {}
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()
-            loss_sum, seen = self._epoch(net, opt, source, epoch, batch, world, device, lr, steps)
+            loss_sum, seen = self._epoch(net, opt, source, loader, epoch, batch, world, device, lr, steps)
             seconds = time.perf_counter() - t0
             last = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "seconds": round(seconds, 3),
                     "images_per_s": round(seen * world.size / seconds, 1)}
@@ -188,21 +192,17 @@ class Trainer:
             dd.barrier(world)
         return {"checkpoint": cfg.out, "epochs": cfg.epochs, "metrics": last, "rank": world.rank, **info}
 
-    def _epoch(self, net, opt, source: Source, epoch: int, batch: int, world: dd.World, device: torch.device,
-               lr: float, steps: int):
+    def _epoch(self, net, opt, source: Source, loader: DataLoader | None, epoch: int, batch: int, world: dd.World,
+               device: torch.device, lr: float, steps: int):
         cfg = self.cfg
         seed = _rng_seed(cfg.seed, epoch, world.rank + 1)
         g = torch.Generator(device=device).manual_seed(seed)  # noise and augmentation, distinct per process
-        random.seed(seed)
-        torch.manual_seed(seed)  # data-loader workers derive their crop seeds from this
         order = epoch_order(len(source), batch, cfg.seed, epoch, world)
-        per_rank = batch // world.size
-        if source.tensors is not None:
-            batches = source.tensors.batches(order, per_rank, device)
+        if loader is None:
+            batches = source.tensors.batches(order, batch // world.size, device)
         else:
-            batches = DataLoader(Subset(source.patches, order.tolist()), batch_size=per_rank, shuffle=False,
-                                 num_workers=cfg.workers, pin_memory=device.type == "cuda",
-                                 persistent_workers=False)
+            loader.sampler.set_epoch(order, seed)  # crops keyed by (index, seed): same for any worker count
+            batches = loader
         net.train()
         loss_sum, seen = torch.zeros((), device=device), 0
         for step, (a, b) in enumerate(batches):

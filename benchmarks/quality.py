@@ -1,0 +1,338 @@
+"""Denoising quality benchmark: one markdown table of PSNR and speed, under the protocol of BENCHMARKS.md.
+
+A by-hand benchmark, not run in CI. Every method sees the same noisy images in the same run: clean 8-bit image ->
+float [0, 1] -> + N(0, (sigma/255)^2) -> clip -> round to 8 bits, seeded per image (seed = 1234 + index, as
+`n2n eval` does). Each output is rounded to 8 bits and scored against the clean image: PSNR = 10 log10(1 / MSE),
+averaged over the images of a set, beside the noisy input's PSNR. Speed is seconds per megapixel: the total wall
+time of a method's calls over a set divided by the set's megapixels, measured once, in this run (timings are noisy:
+compare rows of one run, and rerun for a median).
+
+Run from the repository root (needs the `bench` extra, `pip install -e .[bench]`, for cbm3d and nlm):
+
+    python benchmarks/quality.py --limit 8 --seed-model runs/seed.pt
+    python benchmarks/quality.py --sets cbsd68:25,set12:25 --methods noisy,nlm,bundled --limit 2
+    python benchmarks/quality.py --methods noisy,cbm3d,seed,bundled --seed-model runs/seed.pt --json quality.json
+    python benchmarks/quality.py --sets '' --fmd ../shared/data/real/fmd_confocal_bpae_b --fmd-model runs/fmd.pt
+
+Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigma), nlm (scikit-image non-local
+means with an estimated sigma), seed (--seed-model), bundled (--model, default the bundled weights).
+With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
+the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and the --fmd-model network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from n2n_cli import defaults
+from n2n_cli.data import list_images
+from n2n_cli.errors import UserError
+from n2n_cli.imageio import read_image, split_alpha
+from n2n_cli.infer import Denoiser
+from n2n_cli.metrics import psnr
+from n2n_cli.noise import parse_noise
+from n2n_cli.weights import load_model, resolve_model_path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SETS = "cbsd68:15,cbsd68:25,cbsd68:50,set12:25,cbsd68:0"
+METHODS = ("noisy", "cbm3d", "nlm", "seed", "bundled")
+COLUMNS = ("set", "sigma", "images", "method", "PSNR dB", "gain over noisy dB", "s/MP")
+
+Image = np.ndarray  # H x W x C uint8, C = 1 or 3
+Method = Callable[[Image, "float | None"], Image]  # (noisy, sigma on the 0-255 scale or None if unknown) -> output
+
+
+# --- machine -------------------------------------------------------------------------------------------------------
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> dict:
+    return {"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version()}
+
+
+# --- data ----------------------------------------------------------------------------------------------------------
+
+def to_u8(x: np.ndarray) -> Image:
+    """Float in [0, 1] -> the 8-bit image a PNG would store."""
+    return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
+
+
+def load_u8(path: Path) -> Image:
+    """An 8-bit image, alpha dropped."""
+    img, _ = split_alpha(read_image(path))
+    if img.dtype != np.uint8:
+        raise UserError(f"{path}: the protocol is for 8-bit images, this one is {img.dtype}")
+    return np.array(img)  # a writable, contiguous copy (torch.from_numpy warns on Pillow's read-only arrays)
+
+
+def parse_sets(spec: str, root: Path) -> list[tuple[str, Path, float]]:
+    """'cbsd68:25,set12:25' -> [(name, folder, sigma)]; a name is a folder under `root` (or a path)."""
+    sets = []
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        name, sep, sigma = item.rpartition(":")
+        if not sep or not name:
+            raise SystemExit(f"--sets: {item!r} is not NAME:SIGMA")
+        folder = Path(name) if ("/" in name or Path(name).is_absolute()) else root / name
+        if not folder.is_dir():
+            raise SystemExit(f"--sets: {folder} is not a folder")
+        sets.append((Path(name).name, folder, float(sigma)))
+    return sets
+
+
+def add_noise(clean: Image, sigma: float, seed: int) -> Image:
+    """The protocol's noisy copy, through n2n's own noise model (clip and rounding included)."""
+    x = torch.from_numpy(clean).permute(2, 0, 1)[None].float() / 255.0
+    noisy = parse_noise(f"gaussian:{sigma:g}")(x, torch.Generator().manual_seed(seed))
+    return to_u8(noisy[0].permute(1, 2, 0).numpy())
+
+
+def synthetic_pairs(folder: Path, sigma: float, limit: int | None) -> list[tuple[str, Image, Image]]:
+    """(name, noisy, clean) for the first `limit` images of `folder` sorted by name."""
+    paths = list_images(folder)[:limit]
+    if not paths:
+        raise SystemExit(f"{folder}: no images found")
+    pairs = []
+    for k, p in enumerate(paths):
+        clean = load_u8(p)
+        pairs.append((p.name, add_noise(clean, sigma, defaults.VAL_NOISE_SEED + k), clean))
+    return pairs
+
+
+def fmd_pairs(root: Path, fields: list[str], limit: int | None) -> list[tuple[str, Image, Image]]:
+    """(name, capture, avg50) for the captures of each field (the first `limit` of each)."""
+    pairs = []
+    for f in fields:
+        gt = root / "gt" / f / "avg50.png"
+        captures = list_images(root / "raw" / f)[:limit]
+        if not gt.is_file() or not captures:
+            raise SystemExit(f"--fmd: field {f} needs {gt} and captures in {root / 'raw' / f}")
+        clean = load_u8(gt)
+        pairs += [(f"{f}/{p.name}", load_u8(p), clean) for p in captures]
+    return pairs
+
+
+# --- methods -------------------------------------------------------------------------------------------------------
+
+def identity(noisy: Image, sigma: float | None) -> Image:
+    return noisy
+
+
+def estimate_sigma(noisy: Image) -> float:
+    """Noise sigma on the 0-255 scale, estimated by scikit-image (wavelet MAD)."""
+    from skimage.restoration import estimate_sigma as est
+    x = noisy.astype(np.float64) / 255.0
+    s = est(x, channel_axis=-1, average_sigmas=True) if x.shape[2] == 3 else est(x[..., 0])
+    return float(s) * 255.0
+
+
+def cbm3d(noisy: Image, sigma: float | None) -> Image:
+    """BM3D: the colour version (opponent space) for RGB, plain BM3D for gray; sigma estimated when unknown."""
+    import bm3d
+    s = (sigma if sigma is not None else estimate_sigma(noisy)) / 255.0
+    x = noisy.astype(np.float64) / 255.0
+    out = bm3d.bm3d_rgb(x, s) if x.shape[2] == 3 else bm3d.bm3d(x[..., 0], s)[..., None]
+    return to_u8(np.asarray(out).reshape(noisy.shape))
+
+
+def nlm(noisy: Image, sigma: float | None) -> Image:
+    """scikit-image non-local means, fast mode, h = 0.8 x the estimated sigma (the sigma given is not used)."""
+    from skimage.restoration import denoise_nl_means
+    x = noisy.astype(np.float64) / 255.0
+    h = 0.8 * estimate_sigma(noisy) / 255.0
+    if x.shape[2] == 3:
+        out = denoise_nl_means(x, h=h, fast_mode=True, patch_size=5, patch_distance=6, channel_axis=-1)
+    else:
+        out = denoise_nl_means(x[..., 0], h=h, fast_mode=True, patch_size=5, patch_distance=6)[..., None]
+    return to_u8(out)
+
+
+def network(path: str | None) -> tuple[str, Method]:
+    """(label, method) for an n2n model file; None is the bundled default. Raises UserError if it cannot load."""
+    net, ckpt = load_model(path)
+    denoiser = Denoiser(net, torch.device("cpu"))
+    return f"{ckpt['model']} ({resolve_model_path(path).name})", lambda noisy, sigma: denoiser(noisy)
+
+
+def have(module: str) -> bool:
+    """Whether `module` imports; importing it here also keeps import time out of the first timed call."""
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, str, Method]]:
+    """[(key, label, method)] for the chosen methods that can run here; what cannot gets a note."""
+    methods = []
+    for key in args.methods:
+        if key == "noisy":
+            methods.append((key, "noisy input", identity))
+        elif key in ("cbm3d", "nlm"):
+            module = "bm3d" if key == "cbm3d" else "skimage.restoration"
+            if have(module):
+                methods.append((key, "CBM3D" if key == "cbm3d" else "NLM (skimage)", cbm3d if key == "cbm3d" else nlm))
+            else:
+                notes.append(f"{key} skipped: `{module}` is not installed (pip install -e .[bench])")
+        elif key == "seed" and args.seed_model is None:
+            notes.append("seed skipped: no --seed-model given (a seed model trained the report's way)")
+        else:  # seed, bundled
+            try:
+                label, fn = network(args.seed_model if key == "seed" else args.model)
+                methods.append((key, f"{key}: {label}", fn))
+            except UserError as e:
+                notes.append(f"{key} skipped: {e}")
+    return methods
+
+
+# --- scoring -------------------------------------------------------------------------------------------------------
+
+def score(out: Image, clean: Image) -> float:
+    """PSNR in dB of an 8-bit output against the 8-bit clean image (n2n's definition: 100 dB if identical)."""
+    as_t = lambda a: torch.from_numpy(a).permute(2, 0, 1)[None].double() / 255.0  # noqa: E731
+    return psnr(as_t(out), as_t(clean)).item()
+
+
+def run_method(fn: Method, pairs: list[tuple[str, Image, Image]], sigma: float | None) -> dict:
+    """Mean per-image PSNR and seconds per megapixel of one method over one set."""
+    fn(np.ascontiguousarray(pairs[0][1][:64, :64]), sigma)  # untimed warm-up: lazy imports, first-call setup
+    seconds, per_image = 0.0, []
+    for name, noisy, clean in pairs:
+        t0 = time.perf_counter()
+        out = fn(noisy, sigma)
+        seconds += time.perf_counter() - t0
+        if out.shape != clean.shape or out.dtype != np.uint8:
+            raise RuntimeError(f"{name}: method returned {out.dtype} {out.shape}, expected uint8 {clean.shape}")
+        per_image.append((name, score(out, clean)))
+    mp = sum(c.shape[0] * c.shape[1] for _, _, c in pairs) / 1e6
+    return {"psnr": float(np.mean([p for _, p in per_image])), "seconds": seconds, "megapixels": mp,
+            "s_per_mp": seconds / mp, "per_image": per_image}
+
+
+def print_row(cells: list[str]) -> None:
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def bench_set(set_name: str, sigma_text: str, sigma: float | None, pairs, methods, notes, rows) -> None:
+    """Score every method on one set of (name, noisy, clean) pairs; print a row per method as it completes."""
+    noisy_psnr = float(np.mean([score(n, c) for _, n, c in pairs]))
+    clean_input = sigma == 0  # the input is the clean image: PSNR capped at 100 dB, no gain to speak of
+    for key, label, fn in methods:
+        if key == "cbm3d" and sigma == 0:
+            notes.append(f"cbm3d skipped on {set_name} sigma 0: it is not blind, and there is no noise to give it")
+            continue
+        r = run_method(fn, pairs, sigma)
+        shown = "inf (clean)" if clean_input and key == "noisy" else f"{r['psnr']:.2f}"
+        gain = "n/a" if clean_input else f"{r['psnr'] - noisy_psnr:+.2f}"
+        speed = "-" if key == "noisy" else f"{r['s_per_mp']:.2f}"
+        print_row([set_name, sigma_text, str(len(pairs)), label, shown, gain, speed])
+        rows.append({"set": set_name, "sigma": sigma_text, "images": len(pairs), "method": key, "label": label,
+                     "psnr": r["psnr"], "psnr_noisy": noisy_psnr,
+                     "gain": None if clean_input else r["psnr"] - noisy_psnr,
+                     "seconds": r["seconds"], "megapixels": r["megapixels"], "s_per_mp": r["s_per_mp"],
+                     "per_image": r["per_image"]})
+
+
+# --- main ----------------------------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sets", default=DEFAULT_SETS,
+                   help=f"comma list of NAME:SIGMA, NAME a folder under --data-root (default: {DEFAULT_SETS})")
+    p.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data" / "dev",
+                   help="folder holding the sets (default: ../shared/data/dev from the repository)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="use only the first N images of each set, sorted by name (and N captures per FMD field)")
+    p.add_argument("--methods", default=",".join(METHODS), help=f"comma list from {', '.join(METHODS)} (default: all)")
+    p.add_argument("--seed-model", default=None, help="seed-model checkpoint trained the report's way")
+    p.add_argument("--model", default=None, help="model for the 'bundled' row (default: the bundled weights)")
+    p.add_argument("--fmd", type=Path, default=None, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
+    p.add_argument("--fmd-model", default=None, help="model trained on FMD fields 1-17")
+    p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")
+    p.add_argument("--json", type=Path, default=None, help="also write the results, per image included, here")
+    args = p.parse_args(argv)
+    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    bad = sorted(set(args.methods) - set(METHODS))
+    if bad:
+        p.error(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
+    if args.limit is not None and args.limit < 1:
+        p.error("--limit must be at least 1")
+    return args
+
+
+def fmd_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, str, Method]]:
+    """Capture alone, BM3D with an estimated sigma, NLM (each when chosen) and the --fmd-model network."""
+    methods = []
+    for key, label, fn, needs in [("noisy", "single capture", identity, ()),
+                                  ("cbm3d", "BM3D (estimated sigma)", cbm3d, ("bm3d", "skimage.restoration")),
+                                  ("nlm", "NLM (skimage)", nlm, ("skimage.restoration",))]:
+        missing = [m for m in needs if not have(m)]
+        if key not in args.methods:
+            continue
+        if missing:
+            notes.append(f"FMD {key} skipped: `{missing[0]}` is not installed (pip install -e .[bench])")
+        else:
+            methods.append((key, label, fn))
+    if args.fmd_model is None:
+        notes.append("FMD model skipped: no --fmd-model given")
+    else:
+        try:
+            label, fn = network(args.fmd_model)
+            methods.append(("fmd-model", f"fmd-model: {label}", fn))
+        except UserError as e:
+            notes.append(f"FMD model skipped: {e}")
+    return methods
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    sets = parse_sets(args.sets, args.data_root)
+    info = machine()
+    print(f"CPU: {info['cpu']} ({info['logical_cpus']} logical CPUs); torch {info['torch']} with "
+          f"{info['torch_threads']} threads; noise seed {defaults.VAL_NOISE_SEED} + image index\n", flush=True)
+    notes, rows = [], []
+    methods = make_methods(args, notes)
+    print_row(list(COLUMNS))
+    print_row(["---"] * len(COLUMNS))
+    for name, folder, sigma in sets:
+        bench_set(name, f"{sigma:g}", sigma, synthetic_pairs(folder, sigma, args.limit), methods, notes, rows)
+    if args.fmd is not None:
+        fields = [f.strip() for f in args.fmd_fields.split(",") if f.strip()]
+        pairs = fmd_pairs(args.fmd, fields, args.limit)
+        bench_set(f"FMD {args.fmd.name} fields {','.join(fields)}", "real", None, pairs,
+                  fmd_methods(args, notes), notes, rows)
+    if notes:
+        print()
+        for n in notes:
+            print(f"- {n}")
+    if args.json is not None:
+        args.json.write_text(json.dumps({"machine": info, "argv": sys.argv[1:], "rows": rows, "notes": notes},
+                                        indent=1))
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except UserError as e:
+        raise SystemExit(f"error: {e}")

@@ -1,0 +1,74 @@
+"""Tiny data made on the fly: a few small PNGs and tensor-pair files. Everything runs on the CPU, seeded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from n2n_cli.imageio import write_png
+
+torch.set_num_threads(1)  # small tensors: threads cost more than they give, and keep runs repeatable
+
+
+def smooth_image(h: int, w: int, c: int, seed: int, dtype=np.uint8) -> np.ndarray:
+    """A smooth random picture (denoisable), H x W x C."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    chans = [0.5 + 0.4 * np.sin(2 * np.pi * (rng.uniform(0.5, 2) * x + rng.uniform(0.5, 2) * y + rng.uniform()))
+             for _ in range(c)]
+    peak = np.iinfo(dtype).max
+    return np.rint(np.stack(chans, axis=2) * peak).astype(dtype)
+
+
+def noisy(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(np.rint(img + rng.normal(0, sigma, img.shape)), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+@pytest.fixture
+def clean_dir(tmp_path):
+    """Four clean 40x48 RGB PNGs."""
+    d = tmp_path / "clean"
+    for i in range(4):
+        write_png(d / f"img{i}.png", smooth_image(40, 48, 3, i))
+    return d
+
+
+@pytest.fixture
+def scene_dir(tmp_path):
+    """scenes/<scene>/ with three noisy captures of each of two scenes (gray, 36x36)."""
+    d = tmp_path / "scenes"
+    for s in range(2):
+        base = smooth_image(36, 36, 1, 10 + s).astype(float)
+        for k in range(3):
+            write_png(d / f"s{s}" / f"cap{k}.png", noisy(base, 10, 100 * s + k))
+    return d
+
+
+@pytest.fixture
+def pair_file(tmp_path):
+    """A 64-pair course-format training file: two independent noisy copies, uint8 64 x 3 x 16 x 16."""
+    g = torch.Generator().manual_seed(0)
+    clean = torch.rand(64, 3, 1, 1, generator=g) * 0.6 + 0.2 + torch.zeros(64, 3, 16, 16)
+    a = (clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+    b = (clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+    path = tmp_path / "train_data.pkl"
+    torch.save((a, b), path)
+    return path
+
+
+@pytest.fixture
+def val_file(tmp_path):
+    """A 16-pair course-format validation file (noisy, clean)."""
+    g = torch.Generator().manual_seed(1)
+    clean = (torch.rand(16, 3, 1, 1, generator=g) * 0.6 + 0.2 + torch.zeros(16, 3, 16, 16))
+    n = (clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+    path = tmp_path / "val_data.pkl"
+    torch.save((n, (clean * 255).round().to(torch.uint8)), path)
+    return path

@@ -1,0 +1,17 @@
+"""Run by tests/test_distributed.py under torchrun: train, then save this rank's final weights for comparison."""
+
+import sys
+
+import torch
+
+from n2n_cli.models import create_model
+from n2n_cli.train import Trainer, TrainConfig
+
+data, out, dump = sys.argv[1:4]
+torch.set_num_threads(1)
+torch.manual_seed(0)
+model = create_model("tiny", channels=3)
+Trainer(TrainConfig(data=data, model="tiny", epochs=2, batch_size=8, lr=1e-2, augment=False, out=out, device="cpu",
+                    workers=0), model=model).fit()
+rank = int(__import__("os").environ["RANK"])
+torch.save(model.state_dict(), f"{dump}/rank{rank}.pt")

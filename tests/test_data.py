@@ -1,0 +1,118 @@
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from n2n_cli.data import DataError, load_tensor_pair, make_course_pairs, matched_pairs, open_eval_set, open_train_source
+from n2n_cli.imageio import write_png
+from n2n_cli.noise import parse_noise
+from conftest import smooth_image
+
+
+class Evil:
+    """Unpickling this would create a file: the loader must refuse it without running it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_course_format_loads(pair_file):
+    a, b = load_tensor_pair(pair_file)
+    assert a.shape == b.shape == (64, 3, 16, 16) and a.dtype == torch.uint8
+
+
+def test_float_pairs_in_unit_range_load(tmp_path):
+    torch.save([torch.rand(4, 1, 8, 8), torch.rand(4, 1, 8, 8)], tmp_path / "f.pt")
+    a, _ = load_tensor_pair(tmp_path / "f.pt")
+    assert a.dtype == torch.float32
+
+
+@pytest.mark.parametrize("obj,problem", [
+    ((torch.zeros(4, 3, 8), torch.zeros(4, 3, 8)), "shape"),
+    ((torch.zeros(4, 3, 8, 8, dtype=torch.uint8), torch.zeros(5, 3, 8, 8, dtype=torch.uint8)), "differ"),
+    ((torch.zeros(4, 3, 8, 8, dtype=torch.int64),) * 2, "dtype"),
+    ((torch.full((4, 3, 8, 8), 200.0),) * 2, "above 1"),
+    ((torch.zeros(4, 3, 8, 8),), "two tensors"),
+    ({"a": 1}, "two tensors"),
+])
+def test_bad_tensor_files_are_named(tmp_path, obj, problem):
+    path = tmp_path / "bad.pkl"
+    torch.save(obj, path)
+    with pytest.raises(DataError, match=problem) as e:
+        load_tensor_pair(path)
+    assert "bad.pkl" in str(e.value)
+
+
+def test_pickle_that_runs_code_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pkl"
+    torch.save(Evil(marker), path)
+    with pytest.raises(DataError, match="refused"):
+        load_tensor_pair(path)
+    assert not marker.exists()
+
+
+def test_memory_mapped_and_read_whole_agree(pair_file):
+    a1, b1 = load_tensor_pair(pair_file, mmap=True)
+    a2, b2 = load_tensor_pair(pair_file, mmap=False)
+    assert torch.equal(a1, a2) and torch.equal(b1, b2)
+
+
+def test_scene_folders_give_aligned_pairs_of_distinct_captures(scene_dir):
+    src = open_train_source(scene_dir, patch=16)
+    assert src.channels == 1 and src.noise is None
+    a, b = src.patches[(0, 0)]
+    assert a.shape == b.shape == (1, 16, 16)
+    assert not torch.equal(a, b)  # two different captures of one scene
+    assert (a - b).abs().mean() < 0.15  # ... of the same place
+
+
+def test_two_folders_pair_by_name_and_refuse_mismatches(tmp_path, clean_dir):
+    other = tmp_path / "other"
+    for p in sorted(clean_dir.iterdir())[:3]:
+        write_png(other / p.name, smooth_image(40, 48, 3, 9))
+    with pytest.raises(DataError, match="img3"):
+        matched_pairs(clean_dir, other)
+    write_png(other / "img3.png", smooth_image(40, 48, 3, 9))
+    src = open_train_source(clean_dir, target=other, patch=32)
+    assert src.patches[(0, 0)][0].shape == (3, 32, 32)
+
+
+def test_clean_folder_with_noise_synthesises(clean_dir):
+    src = open_train_source(clean_dir, noise=parse_noise("gaussian:25"), patch=32)
+    assert src.noise is not None and len(src) >= 4
+    with pytest.raises(DataError, match="--noise"):
+        open_train_source(clean_dir, patch=32)  # single images without noise: no pairs
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(DataError, match="no such"):
+        open_train_source(tmp_path / "nowhere")
+
+
+def test_eval_noise_is_seeded(clean_dir):
+    ev = open_eval_set(clean_dir, noise=parse_noise("gaussian:25"))
+    first = [n for _, n, _, _ in ev.images()]
+    second = [n for _, n, _, _ in ev.images()]
+    assert all(torch.equal(x, y) for x, y in zip(first, second))
+
+
+def test_eval_scene_captures_against_one_reference(tmp_path, scene_dir):
+    gt = tmp_path / "gt"
+    for s in ("s0", "s1"):
+        write_png(gt / s / "avg.png", smooth_image(36, 36, 1, 10 + int(s[1])))
+    ev = open_eval_set(scene_dir, clean=gt)
+    assert len(ev) == 6
+
+
+def test_synth_makes_course_pairs(clean_dir):
+    a, b = make_course_pairs(clean_dir, 10, 16, parse_noise("gaussian:25"), seed=0)
+    assert a.shape == b.shape == (10, 3, 16, 16) and a.dtype == torch.uint8 and not torch.equal(a, b)
+    n, c = make_course_pairs(clean_dir, 10, 16, parse_noise("gaussian:25"), seed=0, kind="val")
+    assert torch.equal(n, a)  # same seed, same crops and first noise
+    a2, _ = make_course_pairs(clean_dir, 10, 16, parse_noise("gaussian:25"), seed=0)
+    assert torch.equal(a, a2)

@@ -1,0 +1,35 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from n2n_cli.models import create_model
+from n2n_cli.train import Trainer, TrainConfig
+from n2n_cli.weights import load_checkpoint
+
+
+def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
+    ckpt_dir, dump = tmp_path / "ckpt", tmp_path / "dump"
+    ckpt_dir.mkdir()
+    dump.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(Path(__file__).with_name("ddp_worker.py")), str(pair_file), str(ckpt_dir / "m.pt"), str(dump)]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    w0, w1 = (torch.load(dump / f"rank{k}.pt", weights_only=True) for k in range(2))
+    for k in w0:
+        assert torch.equal(w0[k], w1[k]), f"ranks disagree on {k}"
+    assert sorted(p.name for p in ckpt_dir.iterdir()) == ["m.metrics.jsonl", "m.pt"]  # one checkpoint, by rank 0
+    assert load_checkpoint(ckpt_dir / "m.pt")["epoch"] == 2
+
+    torch.manual_seed(0)
+    single = create_model("tiny", channels=3)
+    Trainer(TrainConfig(data=str(pair_file), model="tiny", epochs=2, batch_size=8, lr=1e-2, augment=False,
+                        out=str(tmp_path / "single.pt"), device="cpu", workers=0), model=single).fit()
+    for k, v in single.state_dict().items():
+        assert torch.allclose(v, w0[k], atol=1e-4), f"DDP and single-process runs differ on {k}"
+    assert not torch.equal(single.state_dict()["conv1.weight"], create_model("tiny").state_dict()["conv1.weight"])

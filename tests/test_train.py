@@ -1,0 +1,88 @@
+import json
+
+import pytest
+import torch
+
+from n2n_cli.train import Callback, Trainer, TrainConfig, epoch_order, metrics_path
+from n2n_cli.distributed import World
+from n2n_cli.weights import load_checkpoint
+
+
+def cfg(data, out, **kw):
+    base = dict(data=str(data), model="tiny", epochs=2, batch_size=8, out=str(out), device="cpu", workers=0)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_training_lowers_the_loss_and_writes_checkpoint_and_metrics(pair_file, val_file, tmp_path):
+    out = tmp_path / "m.pt"
+    r = Trainer(cfg(pair_file, out, epochs=3, val=str(val_file))).fit()
+    ck = load_checkpoint(out)
+    assert ck["epoch"] == 3 and ck["model"] == "tiny" and ck["model_kwargs"] == {"channels": 3}
+    assert ck["config"]["batch_size"] == 8 and "optimizer" in ck and ck["version"]
+    rows = [json.loads(l) for l in metrics_path(out).read_text().splitlines()]
+    assert [m["epoch"] for m in rows] == [1, 2, 3] and "val_psnr" in rows[-1]
+    assert rows[-1]["loss"] < rows[0]["loss"]
+    assert r["metrics"] == rows[-1]
+
+
+def test_resume_after_interruption_matches_an_uninterrupted_run(pair_file, tmp_path):
+    class Stop(Callback):
+        def on_step(self, epoch, step, images, loss):
+            if epoch == 1 and step == 3:
+                raise KeyboardInterrupt
+
+    straight = tmp_path / "straight.pt"
+    Trainer(cfg(pair_file, straight, epochs=2)).fit()
+    broken = tmp_path / "broken.pt"
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(cfg(pair_file, broken, epochs=2), Stop()).fit()
+    assert load_checkpoint(broken)["epoch"] == 1  # the finished epoch survived the crash
+    Trainer(cfg(pair_file, broken, epochs=2, resume=str(broken))).fit()
+    a, b = load_checkpoint(straight), load_checkpoint(broken)
+    assert b["epoch"] == 2 and len(b["metrics"]) == 2
+    for k in a["state_dict"]:
+        assert torch.allclose(a["state_dict"][k], b["state_dict"][k], atol=1e-6), k
+
+
+def test_folder_sources_train(scene_dir, clean_dir, tmp_path):
+    Trainer(cfg(scene_dir, tmp_path / "a.pt", epochs=1, patch_size=16)).fit()
+    Trainer(cfg(clean_dir, tmp_path / "b.pt", epochs=1, patch_size=16, noise="gaussian:5-50",
+                val=str(clean_dir), val_noise="gaussian:25")).fit()
+    assert load_checkpoint(tmp_path / "a.pt")["model_kwargs"]["channels"] == 1
+    assert load_checkpoint(tmp_path / "b.pt")["metrics"][0]["val_psnr"] > 0
+
+
+def test_shards_split_every_global_batch():
+    one = epoch_order(40, 8, seed=0, epoch=3, world=World())
+    r0 = epoch_order(40, 8, seed=0, epoch=3, world=World(0, 2))
+    r1 = epoch_order(40, 8, seed=0, epoch=3, world=World(1, 2))
+    for k in range(5):
+        assert sorted(one[8 * k:8 * k + 8].tolist()) == sorted(r0[4 * k:4 * k + 4].tolist() + r1[4 * k:4 * k + 4].tolist())
+    assert not torch.equal(one, epoch_order(40, 8, seed=0, epoch=4, world=World()))  # reshuffled every epoch
+
+
+def test_noisy_targets_teach_denoising(tmp_path):
+    """Noise2Noise itself: trained on noisy/noisy pairs only, the model beats its noisy input on clean references."""
+    def make(n, seed):
+        g = torch.Generator().manual_seed(seed)
+        clean = torch.rand(n, 3, 1, 1, generator=g) * 0.6 + 0.2 + torch.zeros(n, 3, 24, 24)
+        a, b = ((clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+                for _ in range(2))
+        return a, b, (clean * 255).round().to(torch.uint8)
+
+    a, b, _ = make(128, 0)
+    torch.save((a, b), tmp_path / "train.pt")
+    n, _, c = make(16, 1)
+    torch.save((n, c), tmp_path / "val.pt")
+    r = Trainer(cfg(tmp_path / "train.pt", tmp_path / "m.pt", epochs=4, lr=1e-2, val=str(tmp_path / "val.pt"))).fit()
+    assert r["metrics"]["val_psnr"] > r["metrics"]["val_psnr_noisy"] + 0.5
+
+
+def test_folder_crops_do_not_depend_on_the_worker_count(clean_dir, tmp_path):
+    runs = []
+    for workers in (0, 2):
+        out = tmp_path / f"w{workers}.pt"
+        Trainer(cfg(clean_dir, out, epochs=2, patch_size=16, noise="gaussian:25", workers=workers)).fit()
+        runs.append(load_checkpoint(out)["state_dict"])
+    for k in runs[0]:
+        assert torch.allclose(runs[0][k], runs[1][k], atol=1e-6), k
