@@ -7,15 +7,14 @@ those. Writes are atomic (temp file, then rename), so an interrupted run never l
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from .atomic import atomic_write
 from .errors import UserError
 
 Image.MAX_IMAGE_PIXELS = None  # the user chose the file; big images are the point of tiled denoising
@@ -84,19 +83,15 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
     path = Path(path)
     if image.ndim != 3 or image.shape[2] not in _PIL_MODE_OF_CHANNELS or image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"cannot write array of shape {image.shape} and dtype {image.dtype} as PNG")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if image.dtype == np.uint8:
-                Image.fromarray(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
-                                _PIL_MODE_OF_CHANNELS[image.shape[2]]).save(f, format="PNG")
-            else:
-                f.write(_encode_png16(image))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def write(f) -> None:
+        if image.dtype == np.uint8:
+            Image.fromarray(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
+                            _PIL_MODE_OF_CHANNELS[image.shape[2]]).save(f, format="PNG")
+        else:
+            f.write(_encode_png16(image))
+
+    atomic_write(path, write)
 
 
 def to_float(image: np.ndarray) -> np.ndarray:

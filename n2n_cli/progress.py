@@ -12,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .train import Callback
 
+LOG_EVERY = 60.0  # seconds between progress lines when stderr is not a terminal
+
 
 class TrainProgress(Callback):
     """One bar per epoch with loss, images/s and time left; a line per finished epoch. Silent on ranks > 0."""
@@ -23,6 +25,8 @@ class TrainProgress(Callback):
                                  TextColumn("loss {task.fields[loss]}  {task.fields[rate]} img/s"),
                                  TimeRemainingColumn(), console=console, transient=True, disable=not self.active)
         self.task = None
+        self.plain = self.active and not console.is_terminal  # logs to a file: a line every LOG_EVERY seconds
+        self.last_line = 0.0
 
     def __enter__(self) -> "TrainProgress":
         self.progress.__enter__()
@@ -50,6 +54,11 @@ class TrainProgress(Callback):
         if loss is not None:
             fields["loss"] = f"{loss:.5f}"
         self.progress.update(self.task, advance=1, **fields)
+        now = time.perf_counter()
+        if self.plain and now - self.last_line >= LOG_EVERY:
+            self.last_line = now
+            self.console.print(f"epoch {epoch + 1}/{self.epochs} step {step + 1}/{self.steps}  {fields['rate']} img/s"
+                               + (f"  loss {loss:.5f}" if loss is not None else ""), highlight=False)
 
     def on_epoch(self, m: dict) -> None:
         val = f"  val PSNR {m['val_psnr']:.2f} dB (noisy {m['val_psnr_noisy']:.2f})" if "val_psnr" in m else ""

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -27,6 +26,7 @@ from .infer import Denoiser, autocast, pick_device
 from .metrics import evaluate
 from .models import create_model
 from .noise import parse_noise
+from .atomic import atomic_write
 from .weights import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
 
 
@@ -51,7 +51,6 @@ class TrainConfig:
     workers: int = defaults.WORKERS
     resume: Optional[str] = None
     compile: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 class Callback:
@@ -171,7 +170,6 @@ class Trainer:
         if world.main:
             self.cb.on_start(cfg.epochs, start_epoch, steps, info)
         config = {**asdict(self.cfg), "batch_size": batch, "lr": lr}
-        config.pop("extra")
         last = {}
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()
@@ -232,6 +230,4 @@ class Trainer:
 
 
 def _write_metrics(path: Path, history: list[dict]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text("".join(json.dumps(m) + "\n" for m in history))
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: f.write("".join(json.dumps(m) + "\n" for m in history).encode()))

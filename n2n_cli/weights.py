@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -14,6 +12,7 @@ import torch
 from torch import nn
 
 from . import __version__, defaults
+from .atomic import atomic_write
 from .errors import UserError
 from .models import create_model, is_course_state_dict
 
@@ -26,16 +25,7 @@ class CheckpointError(UserError):
 
 def atomic_save(obj: Any, path: str | Path) -> None:
     """torch.save to a temp file in the same folder, then rename: a crash never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def unwrap(model: nn.Module) -> nn.Module:

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+import torch
+
+from n2n_cli import defaults
+from n2n_cli.infer import Denoiser
+from n2n_cli.weights import bundled_dir, bundled_files, load_checkpoint, load_model
+from conftest import noisy, smooth_image
+
+
+def test_default_weights_are_bundled():
+    assert (bundled_dir() / defaults.BUNDLED).is_file()
+
+
+@pytest.mark.parametrize("path", bundled_files(), ids=lambda p: p.name)
+def test_every_bundled_file_loads_and_denoises(path):
+    ck = load_checkpoint(path)
+    assert "optimizer" not in ck  # bundles carry weights and provenance only
+    model, _ = load_model(path)
+    clean = smooth_image(64, 64, ck["model_kwargs"]["channels"], 0)
+    noisy_img = noisy(clean.astype(float), 25, 1)
+    out = Denoiser(model, torch.device("cpu"))(noisy_img)
+    err = lambda x: np.mean((x.astype(float) - clean) ** 2)  # noqa: E731
+    assert err(out) < err(noisy_img) / 2
+
+
+def test_bare_bundled_name_resolves():
+    model, ck = load_model(defaults.BUNDLED)
+    assert ck["model"] == "unet"
