@@ -23,9 +23,9 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     help="Noise2Noise denoising: learn from pairs of noisy images, no clean image needed.\n\n"
     "Examples:\n\n"
-    "* `n2n denoise photos/ clean/` denoise a folder with the bundled weights\n\n"
-    "* `n2n train --data train_data.pkl --epochs 10` train on course-format noisy pairs\n\n"
-    "* `n2n eval val_data.pkl --model n2n-model.pt` mean PSNR on (noisy, clean) pairs",
+    "* `n2n denoise photos/ clean/`: denoise a folder with the bundled weights\n\n"
+    "* `n2n train --data train_data.pkl --epochs 10`: train on course-format noisy pairs\n\n"
+    "* `n2n eval val_data.pkl --model n2n-model.pt`: mean PSNR on (noisy, clean) pairs",
 )
 err = Console(stderr=True)
 
@@ -112,6 +112,8 @@ def train(
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from a checkpoint of an earlier run."),
     compile: bool = typer.Option(False, "--compile", help="torch.compile the model (pays off on long GPU runs)."),
+    mmap: bool = typer.Option(True, "--mmap/--no-mmap", help="Memory-map tensor files (train on files larger "
+                              "than memory) or read them whole."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a denoiser on noisy pairs.
@@ -138,7 +140,8 @@ def train(
                           patch_size=patch_size, augment=augment, val=str(val) if val else None,
                           val_clean=str(val_clean) if val_clean else None,
                           val_noise=str(val_spec) if val_spec else None, out=str(output), device=device.value,
-                          seed=seed, workers=workers, resume=str(resume) if resume else None, compile=compile)
+                          seed=seed, workers=workers, resume=str(resume) if resume else None, compile=compile,
+                          mmap=mmap)
         try:
             from .models import model_names
 

@@ -61,7 +61,7 @@ class Denoiser:
         if tile <= 2 * overlap:
             raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
         self.device = device or next(model.parameters()).device
-        self.model = model.to(self.device).eval()
+        self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()
         self.channels = model_channels(model)
         cuda = self.device.type == "cuda"
         self.tile, self.overlap = tile, overlap
@@ -87,7 +87,7 @@ class Denoiser:
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         with autocast(self.device):
-            return self.model(x)
+            return self.model(x.contiguous(memory_format=torch.channels_last))
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Denoise an H x W x C image (uint8/uint16, or float in [0, 1]); alpha passes through; same dtype back."""
