@@ -37,6 +37,7 @@ class TrainProgress(Callback):
 
     def on_start(self, epochs: int, start_epoch: int, steps_per_epoch: int, info: dict) -> None:
         self.epochs, self.steps = epochs, steps_per_epoch
+        self.last_line = time.perf_counter()
         if self.active:
             what = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
             self.console.print(f"training: {what}", highlight=False, soft_wrap=True)
