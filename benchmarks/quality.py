@@ -38,7 +38,7 @@ from n2n_cli import defaults
 from n2n_cli.data import list_images
 from n2n_cli.errors import UserError
 from n2n_cli.imageio import read_image, split_alpha
-from n2n_cli.infer import Denoiser
+from n2n_cli.infer import make_denoiser
 from n2n_cli.metrics import psnr
 from n2n_cli.noise import parse_noise
 from n2n_cli.weights import load_model, resolve_model_path
@@ -167,8 +167,8 @@ def nlm(noisy: Image, sigma: float | None) -> Image:
 
 def network(path: str | None) -> tuple[str, Method]:
     """(label, method) for an n2n model file; None is the bundled default. Raises UserError if it cannot load."""
-    net, ckpt = load_model(path)
-    denoiser = Denoiser(net, torch.device("cpu"))
+    _, ckpt = load_model(path)
+    denoiser = make_denoiser(path, torch.device("cpu"))  # None: the bundled colour and gray weights, as `n2n denoise`
     return f"{ckpt['model']} ({resolve_model_path(path).name})", lambda noisy, sigma: denoiser(noisy)
 
 

@@ -188,13 +188,12 @@ def evaluate_cmd(
     noise_spec = _noise(noise, "--noise")
     with _user_errors():
         from .data import open_eval_set
-        from .infer import Denoiser, pick_device
+        from .infer import make_denoiser, pick_device
         from .metrics import evaluate
-        from .weights import load_model, resolve_model_path
+        from .weights import resolve_model_path
 
         evalset = open_eval_set(data, clean, noise_spec, seed)
-        net, _ = load_model(model)
-        denoiser = Denoiser(net, pick_device(device.value), tile=tile)
+        denoiser = make_denoiser(model, pick_device(device.value), tile)
         r = evaluate(denoiser, evalset)
         if grid is not None:
             from .grid import save_grid
@@ -231,13 +230,11 @@ def denoise(
     """
     with _user_errors():
         from .denoise import denoise_files, plan_outputs
-        from .infer import Denoiser, pick_device
+        from .infer import make_denoiser, pick_device
         from .progress import file_progress
-        from .weights import load_model
 
         jobs = plan_outputs(inputs, output, recursive)
-        net, _ = load_model(model)
-        denoiser = Denoiser(net, pick_device(device.value), tile=tile)
+        denoiser = make_denoiser(model, pick_device(device.value), tile)
         with file_progress(err, len(jobs)) as advance:
             done, failed, timing = denoise_files(denoiser, jobs, on_file=advance,
                                                  on_error=lambda msg: err.print(f"[red]error:[/red] {msg}",

@@ -57,12 +57,15 @@ class Denoiser:
     """Runs a model over images of any size, tile by tile, in batches of tiles."""
 
     def __init__(self, model: nn.Module, device: torch.device | None = None, tile: int = defaults.TILE,
-                 overlap: int = defaults.OVERLAP, batch: int | None = None):
+                 overlap: int = defaults.OVERLAP, batch: int | None = None, gray_model: nn.Module | None = None):
+        """`gray_model`, if given, takes the gray images (a colour model sees their noise identical in all three
+        channels, which it was not trained on)."""
         if tile <= 2 * overlap:
             raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
         self.device = device or next(model.parameters()).device
         self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()
         self.channels = model_channels(model)
+        self.gray = gray_model.to(device=self.device, memory_format=torch.channels_last).eval() if gray_model else None
         cuda = self.device.type == "cuda"
         self.tile, self.overlap = tile, overlap
         self.batch = batch or (defaults.TILE_BATCH_CUDA if cuda else defaults.TILE_BATCH)
@@ -74,7 +77,9 @@ class Denoiser:
         out = []
         for i in range(0, len(x), batch):
             xb = x[i:i + batch]
-            if xb.shape[1] != self.channels:  # gray image, colour model: replicate; colour image, gray model: per channel
+            if xb.shape[1] == 1 and self.gray is not None:
+                yb = self._forward(xb, self.gray)
+            elif xb.shape[1] != self.channels:  # gray image, colour model: replicate; colour image, gray model: per channel
                 if self.channels == 3:
                     yb = self._forward(xb.expand(-1, 3, -1, -1)).mean(1, keepdim=True)
                 else:
@@ -85,9 +90,9 @@ class Denoiser:
             out.append(yb.float().clamp_(0, 1))
         return list(torch.cat(out).permute(0, 2, 3, 1).cpu().numpy())
 
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _forward(self, x: torch.Tensor, model: nn.Module | None = None) -> torch.Tensor:
         with autocast(self.device):
-            return self.model(x.contiguous(memory_format=torch.channels_last))
+            return (model or self.model)(x.contiguous(memory_format=torch.channels_last))
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Denoise an H x W x C image (uint8/uint16, or float in [0, 1]); alpha passes through; same dtype back."""
@@ -131,6 +136,18 @@ class Denoiser:
             return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
         return torch.stack([torch.from_numpy(self(img.permute(1, 2, 0).float().cpu().numpy())).permute(2, 0, 1)
                             for img in x])
+
+
+def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE) -> Denoiser:
+    """A Denoiser for a model file or bundled name; None gives the bundled weights: the colour default, with the
+    bundled gray model for gray images when it is there."""
+    from .weights import bundled_dir, load_model
+
+    net, _ = load_model(model)
+    gray = None
+    if model is None and (bundled_dir() / defaults.BUNDLED_GRAY).is_file():
+        gray, _ = load_model(defaults.BUNDLED_GRAY)
+    return Denoiser(net, device, tile=tile, gray_model=gray)
 
 
 def model_channels(model: nn.Module) -> int:

@@ -42,3 +42,12 @@ def test_predict_batches_small_images():
     x = torch.rand(7, 3, 20, 20)
     one_by_one = torch.cat([d.predict(x[i:i + 1]) for i in range(7)])
     assert torch.allclose(d.predict(x), one_by_one, atol=1e-6)
+
+
+def test_gray_images_go_to_the_gray_model_when_there_is_one():
+    img = smooth_image(24, 24, 1, 4)
+    colour, gray = create_model("tiny", channels=3), create_model("tiny", channels=1)
+    both = Denoiser(colour, torch.device("cpu"), gray_model=gray)
+    assert np.array_equal(both(img), Denoiser(gray, torch.device("cpu"))(img))
+    rgb = smooth_image(24, 24, 3, 5)
+    assert np.array_equal(both(rgb), Denoiser(colour, torch.device("cpu"))(rgb))
