@@ -38,7 +38,8 @@ def read_image(path: str | Path) -> np.ndarray:
         if head[:8] == _PNG_SIG and head[12:16] == b"IHDR" and head[24] == 16 and head[25] in (2, 4, 6):
             return _read_png16(path)
         with Image.open(path) as im:
-            im = ImageOps.exif_transpose(im)
+            if im.getexif().get(0x0112, 1) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
+                im = ImageOps.exif_transpose(im)
             return _from_pil(im)
     except ImageError:
         raise
