@@ -48,8 +48,6 @@ def peak_memory(cmd: list[str]) -> dict:
 
 
 def tiny_model(tmp: Path) -> Path:
-    import torch
-
     from n2n_cli.models import create_model
     from n2n_cli.weights import atomic_save, make_checkpoint
 

@@ -34,6 +34,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 from n2n_cli import defaults
 from n2n_cli.data import list_images
 from n2n_cli.errors import UserError
@@ -54,14 +55,6 @@ Method = Callable[[Image, "float | None"], Image]  # (noisy, sigma on the 0-255 
 
 # --- machine -------------------------------------------------------------------------------------------------------
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def machine() -> dict:

@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 
 import n2n_cli
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 from n2n_cli.data import list_images
 from n2n_cli.models import create_model
 from n2n_cli.train import Trainer, TrainConfig
@@ -80,14 +81,6 @@ def devices() -> list[torch.device]:
 
 # --- the machine --------------------------------------------------------------------------------------------------
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def header() -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-import time
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, Optional
 
 import typer
 from rich.console import Console

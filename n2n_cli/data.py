@@ -281,8 +281,8 @@ def open_train_source(data: str | Path, target: str | Path | None = None, noise:
     _require_dir(data, "images or scene folders")
     if target is not None:
         pairs = matched_pairs(data, Path(target))
-        return Source(str(data), _first_channels(pairs[0][0]), patches=_FolderPatches(
-            pairs, patch, _first_channels(pairs[0][0]), None))
+        ch = _first_channels(pairs[0][0])
+        return Source(str(data), ch, patches=_FolderPatches(pairs, patch, ch, None))
     images = list_images(data)
     if noise is not None:
         if not images:
