@@ -52,7 +52,7 @@ def tiny_model(tmp: Path) -> Path:
     from n2n_cli.weights import atomic_save, make_checkpoint
 
     path = tmp / "tiny.pt"
-    atomic_save(make_checkpoint(create_model("tiny"), "tiny", 3), path)
+    atomic_save(make_checkpoint(create_model("tiny")), path)
     return path
 
 

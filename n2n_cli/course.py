@@ -10,7 +10,7 @@ import torch
 
 from . import defaults
 from .data import Source, TensorPairs
-from .infer import Denoiser, model_channels, pick_device
+from .infer import Denoiser, pick_device
 from .models import create_model
 from .train import Callback, Trainer, TrainConfig
 from .weights import load_model
@@ -34,7 +34,7 @@ class Model:
         a, b = (_unit(t).cpu() for t in (train_input, train_target))
         if a.shape != b.shape or a.ndim != 4:
             raise ValueError(f"train_input {tuple(a.shape)} and train_target {tuple(b.shape)} must be equal N x C x H x W")
-        if a.shape[1] != model_channels(self.model):
+        if a.shape[1] != self.model.channels:
             self.model = create_model(self.name, channels=a.shape[1]).to(self.device)
         source = Source("tensors", a.shape[1], tensors=TensorPairs.from_tensors(a, b))
         cfg = TrainConfig(data="tensors", model=self.name, epochs=num_epochs, batch_size=defaults.LR_BATCH,

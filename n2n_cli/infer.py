@@ -64,7 +64,7 @@ class Denoiser:
             raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
         self.device = device or next(model.parameters()).device
         self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()
-        self.channels = model_channels(model)
+        self.channels = model.channels
         self.gray = gray_model.to(device=self.device, memory_format=torch.channels_last).eval() if gray_model else None
         cuda = self.device.type == "cuda"
         self.tile, self.overlap = tile, overlap
@@ -148,11 +148,3 @@ def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.
     if model is None and (bundled_dir() / defaults.BUNDLED_GRAY).is_file():
         gray, _ = load_model(defaults.BUNDLED_GRAY)
     return Denoiser(net, device, tile=tile, gray_model=gray)
-
-
-def model_channels(model: nn.Module) -> int:
-    """Input channel count of a model (that of its first convolution)."""
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            return m.in_channels
-    raise ValueError("model has no convolution")

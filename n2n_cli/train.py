@@ -182,7 +182,7 @@ class Trainer:
                     last.update(val_psnr=round(v["psnr"], 4), val_psnr_noisy=round(v["psnr_noisy"], 4))
                 history.append(last)
                 if cfg.out:
-                    atomic_save(make_checkpoint(model, name, source.channels, epoch=epoch + 1, metrics=history,
+                    atomic_save(make_checkpoint(model, epoch=epoch + 1, metrics=history,
                                                 optimizer=opt.state_dict(), config=config), cfg.out)
                     _write_metrics(metrics_path(cfg.out), history)
                 self.cb.on_epoch(last)

@@ -14,9 +14,11 @@ from torch import nn
 from . import __version__, defaults
 from .atomic import atomic_write
 from .errors import UserError
-from .models import create_model, is_course_state_dict
+from .models import create_model, is_course_state_dict, seed_from_v1
 
-FORMAT = 1
+# 1: n2n 0.1. 2: SeedNet's last layer takes (layer 1 output, t_conv1 output), the course's order; format-1 `seed`
+# and `tiny` weights are converted on load.
+FORMAT = 2
 
 
 class CheckpointError(UserError):
@@ -34,10 +36,12 @@ def unwrap(model: nn.Module) -> nn.Module:
     return getattr(model, "_orig_mod", model)
 
 
-def make_checkpoint(model: nn.Module, name: str, channels: int, **fields: Any) -> dict:
-    """A checkpoint dict of plain values and tensors; `fields` adds epoch, metrics, config, optimizer, rng..."""
-    state = {k: v.detach().cpu() for k, v in unwrap(model).state_dict().items()}
-    return {"format": FORMAT, "model": name, "model_kwargs": {"channels": channels}, "state_dict": state,
+def make_checkpoint(model: nn.Module, **fields: Any) -> dict:
+    """A checkpoint dict of plain values and tensors for a model made by `create_model` (it records its name and
+    constructor arguments); `fields` adds epoch, metrics, config, optimizer..."""
+    model = unwrap(model)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    return {"format": FORMAT, "model": model.arch, "model_kwargs": dict(model.kwargs), "state_dict": state,
             "version": __version__, **fields}
 
 
@@ -60,6 +64,8 @@ def load_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: not an n2n checkpoint or a course Model state_dict")
     if obj.get("format", FORMAT) > FORMAT:
         raise CheckpointError(f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; upgrade n2n")
+    if obj.get("format", 1) < 2 and obj["model"] in ("seed", "tiny"):
+        obj = {**obj, "format": FORMAT, "state_dict": seed_from_v1(obj["state_dict"])}
     return obj
 
 
