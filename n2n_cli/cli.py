@@ -91,6 +91,12 @@ def train(
     target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Synthesise pairs from clean images: gaussian:25, "
                                         "gaussian:5-50, poisson:30 or mix:0-50."),
+    clean_share: float = typer.Option(defaults.CLEAN_SHARE, "--clean-share", min=0.0, max=1.0,
+                                      help="With --noise: share of inputs left clean (targets stay noisy)."),
+    gray_share: float = typer.Option(defaults.GRAY_SHARE, "--gray-share", min=0.0, max=1.0,
+                                     help="With --noise: share of colour crops made gray (same noise in R, G, B)."),
+    jpeg_share: float = typer.Option(defaults.JPEG_SHARE, "--jpeg-share", min=0.0, max=1.0,
+                                     help="With --noise: share of noisy inputs saved as JPEG (quality 60-95)."),
     model: str = typer.Option(defaults.MODEL, "--model", "-m", help="Architecture (see `n2n models`)."),
     epochs: int = typer.Option(defaults.EPOCHS, "--epochs", "-e", min=1, help="Total epochs (also with --resume)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", min=1, help=f"Global batch [default: "
@@ -133,13 +139,13 @@ def train(
         from .progress import TrainProgress
         from .train import TrainConfig, Trainer
 
-        cfg = TrainConfig(data=str(data), target=str(target) if target else None, noise=str(noise_spec) if noise_spec else None,
-                          model=model, epochs=epochs, batch_size=batch_size, lr=lr, schedule=schedule.value,
-                          patch_size=patch_size, augment=augment, val=str(val) if val else None,
-                          val_clean=str(val_clean) if val_clean else None,
-                          val_noise=str(val_spec) if val_spec else None, out=str(output), device=device.value,
-                          seed=seed, workers=workers, resume=str(resume) if resume else None, compile=compile,
-                          mmap=mmap)
+        opt = lambda p: str(p) if p is not None else None  # noqa: E731
+        cfg = TrainConfig(data=str(data), target=opt(target), noise=opt(noise_spec), clean_share=clean_share,
+                          gray_share=gray_share, jpeg_share=jpeg_share, model=model, epochs=epochs,
+                          batch_size=batch_size, lr=lr, schedule=schedule.value, patch_size=patch_size,
+                          augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=opt(val_spec),
+                          out=str(output), device=device.value, seed=seed, workers=workers, resume=opt(resume),
+                          compile=compile, mmap=mmap)
         try:
             from .models import model_names
 

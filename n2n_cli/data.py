@@ -1,7 +1,7 @@
 """Where pairs come from: tensor-pair files, folders of repeated captures, two matched folders, clean folders + noise.
 
-Training sources yield pairs (input, target) of float tensors in [0, 1]. A clean-folder source yields (clean, clean)
-and carries a `noise`: the trainer turns each clean crop into two independent noisy copies on its device.
+Training sources yield pairs (input, target) of float tensors. A clean-folder source carries a `PairRecipe` that
+turns each clean crop into two independent noisy copies (synthetic.py), in the loader workers.
 Evaluation sources yield whole images (noisy, clean); synthetic noise there is seeded per image, so the same
 command prints the same PSNR.
 """
@@ -24,6 +24,7 @@ from . import defaults
 from .errors import UserError
 from .imageio import image_size, read_image, split_alpha, to_float
 from .noise import Noise
+from .synthetic import PairRecipe
 
 
 class DataError(UserError):
@@ -177,8 +178,8 @@ class _FolderPatches(Dataset):
     An epoch draws, for each group, as many patches as its image area holds (at least one).
     """
 
-    def __init__(self, groups: Sequence[Sequence[Path]], patch: int, channels: int, noise: Noise | None):
-        self.groups, self.patch, self.channels, self.noise = list(groups), patch, channels, noise
+    def __init__(self, groups: Sequence[Sequence[Path]], patch: int, channels: int, recipe: PairRecipe | None):
+        self.groups, self.patch, self.channels, self.recipe = list(groups), patch, channels, recipe
         counts = []
         for g in self.groups:
             h, w = image_size(g[0])
@@ -197,6 +198,10 @@ class _FolderPatches(Dataset):
         if self.cache is None:
             self.cache = _ImageCache(self.channels, defaults.CACHE_MB)
         group = self.groups[int(np.searchsorted(self.ends, i, side="right"))]
+        if self.recipe is not None:  # one clean image: two noisy copies of one crop
+            img = self.cache.get(group[0])
+            y, x = rng.randint(0, max(img.shape[0] - self.patch, 0)), rng.randint(0, max(img.shape[1] - self.patch, 0))
+            return self.recipe(_crop(img, y, x, self.patch), seed)
         pick = rng.sample(range(len(group)), 2) if len(group) > 1 else [0, 0]  # random pair, either way round
         a, b = (self.cache.get(group[k]) for k in pick)
         if a.shape != b.shape:
@@ -256,25 +261,25 @@ def matched_pairs(a_dir: Path, b_dir: Path) -> list[tuple[Path, Path]]:
 
 @dataclass
 class Source:
-    """What the trainer needs: tensor pairs or a patch dataset, the channel count, and the noise to synthesise."""
+    """What the trainer needs: tensor pairs or a patch dataset, the channel count, and how pairs are synthesised."""
 
     name: str
     channels: int
     tensors: TensorPairs | None = None
     patches: Dataset | None = None
-    noise: Noise | None = None
+    recipe: PairRecipe | None = None
 
     def __len__(self) -> int:
         return len(self.tensors) if self.tensors is not None else len(self.patches)
 
 
-def open_train_source(data: str | Path, target: str | Path | None = None, noise: Noise | None = None,
+def open_train_source(data: str | Path, target: str | Path | None = None, recipe: PairRecipe | None = None,
                       patch: int = defaults.PATCH_SIZE, mmap: bool = True) -> Source:
     """Pick the data source from what `data` is: a tensor file, DIR/<scene>/ captures, a folder + `target` folder,
-    or a clean folder + `noise`."""
+    or a clean folder + a `recipe` for synthetic noise."""
     data = Path(data)
     if data.suffix.lower() in defaults.TENSOR_SUFFIXES or data.is_file():
-        if noise is not None or target is not None:
+        if recipe is not None or target is not None:
             raise DataError(f"{data}: a tensor-pair file already holds its pairs; --noise and --target are for folders")
         t = TensorPairs(data, mmap=mmap)
         return Source(str(data), t.channels, tensors=t)
@@ -284,11 +289,11 @@ def open_train_source(data: str | Path, target: str | Path | None = None, noise:
         ch = _first_channels(pairs[0][0])
         return Source(str(data), ch, patches=_FolderPatches(pairs, patch, ch, None))
     images = list_images(data)
-    if noise is not None:
+    if recipe is not None:
         if not images:
             raise DataError(f"{data}: no images found (clean images go directly in the folder)")
         ch = _first_channels(images[0])
-        return Source(str(data), ch, patches=_FolderPatches([[p] for p in images], patch, ch, noise), noise=noise)
+        return Source(str(data), ch, patches=_FolderPatches([[p] for p in images], patch, ch, recipe), recipe=recipe)
     if any(d.is_dir() for d in data.iterdir()):
         groups = scene_groups(data)
         if not groups:

@@ -1,7 +1,9 @@
 """Synthetic noise models, parsed from specs like `gaussian:25`, `gaussian:5-50`, `poisson:30` or `mix:0-50`.
 
-Noise follows the protocol of BENCHMARKS.md: add noise to an image in [0, 1], clip to [0, 1] and round to 8 bits,
-which is what a user's noisy PNG looks like. Levels are drawn per image, so a range gives a blind model.
+A noisy *file* follows the measurement protocol (benchmarks/README.md): noise added to an image in [0, 1], clipped to
+[0, 1] and rounded to 8 bits, which is what a user's noisy PNG looks like. A training *target* may stay unclipped and
+unrounded (`Noise.add`): its mean is then exactly the clean image, also near black and white, where the mean of a
+clipped noisy pixel is not. Levels are drawn per image, so a range gives a blind model.
 """
 
 from __future__ import annotations
@@ -28,32 +30,36 @@ class Noise:
         return f"{self.kind}:{level}"
 
     def __call__(self, clean: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Return a noisy copy of `clean` (N x C x H x W, float in [0, 1]), clipped and rounded to 8 bits."""
+        """A noisy copy of `clean` (N x C x H x W, float in [0, 1]) as a file holds it: clipped, rounded to 8 bits."""
+        return quantize(self.add(clean, generator))
+
+    def add(self, clean: torch.Tensor, generator: torch.Generator | None = None, shared: bool = False) -> torch.Tensor:
+        """`clean` plus noise, neither clipped nor rounded. `shared`: the same noise in every channel (a gray image
+        stored as RGB)."""
         n = clean.shape[0]
         dev = clean.device
+        shape = (clean.shape[0], 1, *clean.shape[2:]) if shared else clean.shape
+        base = clean[:, :1] if shared else clean
 
         def levels() -> torch.Tensor:
             u = torch.rand(n, 1, 1, 1, generator=generator, device=dev)
             return self.low + (self.high - self.low) * u
 
+        def randn() -> torch.Tensor:
+            return torch.randn(shape, generator=generator, device=dev, dtype=clean.dtype)
+
         if self.kind == "gaussian":
-            noisy = clean + levels() / 255.0 * _randn(clean, generator)
-        elif self.kind == "poisson":
+            return clean + levels() / 255.0 * randn()
+        if self.kind == "poisson":
             lam = levels()
-            noisy = torch.poisson(clean * lam, generator=generator) / lam
-        else:  # mix
-            sigma = levels() / 255.0
-            gauss = clean + sigma * _randn(clean, generator)
-            # Poisson-Gaussian: shot noise whose std at mid-grey equals sigma, plus a quarter of it as read noise
-            lam = 0.5 / sigma.clamp_min(1.0 / 255.0) ** 2
-            shot = torch.poisson(clean * lam, generator=generator) / lam + 0.25 * sigma * _randn(clean, generator)
-            pick = torch.rand(n, 1, 1, 1, generator=generator, device=dev) < 0.5
-            noisy = torch.where(pick, gauss, shot)
-        return quantize(noisy)
-
-
-def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
-    return torch.randn(like.shape, generator=generator, device=like.device, dtype=like.dtype)
+            return clean + (torch.poisson(base * lam, generator=generator) / lam - base)
+        sigma = levels() / 255.0  # mix
+        gauss = sigma * randn()
+        # Poisson-Gaussian: shot noise whose std at mid-grey equals sigma, plus a quarter of it as read noise
+        lam = 0.5 / sigma.clamp_min(1.0 / 255.0) ** 2
+        shot = torch.poisson(base * lam, generator=generator) / lam - base + 0.25 * sigma * randn()
+        pick = torch.rand(n, 1, 1, 1, generator=generator, device=dev) < 0.5
+        return clean + torch.where(pick, gauss, shot)
 
 
 def quantize(x: torch.Tensor) -> torch.Tensor:
@@ -71,6 +77,6 @@ def parse_noise(spec: str) -> Noise:
         low, high = float(lo), float(hi or lo)
     except ValueError:
         raise ValueError(f"bad noise level in {spec!r}: expected a number or a range like 5-50") from None
-    if low < 0 or high < low or (kind == "poisson" and low <= 0):
+    if not (0 <= low <= high < float("inf")) or (kind == "poisson" and low <= 0):
         raise ValueError(f"bad noise level in {spec!r}: need 0 <= low <= high (and a positive poisson peak)")
     return Noise(kind, low, high)

@@ -22,8 +22,10 @@ class TrainProgress(Callback):
         self.console = console
         self.active = os.environ.get("RANK", "0") == "0"
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("loss {task.fields[loss]}  {task.fields[rate]} img/s"),
-                                 TimeRemainingColumn(), console=console, transient=True, disable=not self.active)
+                                 TextColumn("loss {task.fields[loss]}  {task.fields[rate]} img/s  "
+                                            "epoch left"), TimeRemainingColumn(),
+                                 TextColumn("run left {task.fields[eta]}"),
+                                 console=console, transient=True, disable=not self.active)
         self.task = None
         self.plain = self.active and not console.is_terminal  # logs to a file: a line every LOG_EVERY seconds
         self.last_line = 0.0
@@ -37,7 +39,8 @@ class TrainProgress(Callback):
 
     def on_start(self, epochs: int, start_epoch: int, steps_per_epoch: int, info: dict) -> None:
         self.epochs, self.steps = epochs, steps_per_epoch
-        self.last_line = time.perf_counter()
+        self.last_line = self.run_t0 = time.perf_counter()
+        self.run_steps = 0  # steps taken by this process (a resumed run counts from its own start)
         if self.active:
             what = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
             self.console.print(f"training: {what}", highlight=False, soft_wrap=True)
@@ -49,22 +52,32 @@ class TrainProgress(Callback):
             if self.task is not None:
                 self.progress.remove_task(self.task)
             self.t0, self.images = time.perf_counter(), 0
-            self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps, loss="-", rate="-")
+            self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps, loss="-", rate="-",
+                                               eta="-")
         self.images += images
-        fields = {"rate": f"{self.images / max(time.perf_counter() - self.t0, 1e-9):,.0f}"}
+        self.run_steps += 1
+        now = time.perf_counter()
+        left = (self.epochs - epoch - 1) * self.steps + self.steps - step - 1
+        fields = {"rate": f"{self.images / max(now - self.t0, 1e-9):,.0f}",
+                  "eta": _clock(left * (now - self.run_t0) / self.run_steps)}
         if loss is not None:
             fields["loss"] = f"{loss:.5f}"
         self.progress.update(self.task, advance=1, **fields)
-        now = time.perf_counter()
         if self.plain and now - self.last_line >= LOG_EVERY:
             self.last_line = now
             self.console.print(f"epoch {epoch + 1}/{self.epochs} step {step + 1}/{self.steps}  {fields['rate']} img/s"
-                               + (f"  loss {loss:.5f}" if loss is not None else ""), highlight=False)
+                               + (f"  loss {loss:.5f}" if loss is not None else "") + f"  run left {fields['eta']}",
+                               highlight=False)
 
     def on_epoch(self, m: dict) -> None:
         val = f"  val PSNR {m['val_psnr']:.2f} dB (noisy {m['val_psnr_noisy']:.2f})" if "val_psnr" in m else ""
         self.console.print(f"epoch {m['epoch']}/{self.epochs}  loss {m['loss']:.5f}  "
                            f"{m['images_per_s']:,.0f} img/s  {m['seconds']:.1f} s{val}", highlight=False)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 @contextmanager

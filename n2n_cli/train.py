@@ -26,6 +26,7 @@ from .infer import Denoiser, autocast, pick_device
 from .metrics import evaluate
 from .models import create_model
 from .noise import parse_noise
+from .synthetic import PairRecipe
 from .atomic import atomic_write
 from .weights import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
 
@@ -35,6 +36,9 @@ class TrainConfig:
     data: str
     target: Optional[str] = None  # second folder of noisy images, matched by name
     noise: Optional[str] = None  # synthesise pairs from clean images, e.g. "gaussian:5-50"
+    clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
+    gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
+    jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
     model: str = defaults.MODEL
     epochs: int = defaults.EPOCHS
     batch_size: Optional[int] = None  # None: defaults.BATCH_SIZE on the CPU, defaults.BATCH_SIZE_CUDA on a GPU
@@ -87,6 +91,13 @@ def epoch_order(n: int, batch: int, seed: int, epoch: int, world: dd.World) -> t
     return perm[: full * batch].view(full, world.size, batch // world.size)[:, world.rank].reshape(-1)
 
 
+def lr_at(step: int, total: int, base: float, schedule: str) -> float:
+    """The learning rate at `step` of `total`: constant, or a half cosine from `base` down to 0."""
+    if schedule == "constant":
+        return base
+    return base * 0.5 * (1 + math.cos(math.pi * min(step / max(total, 1), 1.0)))
+
+
 def dihedral(a: torch.Tensor, b: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """The same random flip / 90-degree rotation for both images of each pair (N x C x H x W)."""
     n = a.shape[0]
@@ -117,7 +128,8 @@ class Trainer:
     def _fit(self, cfg: TrainConfig, world: dd.World) -> dict:
         device = dd.device_for(world, pick_device(cfg.device))
         noise = parse_noise(cfg.noise) if cfg.noise else None
-        source = self.source or open_train_source(cfg.data, cfg.target, noise, cfg.patch_size, cfg.mmap)
+        recipe = PairRecipe(noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if noise else None
+        source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
             raise UserError(f"--batch-size {batch} must be divisible by the number of processes ({world.size})")
@@ -204,18 +216,14 @@ class Trainer:
         loss_sum, seen = torch.zeros((), device=device), 0
         for step, (a, b) in enumerate(batches):
             a, b = a.to(device, non_blocking=True), b.to(device, non_blocking=True)
-            if source.noise is not None:
-                a, b = source.noise(a, g), source.noise(b, g)  # two independent noisy copies of each clean crop
             if cfg.augment:
                 a, b = dihedral(a, b, g)
             a = a.contiguous(memory_format=torch.channels_last)
             with autocast(device):
                 out = net(a)
             loss = F.mse_loss(out.float(), b)
-            if cfg.schedule == "cosine":
-                t = (epoch * steps + step) / (cfg.epochs * steps)
-                for group in opt.param_groups:
-                    group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+            for group in opt.param_groups:
+                group["lr"] = lr_at(epoch * steps + step, cfg.epochs * steps, lr, cfg.schedule)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

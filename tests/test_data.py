@@ -6,6 +6,7 @@ import torch
 from n2n_cli.data import DataError, load_tensor_pair, make_course_pairs, matched_pairs, open_eval_set, open_train_source
 from n2n_cli.imageio import write_png
 from n2n_cli.noise import parse_noise
+from n2n_cli.synthetic import PairRecipe
 from conftest import smooth_image
 
 
@@ -63,7 +64,7 @@ def test_memory_mapped_and_read_whole_agree(pair_file):
 
 def test_scene_folders_give_aligned_pairs_of_distinct_captures(scene_dir):
     src = open_train_source(scene_dir, patch=16)
-    assert src.channels == 1 and src.noise is None
+    assert src.channels == 1 and src.recipe is None
     a, b = src.patches[(0, 0)]
     assert a.shape == b.shape == (1, 16, 16)
     assert not torch.equal(a, b)  # two different captures of one scene
@@ -82,8 +83,12 @@ def test_two_folders_pair_by_name_and_refuse_mismatches(tmp_path, clean_dir):
 
 
 def test_clean_folder_with_noise_synthesises(clean_dir):
-    src = open_train_source(clean_dir, noise=parse_noise("gaussian:25"), patch=32)
-    assert src.noise is not None and len(src) >= 4
+    src = open_train_source(clean_dir, recipe=PairRecipe(parse_noise("gaussian:25")), patch=32)
+    assert src.recipe is not None and len(src) >= 4
+    a, b = src.patches[(0, 7)]
+    assert a.shape == b.shape == (3, 32, 32)
+    assert torch.equal(a, torch.round(a * 255) / 255)  # the input is what a file holds
+    assert not torch.equal(b, torch.round(b.clamp(0, 1) * 255) / 255)  # the target keeps its noise unclipped
     with pytest.raises(DataError, match="--noise"):
         open_train_source(clean_dir, patch=32)  # single images without noise: no pairs
 
