@@ -1,4 +1,5 @@
-"""Atomic file writes: write a temp file beside the target, then rename, so a crash never leaves half a file."""
+"""Safe writes: atomic (a temp file beside the target, then rename, so a crash never leaves half a file), and never
+over a file the user did not mean to replace."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
+
+from .errors import UserError
 
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
@@ -24,3 +27,26 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when two paths name one file (symlinks, `..`, hard links), or would once written (same resolved path)."""
+    a, b = Path(a), Path(b)
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_output(path: str | Path, inputs: list[str | Path], flag: str, overwrite: bool = False,
+                 may_replace: bool = False) -> None:
+    """Refuse, before any work, to write `path` over an input of the run; an existing file is replaced only with
+    `overwrite` or where the command documents it (`may_replace`)."""
+    path = Path(path)
+    for p in inputs:
+        if p is not None and same_file(path, p):
+            raise UserError(f"{path}: {flag} names an input of this run ({p}); choose another file")
+    if path.is_dir():
+        raise UserError(f"{path}: {flag} names a folder; give a file name")
+    if path.exists() and not (overwrite or may_replace):
+        raise UserError(f"{path}: exists; pass --overwrite to replace it, or choose another {flag}")

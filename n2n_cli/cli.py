@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
+import sys
 from contextlib import contextmanager
+from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
 from typing import Iterator, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from . import __version__, defaults
 from .errors import UserError
@@ -25,7 +29,7 @@ app = typer.Typer(
     "* `n2n train --data train_data.pkl --epochs 10`: train on course-format noisy pairs\n\n"
     "* `n2n eval val_data.pkl --model n2n-model.pt`: mean PSNR on (noisy, clean) pairs",
 )
-err = Console(stderr=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Device(str, Enum):
@@ -42,6 +46,11 @@ class Schedule(str, Enum):
 class Kind(str, Enum):
     train = "train"
     val = "val"
+
+
+def error_line(message: str) -> None:
+    """One line on stderr; the message is printed as it is (file names may hold rich markup such as [/])."""
+    err.print(Text("error: ", style="red") + Text(message))
 
 
 def _version(value: bool) -> None:
@@ -62,10 +71,10 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except UserError as e:
-        err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+        error_line(str(e))
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        err.print("interrupted", highlight=False)
+        err.print("interrupted")
         raise typer.Exit(130) from None
 
 
@@ -80,14 +89,32 @@ def _noise(spec: Optional[str], flag: str):
         raise typer.BadParameter(str(e), param_hint=flag) from None
 
 
+def _positive_finite(value: Optional[float]) -> Optional[float]:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a finite number above 0")
+    return value
+
+
 def _emit(result: dict, as_json: bool, text: str) -> None:
     typer.echo(json.dumps(result, indent=2) if as_json else text)
+
+
+def _max_pixels_option():
+    return typer.Option(defaults.MAX_PIXELS, "--max-pixels", min=1, help="Refuse images with more pixels per frame "
+                        "(checked from the header, before decoding).")
+
+
+def _tile_option():
+    return typer.Option(defaults.TILE, "--tile", min=16, help="Tile side; memory is bounded by it.")
+
+
+MODEL_HELP = "Checkpoint, course state_dict or exported .onnx model [default: the bundled best weights]."
 
 
 @app.command()
 def train(
     data: Path = typer.Option(..., "--data", "-d", help="Tensor-pair file (.pkl/.pt/.pth), DIR/<scene>/ captures, "
-                              "a noisy folder (with --target), or clean images (with --noise)."),
+                              "a folder of TIFF stacks, a noisy folder (with --target), or clean images (with --noise)."),
     target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Synthesise pairs from clean images: gaussian:25, "
                                         "gaussian:5-50, poisson:30 or mix:0-50."),
@@ -97,12 +124,14 @@ def train(
                                      help="With --noise: share of colour crops made gray (same noise in R, G, B)."),
     jpeg_share: float = typer.Option(defaults.JPEG_SHARE, "--jpeg-share", min=0.0, max=1.0,
                                      help="With --noise: share of noisy inputs saved as JPEG (quality 60-95)."),
-    model: str = typer.Option(defaults.MODEL, "--model", "-m", help="Architecture (see `n2n models`)."),
+    arch: Optional[str] = typer.Option(None, "--arch", "-a", help=f"Architecture (see `n2n models`) "
+                                       f"[default: {defaults.MODEL}]."),
+    old_model: Optional[str] = typer.Option(None, "--model", "-m", hidden=True),
     epochs: int = typer.Option(defaults.EPOCHS, "--epochs", "-e", min=1, help="Total epochs (also with --resume)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", min=1, help=f"Global batch [default: "
                                              f"{defaults.BATCH_SIZE} on CPU, {defaults.BATCH_SIZE_CUDA} on GPU]."),
-    lr: Optional[float] = typer.Option(None, "--lr", help=f"Adam learning rate [default: {defaults.LR:g} x "
-                                       f"sqrt(batch / {defaults.LR_BATCH})]."),
+    lr: Optional[float] = typer.Option(None, "--lr", callback=_positive_finite, help=f"Adam learning rate "
+                                       f"[default: {defaults.LR:g} x sqrt(batch / {defaults.LR_BATCH})]."),
     schedule: Schedule = typer.Option(defaults.SCHEDULE, "--schedule", help="Learning-rate schedule."),
     patch_size: int = typer.Option(defaults.PATCH_SIZE, "--patch-size", "-p", min=8,
                                    help="Crop size for image folders."),
@@ -111,6 +140,7 @@ def train(
     val_clean: Optional[Path] = typer.Option(None, "--val-clean", help="Clean references for a --val folder."),
     val_noise: Optional[str] = typer.Option(None, "--val-noise", help="Seeded synthetic noise for a clean --val folder."),
     output: Path = typer.Option(Path(defaults.CHECKPOINT), "--output", "-o", help="Checkpoint file, written every epoch."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."),
     device: Device = typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU."),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
@@ -118,13 +148,15 @@ def train(
     compile: bool = typer.Option(False, "--compile", help="torch.compile the model (pays off on long GPU runs)."),
     mmap: bool = typer.Option(True, "--mmap/--no-mmap", help="Memory-map tensor files (train on files larger "
                               "than memory) or read them whole."),
+    cpu_bf16: bool = typer.Option(False, "--cpu-bf16", help="bf16 autocast on CPUs with native bf16 (AVX-512 BF16, "
+                                  "AMX); ignored on others."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a denoiser on noisy pairs.
 
     Examples:
 
-    * `n2n train --data train_data.pkl --epochs 10 --model seed --val val_data.pkl`
+    * `n2n train --data train_data.pkl --epochs 10 --arch seed --val val_data.pkl`
 
     * `n2n train --data captures/ --epochs 50` (captures/<scene>/ holds 2+ noisy shots of each scene)
 
@@ -135,48 +167,48 @@ def train(
     * `torchrun --nproc_per_node=4 -m n2n_cli train --data train_data.pkl` (several GPUs)
     """
     noise_spec, val_spec = _noise(noise, "--noise"), _noise(val_noise, "--val-noise")
+    if old_model is not None:
+        err.print("hint: `n2n train --model` is now `--arch` (in eval and denoise, --model names a model file)")
+        arch = arch or old_model
     with _user_errors():
+        from .models import model_names
         from .progress import TrainProgress
         from .train import TrainConfig, Trainer
 
+        if arch is not None and arch not in model_names():
+            raise UserError(f"--arch {arch}: unknown architecture; choose one of: {', '.join(model_names())}")
         opt = lambda p: str(p) if p is not None else None  # noqa: E731
-        cfg = TrainConfig(data=str(data), target=opt(target), noise=opt(noise_spec), clean_share=clean_share,
-                          gray_share=gray_share, jpeg_share=jpeg_share, model=model, epochs=epochs,
+        cfg = TrainConfig(data=str(data), target=opt(target), noise=noise_spec, clean_share=clean_share,
+                          gray_share=gray_share, jpeg_share=jpeg_share, arch=arch, epochs=epochs,
                           batch_size=batch_size, lr=lr, schedule=schedule.value, patch_size=patch_size,
-                          augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=opt(val_spec),
-                          out=str(output), device=device.value, seed=seed, workers=workers, resume=opt(resume),
-                          compile=compile, mmap=mmap)
-        try:
-            from .models import model_names
-
-            if model not in model_names():
-                raise UserError(f"unknown model {model!r}; choose one of: {', '.join(model_names())}")
-            with TrainProgress(err) as progress:
-                result = Trainer(cfg, progress).fit()
-        except ValueError as e:  # bad option values found by the core
-            raise UserError(str(e)) from None
-    if result.get("rank", 0) == 0:
-        m = result["metrics"]
-        text = f"saved {result['checkpoint']}"
+                          augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=val_spec,
+                          out=str(output), overwrite=overwrite, device=device.value, seed=seed, workers=workers,
+                          resume=opt(resume), compile=compile, mmap=mmap, cpu_bf16=cpu_bf16)
+        with TrainProgress(err) as progress:
+            result = Trainer(cfg, progress).fit()
+    if result.rank == 0:
+        m = result.metrics
+        text = f"saved {result.checkpoint}"
         if m:
             text += f" (epoch {m['epoch']}, loss {m['loss']:.5f}"
             text += f", val PSNR {m['val_psnr']:.2f} dB)" if "val_psnr" in m else ")"
-        _emit(result, as_json, text)
+        _emit(asdict(result), as_json, text)
 
 
 @app.command("eval")
 def evaluate_cmd(
     data: Path = typer.Argument(..., help="(noisy, clean) tensor file, a noisy folder (with --clean), "
                                 "or clean images (with --noise)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
-                                        "[default: the bundled best weights]."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     clean: Optional[Path] = typer.Option(None, "--clean", help="Clean references, matched by file name "
                                          "(or CLEAN/<scene>/ for DATA/<scene>/ captures)."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Add seeded synthetic noise to clean images."),
     seed: int = typer.Option(defaults.VAL_NOISE_SEED, "--seed", help="Noise seed for --noise."),
     grid: Optional[Path] = typer.Option(None, "--grid", help="Save a noisy | denoised | clean picture (PNG)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --grid file."),
     device: Device = typer.Option(Device.auto, "--device"),
-    tile: int = typer.Option(defaults.TILE, "--tile", min=64, help="Tile size for large images."),
+    tile: int = _tile_option(),
+    max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON, with per-image PSNR."),
 ) -> None:
     """Mean per-image PSNR (dB) of the denoised output and of the noisy input.
@@ -191,62 +223,77 @@ def evaluate_cmd(
     """
     noise_spec = _noise(noise, "--noise")
     with _user_errors():
-        from .data import open_eval_set
-        from .infer import make_denoiser, pick_device
-        from .metrics import evaluate
-        from .weights import resolve_model_path
+        from .atomic import check_output
+        from .checkpoints import resolve_model_path
+        from .evaluation import evaluate, save_grid
+        from .imageio import set_pixel_limit
+        from .infer import make_denoiser
+        from .runtime import pick_device
+        from .sources import open_eval_set
 
+        if grid is not None:
+            check_output(grid, [data, clean, model], "--grid", overwrite)
+        set_pixel_limit(max_pixels)
         evalset = open_eval_set(data, clean, noise_spec, seed)
         denoiser = make_denoiser(model, pick_device(device.value), tile)
         r = evaluate(denoiser, evalset)
         if grid is not None:
-            from .grid import save_grid
-
             save_grid(grid, denoiser, evalset)
-    result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr": r["psnr"],
-              "psnr_noisy": r["psnr_noisy"], "gain": r["psnr"] - r["psnr_noisy"], "count": r["count"]}
+    result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr": r.psnr,
+              "psnr_noisy": r.psnr_noisy, "gain": r.gain, "count": r.count}
     if as_json:
-        result["images"] = [{"name": n, "psnr_noisy": a, "psnr": b} for n, a, b in r["images"]]
-    _emit(result, as_json, f"PSNR {r['psnr']:.2f} dB (noisy input {r['psnr_noisy']:.2f} dB, "
-          f"{r['psnr'] - r['psnr_noisy']:+.2f} dB) over {r['count']} images")
+        result["images"] = [{"name": n, "psnr_noisy": a, "psnr": b} for n, a, b in r.images]
+    _emit(result, as_json, f"PSNR {r.psnr:.2f} dB (noisy input {r.psnr_noisy:.2f} dB, {r.gain:+.2f} dB) "
+          f"over {r.count} images")
 
 
 @app.command()
 def denoise(
     inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
-    output: Path = typer.Argument(..., metavar="OUT", help="Output folder; names mirror the input, as PNG."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
-                                        "[default: the bundled best weights]."),
+    output: Path = typer.Argument(..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.tif file "
+                                  "name for one input."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing files in OUT that an earlier n2n "
+                                   "run did not write."),
+    into_input_folder: bool = typer.Option(False, "--into-input-folder", help="Allow OUT inside the folder that "
+                                           "holds the input (outputs never replace inputs)."),
     device: Device = typer.Option(Device.auto, "--device"),
-    tile: int = typer.Option(defaults.TILE, "--tile", min=64, help="Tile size; memory is bounded by it."),
+    tile: int = _tile_option(),
+    max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Denoise images into OUT as PNG, keeping each image's mode (gray, RGB, RGBA) and bit depth (8 or 16).
+    """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: PNG for still
+    8/16-bit images, TIFF for stacks and float images.
 
     Examples:
 
     * `n2n denoise photo.jpg out/`
 
+    * `n2n denoise photo.jpg photo-denoised.png`
+
     * `n2n denoise scans/ out/ --recursive`
 
-    * `n2n denoise captures/ out/ --model my-model.pt`
+    * `n2n denoise stack.tif out/ --model my-model.pt`
     """
     with _user_errors():
         from .denoise import denoise_files, plan_outputs
-        from .infer import make_denoiser, pick_device
+        from .imageio import set_pixel_limit
+        from .infer import make_denoiser
         from .progress import file_progress
+        from .runtime import pick_device
 
-        jobs = plan_outputs(inputs, output, recursive)
+        set_pixel_limit(max_pixels)
+        plan = plan_outputs(inputs, output, recursive, overwrite, into_input_folder)
         denoiser = make_denoiser(model, pick_device(device.value), tile)
-        with file_progress(err, len(jobs)) as advance:
-            done, failed, timing = denoise_files(denoiser, jobs, on_file=advance,
-                                                 on_error=lambda msg: err.print(f"[red]error:[/red] {msg}",
-                                                                                highlight=False, soft_wrap=True))
-    result = {"output": str(output), "written": done, "failed": failed, **timing}
-    _emit(result, as_json, f"denoised {done} of {len(jobs)} images into {output}"
-          + (f" ({failed} failed)" if failed else ""))
-    if failed:
+        for note in plan.notes:
+            err.print(Text("note: ", style="yellow") + Text(note))
+        with file_progress(err, len(plan.jobs)) as advance:
+            r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
+    result = {"output": str(output), **asdict(r)}
+    _emit(result, as_json, f"denoised {r.written} of {len(plan.jobs)} images into {output}"
+          + (f" ({r.failed} failed)" if r.failed else ""))
+    if r.failed:
         raise typer.Exit(1)
 
 
@@ -259,6 +306,7 @@ def synth(
     size: int = typer.Option(defaults.SYNTH_SIZE, "--size", min=8, help="Crop side in pixels."),
     noise: str = typer.Option(defaults.SYNTH_NOISE, "--noise", help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
 ) -> None:
     """Write course-format pairs (uint8 N x C x SIZE x SIZE tensors) cut from clean images.
 
@@ -270,19 +318,51 @@ def synth(
     """
     noise_spec = _noise(noise, "--noise")
     with _user_errors():
-        from .data import make_course_pairs
-        from .weights import atomic_save
+        from .atomic import check_output
+        from .checkpoints import atomic_save
+        from .imageio import list_images
+        from .synth import make_course_pairs
 
+        check_output(output, [clean, *(list_images(clean) if clean.is_dir() else [])], "OUTPUT", overwrite)
         a, b = make_course_pairs(clean, count, size, noise_spec, seed, kind.value)
         atomic_save((a, b), output)
     typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise_spec}, seed {seed}")
 
 
 @app.command()
+def export(
+    output: Path = typer.Argument(..., help="ONNX file to write (.onnx)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
+                                        "[default: the bundled best weights]."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
+) -> None:
+    """Export a model to ONNX with dynamic height and width, for `n2n denoise --model model.onnx` (onnxruntime)
+    or any ONNX runtime. Needs the `onnx` extra: `pip install 'n2n-cli[onnx]'`.
+
+    Examples:
+
+    * `n2n export n2n.onnx`
+
+    * `n2n export mine.onnx --model n2n-model.pt`
+    """
+    with _user_errors():
+        from .atomic import check_output
+        from .checkpoints import load_model, resolve_model_path
+        from .export import export_onnx
+
+        if output.suffix.lower() != ".onnx":
+            raise UserError(f"{output}: name the ONNX file with the .onnx suffix")
+        check_output(output, [resolve_model_path(model)], "OUTPUT", overwrite)
+        net, ckpt = load_model(model)
+        export_onnx(net, output)
+    typer.echo(f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]")
+
+
+@app.command()
 def models() -> None:
     """List the architectures and the bundled weights."""
+    from .checkpoints import bundled_files, load_checkpoint
     from .models import count_parameters, create_model, model_names
-    from .weights import bundled_files, load_checkpoint
 
     for name in model_names():
         typer.echo(f"{name:8s} {count_parameters(create_model(name)):>9,d} parameters (RGB)")
@@ -292,5 +372,23 @@ def models() -> None:
         typer.echo(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channels")
 
 
+# click's exception classes, wherever this typer version keeps click (its own copy or the click package)
+_UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main() -> None:
-    app(prog_name="n2n")
+    """Entry point: usage errors (a bad option value) are one line too, with exit code 2."""
+    try:
+        code = app(prog_name="n2n", standalone_mode=False)
+    except _UsageError as e:
+        cmd = e.ctx.command_path if getattr(e, "ctx", None) is not None else "n2n"
+        error_line(f"{e.format_message()} (see `{cmd} --help`)")
+        sys.exit(2)
+    except _ClickException as e:
+        error_line(e.format_message())
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

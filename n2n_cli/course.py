@@ -9,11 +9,12 @@ from __future__ import annotations
 import torch
 
 from . import defaults
-from .data import Source, TensorPairs
-from .infer import Denoiser, pick_device
+from .checkpoints import load_model
+from .infer import Denoiser
 from .models import create_model
+from .runtime import pick_device
+from .tensorfile import TensorPairs
 from .train import Callback, Trainer, TrainConfig
-from .weights import load_model
 
 
 class Model:
@@ -36,8 +37,8 @@ class Model:
             raise ValueError(f"train_input {tuple(a.shape)} and train_target {tuple(b.shape)} must be equal N x C x H x W")
         if a.shape[1] != self.model.channels:
             self.model = create_model(self.name, channels=a.shape[1]).to(self.device)
-        source = Source("tensors", a.shape[1], tensors=TensorPairs.from_tensors(a, b))
-        cfg = TrainConfig(data="tensors", model=self.name, epochs=num_epochs, batch_size=defaults.LR_BATCH,
+        source = TensorPairs(a, b)
+        cfg = TrainConfig(data="<tensors>", arch=self.name, epochs=num_epochs, batch_size=defaults.LR_BATCH,
                           lr=defaults.LR, schedule="constant", augment=False, out=None, device=self.device.type)
         Trainer(cfg, callback, source=source, model=self.model).fit()
 

@@ -35,5 +35,8 @@ SYNTH_SIZE = 32  # crop side of course-format files
 SYNTH_COUNT = 1000
 SYNTH_NOISE = "gaussian:25"
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+# files
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+MAX_PIXELS = 2**28  # pixels per frame decoded at most (268 MP, e.g. 16384 x 16384), checked from the header
+#                     before decoding: a small file that would decode to gigabytes is refused; --max-pixels raises it
 TENSOR_SUFFIXES = (".pkl", ".pt", ".pth")

@@ -1,68 +1,191 @@
-"""Denoise files into a folder: plan the outputs safely, then process each file, skipping the ones that fail."""
+"""Denoise files: plan every output before any work (so nothing a user has is overwritten), then process each file,
+reporting and skipping the ones that fail.
+
+Outputs: PNG for a still image of 8 or 16 bits; TIFF (one page per frame, the input's dtype) for a stack or a float
+image. An output folder that n2n writes carries a marker file, so re-running into it may replace its own earlier
+outputs, and a recursive listing skips it.
+"""
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .data import list_images
+from .atomic import atomic_write
 from .errors import UserError
-from .imageio import ImageError, read_image, write_png
+from .imageio import ImageError, list_images, probe, read_frame, write_png, write_tiff
 from .infer import Denoiser
 
+MARKER = ".n2n-output"  # in every folder n2n denoises into
+OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 
-def plan_outputs(inputs: Path, output: Path, recursive: bool = False) -> list[tuple[Path, Path]]:
-    """(input file, output PNG) pairs; OUT mirrors IN's relative names. Refuses to write into the input folder
-    or over any input file."""
+
+@dataclass
+class Job:
+    src: Path
+    dest: Path
+
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    notes: list[str] = field(default_factory=list)  # renamings the user should hear about
+    folders: list[Path] = field(default_factory=list)  # output folders to mark
+
+
+@dataclass
+class DenoiseResult:
+    written: int
+    failed: int
+    decode_s: float = 0.0
+    network_s: float = 0.0
+    encode_s: float = 0.0
+
+
+def _output_suffix(src: Path) -> str:
+    """.tif for stacks and float images (PNG cannot hold them), .png otherwise; a file that cannot be probed gets
+    .png here and its error when it is processed."""
+    try:
+        info = probe(src)
+    except ImageError:
+        return ".png"
+    return ".tif" if info.frames > 1 or info.is_float else ".png"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _in_output_folder(path: Path, root: Path) -> bool:
+    """True when a file lies in a folder (below `root`) that n2n wrote denoised images into."""
+    return any((d / MARKER).is_file() for d in path.parents if _inside(d, root))
+
+
+def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite: bool = False,
+                 into_input_folder: bool = False) -> Plan:
+    """Every (input, output) pair, checked before any work: an output never replaces an input, never goes into a
+    folder holding an input (or below it) unless `into_input_folder`, and replaces an existing file only in a
+    folder n2n wrote before or with `overwrite`. Names that would collide keep their source suffix."""
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
-    if output.exists() and not output.is_dir():
-        raise UserError(f"{output}: output must be a folder, and this is a file")
-    if inputs.is_file():
+    single_file = inputs.is_file()
+    if single_file:
         files, root = [inputs], inputs.parent
     else:
         files, root = list_images(inputs, recursive), inputs
+        files = [f for f in files if not _in_output_folder(f, inputs)]  # never denoise our own outputs
         if not files:
             raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
-        out_r, in_r = output.resolve(), inputs.resolve()
-        if out_r == in_r or (recursive and in_r in out_r.parents):
-            raise UserError(f"{output}: refusing to write into the input folder; choose another output folder")
-    jobs, taken = [], set()
-    inputs_resolved = {f.resolve() for f in files}
+    as_file = single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir()
+    if not as_file and output.exists() and not output.is_dir():
+        raise UserError(f"{output}: is a file; the output must be a folder, or a .png/.tif file name for one input")
+    out_dir = output.parent if as_file else output
+    in_root = root.resolve()
+    if not as_file and not into_input_folder and _inside(out_dir.resolve(), in_root):
+        raise UserError(f"{output}: inside the folder that holds the input ({root}); choose another output folder "
+                        "(or pass --into-input-folder)")
+
+    suffix_of = {f: _output_suffix(f) for f in files}
+    notes: list[str] = []
+    if as_file:
+        want = suffix_of[inputs]
+        if want == ".tif" and output.suffix.lower() == ".png":
+            raise UserError(f"{output}: {inputs} is a stack or a float image, which PNG cannot hold; name the "
+                            "output .tif")
+        dests = {inputs: output}
+    else:
+        dests = {}
+        by_name: dict[Path, list[Path]] = defaultdict(list)
+        for f in files:
+            rel = f.relative_to(root)
+            by_name[(output / rel.with_suffix(suffix_of[f])).with_name(rel.stem.lower() + suffix_of[f])].append(f)
+        for group in by_name.values():
+            keeps = [f for f in group if f.suffix.lower() == suffix_of[f]][:1] if len(group) > 1 else group
+            for f in group:
+                rel = f.relative_to(root)
+                dests[f] = output / (rel.with_suffix(suffix_of[f]) if f in keeps else rel.with_name(rel.name + suffix_of[f]))
+            if len(group) > 1:
+                notes.append(f"{', '.join(f.name for f in group)} share a name: writing "
+                             f"{', '.join(dests[f].name for f in group)}")
+
+    input_keys = {_key(f) for f in files}
+    jobs = []
     for f in files:
-        rel = f.relative_to(root)
-        dest = output / rel.with_suffix(".png")
-        if dest in taken:  # photo.jpg and photo.tif in one folder: keep both
-            dest = output / rel.with_name(rel.name + ".png")
-        if dest.resolve() in inputs_resolved:
-            raise UserError(f"{dest}: refusing to overwrite an input file")
-        taken.add(dest)
-        jobs.append((f, dest))
-    return jobs
+        dest = dests[f]
+        if dest.exists():
+            if _key(dest) in input_keys:
+                raise UserError(f"{dest}: is an input of this run; refusing to overwrite it")
+            if dest.is_dir():
+                raise UserError(f"{dest}: is a folder where an output file would go")
+            if not overwrite and not (dest.parent / MARKER).is_file():
+                raise UserError(f"{dest}: exists and was not written by an earlier n2n denoise into this folder; "
+                                "choose an empty output folder, or pass --overwrite to replace it")
+        jobs.append(Job(f, dest))
+    folders = [] if as_file else sorted({j.dest.parent for j in jobs})
+    return Plan(jobs, notes, folders)
 
 
-def denoise_files(denoiser: Denoiser, jobs: list[tuple[Path, Path]], on_file: Callable[[str], None] = lambda n: None,
-                  on_error: Callable[[str], None] = lambda m: None) -> tuple[int, int, dict]:
-    """Denoise each (input, output) pair; report failures through `on_error` and go on. Returns (written, failed,
-    seconds spent decoding / in the network / encoding)."""
-    done = failed = 0
-    t = {"decode_s": 0.0, "network_s": 0.0, "encode_s": 0.0}
-    for src, dest in jobs:
+def _key(path: Path) -> tuple[int, int] | Path:
+    """The same file under any name (symlinks, `..`, hard links)."""
+    try:
+        st = path.stat()
+        return st.st_dev, st.st_ino
+    except OSError:
+        return path.resolve()
+
+
+def mark_folders(plan: Plan) -> None:
+    for d in plan.folders:
+        if not (d / MARKER).is_file():
+            atomic_write(d / MARKER, lambda f: f.write(b"Denoised images written by n2n. n2n may replace them when "
+                                                       b"run again into this folder, and skips this folder as input.\n"))
+
+
+def denoise_files(denoiser: Denoiser, plan: Plan, on_file: Callable[[str], None] = lambda n: None,
+                  on_error: Callable[[str], None] = lambda m: None) -> DenoiseResult:
+    """Denoise each planned file; report any failure of one file through `on_error` and go on."""
+    mark_folders(plan)
+    r = DenoiseResult(0, 0)
+    for job in plan.jobs:
         try:
+            _denoise_one(denoiser, job, r)
+            r.written += 1
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except UserError as e:
+            r.failed += 1
+            on_error(str(e))
+        except Exception as e:  # one bad file must not stop the batch
+            r.failed += 1
+            detail = " ".join(str(e).split())[:160] or type(e).__name__
+            on_error(f"{job.src}: failed ({type(e).__name__}: {detail})")
+        on_file(job.src.name)
+    r.decode_s, r.network_s, r.encode_s = (round(v, 3) for v in (r.decode_s, r.network_s, r.encode_s))
+    return r
+
+
+def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult) -> None:
+    t0 = time.perf_counter()
+    info = probe(job.src)
+    r.decode_s += time.perf_counter() - t0
+
+    def frames():
+        for k in range(info.frames):
             t0 = time.perf_counter()
-            image = read_image(src)
+            image = read_frame(job.src, k, info)
             t1 = time.perf_counter()
-            result = denoiser(image)
-            t2 = time.perf_counter()
-            write_png(dest, result)
-            t3 = time.perf_counter()
-            t["decode_s"] += t1 - t0
-            t["network_s"] += t2 - t1
-            t["encode_s"] += t3 - t2
-            done += 1
-        except (ImageError, OSError) as e:
-            failed += 1
-            on_error(str(e) if isinstance(e, ImageError) else f"{src}: {e}")
-        on_file(src.name)
-    return done, failed, {k: round(v, 3) for k, v in t.items()}
+            out = denoiser(image)
+            r.decode_s += t1 - t0
+            r.network_s += time.perf_counter() - t1
+            yield out
+
+    t0 = time.perf_counter()
+    busy = r.decode_s + r.network_s
+    if job.dest.suffix.lower() == ".png":
+        write_png(job.dest, next(frames()))
+    else:
+        write_tiff(job.dest, frames())
+    r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)

@@ -1,27 +1,41 @@
-"""Read and write images as integer arrays that keep their mode and bit depth.
+"""Image files in and out, in their own shape: frames, channels, bit depth and range are kept.
 
-An image is an H x W x C numpy array, uint8 or uint16, with C = 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA).
-Pillow does the work, except for 16-bit colour PNGs, which it cannot hold: a small PNG codec here reads and writes
-those. Writes are atomic (temp file, then rename), so an interrupted run never leaves half a PNG behind.
+An image frame is an H x W x C numpy array with C = 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA), of dtype
+uint8, uint16 or float32 (float keeps its own range). A file holds one frame, or several (a multi-page TIFF: a
+microscopy stack, a time series), addressed as (file, frame).
+
+Codecs: Pillow for 8-bit formats and 16-bit gray; imagecodecs (libpng) for 16-bit PNG, which Pillow cannot hold in
+colour; tifffile for TIFF (stacks, 16-bit, float, compressed). Every read is checked against a pixel budget from
+the header before any pixel is decoded, so a small file that would decode to gigabytes is refused, not run out of
+memory on. Writes are atomic (temp file, then rename).
 """
 
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from . import defaults
 from .atomic import atomic_write
 from .errors import UserError
 
-Image.MAX_IMAGE_PIXELS = None  # the user chose the file; big images are the point of tiled denoising
+Image.MAX_IMAGE_PIXELS = None  # n2n checks the pixel count itself (ImageInfo.check), for every codec alike
+_limit = {"max_pixels": defaults.MAX_PIXELS}
+
+
+def set_pixel_limit(max_pixels: int) -> None:
+    """The most pixels per frame this process decodes (the CLI's --max-pixels)."""
+    _limit["max_pixels"] = int(max_pixels)
 
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
-_CHANNELS_OF_COLOR_TYPE = {0: 1, 4: 2, 2: 3, 6: 4}
-_COLOR_TYPE_OF_CHANNELS = {c: t for t, c in _CHANNELS_OF_COLOR_TYPE.items()}
+_TIFF_SIGS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _PIL_MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 
 
@@ -29,55 +43,280 @@ class ImageError(UserError):
     """A file that cannot be read or written as an image; the message names the file and the problem."""
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file as H x W x C uint8 or uint16 (C in 1..4, alpha last)."""
-    path = Path(path)
+@dataclass(frozen=True)
+class ImageInfo:
+    """What a file holds, read from its header."""
+
+    path: Path
+    format: str  # "PNG", "JPEG", "TIFF", ...
+    frames: int
+    height: int
+    width: int
+    channels: int  # as read: alpha included
+    dtype: np.dtype  # uint8, uint16 or float32
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype == np.float32
+
+    def describe(self) -> str:
+        stack = f"{self.frames} frames of " if self.frames > 1 else ""
+        return f"{stack}{self.width}x{self.height}, {self.channels} channel(s), {np.dtype(self.dtype).name}"
+
+    def check(self) -> "ImageInfo":
+        """Refuse, before decoding, an image over the pixel budget or one that cannot fit in memory."""
+        max_pixels = _limit["max_pixels"]
+        if self.height < 1 or self.width < 1:
+            raise ImageError(f"{self.path}: image of size {self.width}x{self.height} holds no pixels")
+        pixels = self.width * self.height
+        if pixels > max_pixels:
+            raise ImageError(f"{self.path}: {self.width}x{self.height} is {pixels / 1e6:,.0f} MP per frame, over the "
+                             f"limit of {max_pixels / 1e6:,.0f} MP (raise it with --max-pixels if the file is "
+                             "trusted and memory allows)")
+        need = 3 * pixels * self.channels * max(np.dtype(self.dtype).itemsize, 4)  # decoded frame, output, float work
+        avail = _available_memory()
+        if avail is not None and need > avail:
+            raise ImageError(f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
+                             f"to denoise and {avail / 2**30:.1f} GiB of memory is available")
+        return self
+
+
+def _available_memory() -> int | None:
     try:
-        with open(path, "rb") as f:
-            head = f.read(33)
-        if head[:8] == _PNG_SIG and head[12:16] == b"IHDR" and head[24] == 16 and head[25] in (2, 4, 6):
-            return _read_png16(path)
-        with Image.open(path) as im:
-            if im.getexif().get(0x0112, 1) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
-                im = ImageOps.exif_transpose(im)
-            return _from_pil(im)
-    except ImageError:
-        raise
-    except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
-    except (OSError, ValueError, SyntaxError, zlib.error, struct.error, IndexError) as e:
-        raise ImageError(f"{path}: cannot read image ({e})") from None
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
-def _from_pil(im: Image.Image) -> np.ndarray:
-    if im.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+def probe(path: str | Path) -> ImageInfo:
+    """Read a file's header: its frames, size, channels and dtype. Raises ImageError for anything n2n cannot read."""
+    path = Path(path)
+    with _errors(path):
+        kind = _sniff(path)
+        if kind == "TIFF":
+            info = _probe_tiff(path)
+        elif kind == "PNG16":
+            info = _probe_png16(path)
+        else:
+            info = _probe_pil(path)
+        return info.check()
+
+
+def read_frame(path: str | Path, frame: int = 0, info: ImageInfo | None = None) -> np.ndarray:
+    """Frame `frame` of a file as H x W x C (uint8, uint16 or float32); `info`: its probe, if already made."""
+    path = Path(path)
+    info = info or probe(path)
+    if not 0 <= frame < info.frames:
+        raise ImageError(f"{path}: no frame {frame} (the file has {info.frames})")
+    with _errors(path):
+        if info.format == "TIFF":
+            img = _read_tiff_frame(path, frame, info)
+        elif info.format == "PNG16":
+            img = _read_png16(path)
+        else:
+            img = _read_pil(path)
+        if img.shape != (info.height, info.width, info.channels):
+            raise ValueError(f"decoded {img.shape[1]}x{img.shape[0]}x{img.shape[2]}, but the header says "
+                             f"{info.width}x{info.height}x{info.channels}")
+        if img.dtype.kind == "f" and not np.isfinite(img).all():
+            raise ImageError(f"{path}: frame {frame} holds NaN or infinite values")
+        return img
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """A single-frame image file as H x W x C. A stack is refused: its frames are read with read_frame."""
+    info = probe(path)
+    if info.frames > 1:
+        raise ImageError(f"{path}: a stack of {info.frames} frames where one image was expected")
+    return read_frame(path, 0, info)
+
+
+class _errors:
+    """Turn any decoder failure into one ImageError line naming the file; warnings from codecs stay quiet."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.warnings = warnings.catch_warnings()
+
+    def __enter__(self):
+        self.warnings.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, kind, e, tb) -> bool:
+        self.warnings.__exit__(kind, e, tb)
+        if e is None or isinstance(e, (ImageError, KeyboardInterrupt)) or not isinstance(e, Exception):
+            return False
+        if isinstance(e, FileNotFoundError):
+            raise ImageError(f"{self.path}: no such file") from None
+        if isinstance(e, IsADirectoryError):
+            raise ImageError(f"{self.path}: a folder, not an image file") from None
+        if isinstance(e, MemoryError):
+            raise ImageError(f"{self.path}: out of memory while decoding") from None
+        detail = " ".join(str(e).split())[:160] or type(e).__name__
+        raise ImageError(f"{self.path}: cannot read image ({detail})") from None
+
+
+def _sniff(path: Path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(33)
+    if head[:4] in _TIFF_SIGS:
+        return "TIFF"
+    if head[:8] == _PNG_SIG and len(head) >= 26 and head[12:16] == b"IHDR" and head[24] == 16:
+        return "PNG16"
+    return "PIL"
+
+
+# --- Pillow: 8-bit formats, 16-bit gray PNG ----------------------------------------------------------------------
+
+def _pil_target(im: Image.Image) -> tuple[str | None, int, np.dtype]:
+    """(mode to convert to or None, channels, dtype) for a Pillow image."""
+    mode = im.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N"):
+        return None, 1, np.dtype(np.uint16)
+    if mode == "I":
+        return None, 1, np.dtype(np.uint16)  # values checked after decoding
+    if mode == "F":
+        return None, 1, np.dtype(np.float32)
+    if mode in _PIL_MODE_OF_CHANNELS.values():
+        return None, len(mode), np.dtype(np.uint8)
+    if mode in ("P", "PA"):
+        alpha = mode == "PA" or "transparency" in im.info
+        return ("RGBA" if alpha else "RGB"), 4 if alpha else 3, np.dtype(np.uint8)
+    if mode == "1":
+        return "L", 1, np.dtype(np.uint8)
+    if mode in ("CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        return "RGB", 3, np.dtype(np.uint8)
+    if mode in ("RGBa", "La"):
+        return ("RGBA" if mode == "RGBa" else "LA"), len(mode), np.dtype(np.uint8)
+    raise ValueError(f"unsupported image mode {mode}")
+
+
+def _probe_pil(path: Path) -> ImageInfo:
+    with Image.open(path) as im:
+        frames = getattr(im, "n_frames", 1)
+        if frames > 1:
+            raise ImageError(f"{path}: an animated {im.format} with {frames} frames; n2n denoises still images and "
+                             "TIFF stacks: save the frames as a multi-page TIFF")
+        w, h = im.size
+        if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
+            h, w = w, h
+        _, channels, dtype = _pil_target(im)
+        return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype)
+
+
+def _read_pil(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        if im.getexif().get(0x0112, 1) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
+            im = ImageOps.exif_transpose(im)
+        convert, _, dtype = _pil_target(im)
+        if convert:
+            im = im.convert(convert)
         a = np.asarray(im)
-        if a.min(initial=0) < 0 or a.max(initial=0) > 65535:
-            raise ValueError(f"32-bit integer image with values outside 0-65535 (mode {im.mode})")
-        return a.astype(np.uint16)[..., None]
-    if im.mode == "P" or im.mode == "PA":
-        im = im.convert("RGBA" if ("transparency" in im.info or im.mode == "PA") else "RGB")
-    elif im.mode == "1":
-        im = im.convert("L")
-    elif im.mode not in _PIL_MODE_OF_CHANNELS.values():
-        im = im.convert("RGBA" if "A" in im.mode else "RGB")
-    a = np.asarray(im)
+    if im.mode == "I" and a.size and (a.min() < 0 or a.max() > 65535):
+        raise ValueError("32-bit integer image with values outside 0-65535")
+    a = a.astype(dtype, copy=False)
     return a[..., None] if a.ndim == 2 else a
 
 
-def image_size(path: str | Path) -> tuple[int, int]:
-    """(height, width) from the header, without decoding the pixels."""
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
-                h, w = w, h
-            return h, w
-    except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
-    except (OSError, ValueError, SyntaxError) as e:
-        raise ImageError(f"{path}: cannot read image ({e})") from None
+# --- 16-bit PNG: imagecodecs (libpng) ------------------------------------------------------------------------------
 
+def _png_header(path: Path) -> tuple[int, int, int, int]:
+    """(width, height, bit depth, colour type) from the IHDR chunk, which the format puts first."""
+    with open(path, "rb") as f:
+        head = f.read(33)
+    if len(head) < 33 or head[:8] != _PNG_SIG or head[12:16] != b"IHDR":
+        raise ValueError("truncated or malformed PNG header")
+    w, h, depth, color = struct.unpack(">IIBB", head[16:26])
+    if zlib.crc32(head[12:29]) & 0xFFFFFFFF != struct.unpack(">I", head[29:33])[0]:
+        raise ValueError("corrupt PNG header (bad IHDR checksum)")
+    return w, h, depth, color
+
+
+def _probe_png16(path: Path) -> ImageInfo:
+    w, h, _, color = _png_header(path)
+    channels = {0: 1, 4: 2, 2: 3, 6: 4}.get(color)
+    if channels is None:
+        raise ValueError(f"bad PNG colour type {color} for 16 bits")
+    return ImageInfo(path, "PNG16", 1, h, w, channels, np.dtype(np.uint16))
+
+
+def _read_png16(path: Path) -> np.ndarray:
+    import imagecodecs
+
+    a = imagecodecs.png_decode(path.read_bytes())
+    if a.dtype != np.uint16:
+        raise ValueError(f"16-bit PNG decoded as {a.dtype}")
+    return a[..., None] if a.ndim == 2 else a
+
+
+# --- TIFF: tifffile ------------------------------------------------------------------------------------------------
+
+def _tiff_layout(series) -> tuple[int, int, int, int, str]:
+    """(frames, height, width, channels, axes) of a tifffile series: every axis but Y, X and samples (S) is a frame
+    axis (pages, Z, T, C, ...), so a multichannel microscopy stack is denoised one channel image at a time."""
+    axes, shape = series.axes, series.shape
+    if "Y" not in axes or "X" not in axes:
+        raise ValueError(f"TIFF layout {axes} has no Y and X axes")
+    size = dict(zip(axes, shape))
+    channels = size.get("S", 1)
+    frames = int(np.prod([n for a, n in zip(axes, shape) if a not in "YXS"], dtype=np.int64))
+    return frames, size["Y"], size["X"], channels, axes
+
+
+def _tiff_dtype(dtype: np.dtype) -> np.dtype:
+    if dtype in (np.uint8, np.uint16):
+        return np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.dtype(np.float32)
+    if dtype.kind in "iu" and dtype.itemsize <= 4:
+        return np.dtype(np.uint16)  # 32-bit or signed integers: values checked to fit 0-65535 on reading
+    raise ValueError(f"unsupported sample type {dtype}")
+
+
+def _probe_tiff(path: Path) -> ImageInfo:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        if not tif.series:
+            raise ValueError("no image in the TIFF")
+        s = tif.series[0]
+        frames, h, w, channels, _ = _tiff_layout(s)
+        if channels > 4:
+            raise ImageError(f"{path}: {channels} samples per pixel; n2n reads 1 to 4 (gray, RGB, alpha)")
+        if s.dtype == np.bool_:
+            raise ImageError(f"{path}: a 1-bit (black and white) TIFF has no noise to remove")
+        return ImageInfo(path, "TIFF", frames, h, w, channels, _tiff_dtype(np.dtype(s.dtype)))
+
+
+def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        s = tif.series[0]
+        _, h, w, c, axes = _tiff_layout(s)
+        pages = s.pages if hasattr(s, "pages") else []
+        page = pages[frame] if len(pages) == info.frames and pages[frame] is not None else None
+        if page is not None and page.shape in ((h, w), (h, w, c), (c, h, w)):
+            a = page.asarray()
+            if a.shape == (c, h, w) and c > 1 and (h, w) != (c, h):  # planar samples
+                a = np.moveaxis(a, 0, -1)
+        else:  # layouts whose frames are not one page each (ImageJ contiguous stacks): read the series once
+            a = s.asarray()
+            order = [i for i, ax in enumerate(axes) if ax not in "YXS"] + [axes.index("Y"), axes.index("X")]
+            order += [axes.index("S")] if "S" in axes else []
+            a = np.transpose(a, order).reshape(info.frames, h, w, c)[frame]
+    a = a.reshape(h, w, c)
+    if a.dtype.kind in "iu" and a.dtype not in (np.uint8, np.uint16):
+        if a.size and (a.min() < 0 or a.max() > 65535):
+            raise ValueError(f"{a.dtype} samples outside 0-65535")
+    return a.astype(info.dtype, copy=False)
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
 
 def write_png(path: str | Path, image: np.ndarray) -> None:
     """Write an H x W x C uint8/uint16 array as PNG, atomically."""
@@ -90,13 +329,40 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
             Image.fromarray(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
                             _PIL_MODE_OF_CHANNELS[image.shape[2]]).save(f, format="PNG")
         else:
-            f.write(_encode_png16(image))
+            import imagecodecs
+
+            f.write(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image)))
 
     atomic_write(path, write)
 
 
+def write_tiff(path: str | Path, frames: Iterable[np.ndarray]) -> int:
+    """Write H x W x C frames (one dtype and shape) as a multi-page TIFF, one page per frame, compressed losslessly,
+    atomically; frames are written as they come, so a stack need not fit in memory. Returns the frame count."""
+    import tifffile
+
+    count = 0
+
+    def write(f) -> None:
+        nonlocal count
+        with tifffile.TiffWriter(f, bigtiff=False) as tw:
+            for img in frames:
+                c = img.shape[2]
+                tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
+                         extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
+                         contiguous=False)
+                count += 1
+
+    atomic_write(path, write)
+    return count
+
+
+# --- conversions ---------------------------------------------------------------------------------------------------
+
 def to_float(image: np.ndarray) -> np.ndarray:
-    """Integer image -> float32 in [0, 1]."""
+    """Integer image -> float32 in [0, 1]; float images are returned as float32."""
+    if image.dtype.kind == "f":
+        return image.astype(np.float32, copy=False)
     return image.astype(np.float32) / float(np.iinfo(image.dtype).max)
 
 
@@ -113,78 +379,21 @@ def split_alpha(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return image, None
 
 
-# --- 16-bit colour PNG: Pillow reads these as 8-bit RGB, so they get their own small codec ---------------------
-
-def _encode_png16(image: np.ndarray) -> bytes:
-    h, w, c = image.shape
-    rows = image.astype(">u2").reshape(h, w * c * 2 // 2).view(np.uint8).reshape(h, w * c * 2)
-    up = rows.copy()
-    up[1:] = rows[1:] - rows[:-1]  # PNG "Up" filter: uint8 arithmetic wraps modulo 256 as the format wants
-    raw = np.concatenate([np.full((h, 1), 2, np.uint8), up], axis=1).tobytes()
-    ihdr = struct.pack(">IIBBBBB", w, h, 16, _COLOR_TYPE_OF_CHANNELS[c], 0, 0, 0)
-    return _PNG_SIG + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND", b"")
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+def match_channels(img: np.ndarray, channels: int) -> np.ndarray:
+    """Drop alpha, then gray -> RGB by replication or RGB -> gray by averaging, to get `channels` channels."""
+    img, _ = split_alpha(img)
+    if img.shape[2] == channels:
+        return img
+    if channels == 3:
+        return np.repeat(img, 3, axis=2)
+    mean = img.mean(axis=2, keepdims=True, dtype=np.float32)
+    return mean if img.dtype.kind == "f" else mean.round().astype(img.dtype)
 
 
-def _read_png16(path: Path) -> np.ndarray:
-    data = path.read_bytes()
-    pos, idat, header = 8, [], None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        if len(body) != length:
-            raise ValueError("truncated PNG")
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat.append(body)
-        elif kind == b"IEND":
-            break
-        pos += 12 + length
-    if header is None or not idat:
-        raise ValueError("PNG without IHDR or IDAT")
-    w, h, _, color_type, _, _, interlace = header
-    if interlace:
-        raise ValueError("interlaced 16-bit colour PNG is not supported; re-save it without interlacing")
-    c = _CHANNELS_OF_COLOR_TYPE[color_type]
-    bpp, stride = 2 * c, 2 * c * w
-    raw = np.frombuffer(zlib.decompress(b"".join(idat)), np.uint8)
-    if raw.size < h * (stride + 1):
-        raise ValueError("truncated PNG image data")
-    lines = raw[: h * (stride + 1)].reshape(h, stride + 1)
-    out = np.zeros((h, stride), np.uint8)
-    prev = np.zeros(stride, np.uint8)
-    for y in range(h):
-        f, line = lines[y, 0], lines[y, 1:]
-        if f == 0:
-            cur = line.copy()
-        elif f == 1:  # Sub: a running sum along each byte position of the pixel
-            cur = (np.cumsum(line.reshape(w, bpp).astype(np.int64), axis=0) & 255).astype(np.uint8).ravel()
-        elif f == 2:
-            cur = line + prev
-        elif f in (3, 4):
-            cur = _unfilter_sequential(f, line, prev, bpp)
-        else:
-            raise ValueError(f"bad PNG filter type {f}")
-        out[y] = cur
-        prev = out[y]
-    return out.view(">u2").reshape(h, w, c).astype(np.uint16)
+# --- listing -------------------------------------------------------------------------------------------------------
 
-
-def _unfilter_sequential(f: int, line: np.ndarray, prev: np.ndarray, bpp: int) -> np.ndarray:
-    cur = bytearray(line.tobytes())
-    up = prev.tobytes()
-    for i in range(len(cur)):
-        a = cur[i - bpp] if i >= bpp else 0
-        b = up[i]
-        if f == 3:
-            cur[i] = (cur[i] + ((a + b) >> 1)) & 255
-        else:
-            c = up[i - bpp] if i >= bpp else 0
-            p = a + b - c
-            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            cur[i] = (cur[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    return np.frombuffer(bytes(cur), np.uint8)
+def list_images(folder: Path, recursive: bool = False) -> list[Path]:
+    """Image files in `folder` (by suffix; hidden files skipped), sorted."""
+    pattern = "**/*" if recursive else "*"
+    return sorted(p for p in folder.glob(pattern) if p.suffix.lower() in defaults.IMAGE_SUFFIXES
+                  and not p.name.startswith(".") and p.is_file())

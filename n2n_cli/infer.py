@@ -2,34 +2,24 @@
 
 Tiles overlap by `overlap` pixels. At a tile's inner edges the first quarter of the overlap is ignored (it saw a
 border that the full image does not have) and the rest is blended with a linear ramp, so seams do not show and a
-model with a small receptive field gives the same result tiled as untiled.
+model with a small receptive field gives the same result tiled as untiled. Everything here is numpy; the network is
+called through a Predictor (backends.py).
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import defaults
+from .backends import OnnxPredictor, Predictor, TorchPredictor
+from .checkpoints import CheckpointError, bundled_dir, load_model
 from .imageio import split_alpha
 
-
-def pick_device(name: str = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is a user error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        from .errors import UserError
-        raise UserError("--device cuda: no CUDA device is available (use --device cpu or auto)")
-    return torch.device(name)
-
-
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA (tensor cores); fp32 elsewhere (CPUs without bf16 units gain nothing)."""
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
 
 
 def _ramp(n: int, overlap: int, start_inner: bool, end_inner: bool) -> np.ndarray:
@@ -54,50 +44,58 @@ def _starts(size: int, tile: int, overlap: int) -> list[int]:
 
 
 class Denoiser:
-    """Runs a model over images of any size, tile by tile, in batches of tiles."""
+    """Runs a network over images of any size, tile by tile, in batches of tiles."""
 
-    def __init__(self, model: nn.Module, device: torch.device | None = None, tile: int = defaults.TILE,
-                 overlap: int = defaults.OVERLAP, batch: int | None = None, gray_model: nn.Module | None = None):
-        """`gray_model`, if given, takes the gray images (a colour model sees their noise identical in all three
-        channels, which it was not trained on)."""
-        if tile <= 2 * overlap:
-            raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({overlap})")
-        self.device = device or next(model.parameters()).device
-        self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()
-        self.channels = model.channels
-        self.gray = gray_model.to(device=self.device, memory_format=torch.channels_last).eval() if gray_model else None
-        cuda = self.device.type == "cuda"
-        self.tile, self.overlap = tile, overlap
+    def __init__(self, model: nn.Module | Predictor, device: torch.device | None = None, tile: int = defaults.TILE,
+                 overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None):
+        """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
+        gray images. `overlap` defaults to defaults.OVERLAP, less for small tiles."""
+        wrap = lambda m: TorchPredictor(m, device) if isinstance(m, nn.Module) else m  # noqa: E731
+        self.net, self.gray = wrap(model), wrap(gray_model) if gray_model is not None else None
+        self.channels = self.net.channels
+        self.overlap = min(defaults.OVERLAP, tile // 4) if overlap is None else overlap
+        if tile < 1 or tile <= 2 * self.overlap:
+            raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({self.overlap})")
+        self.tile = tile
+        cuda = self.net.device.type == "cuda"
         self.batch = batch or (defaults.TILE_BATCH_CUDA if cuda else defaults.TILE_BATCH)
 
-    @torch.inference_mode()
     def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
-        """H x W x C float32 tiles (one size) -> model outputs, clamped to [0, 1]."""
-        x = torch.from_numpy(np.stack(tiles)).permute(0, 3, 1, 2).to(self.device)
+        """H x W x C float32 tiles (one size) -> network outputs in [0, 1]. Gray images take the gray network when
+        there is one; else a colour network sees them replicated (output: the channel mean), and a gray network
+        takes colour images channel by channel."""
+        x = np.stack(tiles).transpose(0, 3, 1, 2)  # N x C x H x W
+        n, c, h, w = x.shape
+        pad_h, pad_w = max(0, MIN_SIDE - h), max(0, MIN_SIDE - w)
+        if pad_h or pad_w:
+            x = np.pad(x, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), mode="edge")
         out = []
-        for i in range(0, len(x), batch):
+        for i in range(0, n, batch):
             xb = x[i:i + batch]
-            if xb.shape[1] == 1 and self.gray is not None:
-                yb = self._forward(xb, self.gray)
-            elif xb.shape[1] != self.channels:  # gray image, colour model: replicate; colour image, gray model: per channel
+            if c == 1 and self.gray is not None:
+                yb = self.gray(xb)
+            elif c != self.channels:
                 if self.channels == 3:
-                    yb = self._forward(xb.expand(-1, 3, -1, -1)).mean(1, keepdim=True)
+                    yb = self.net(np.repeat(xb, 3, axis=1)).mean(1, keepdims=True)
                 else:
-                    n, c, h, w = xb.shape
-                    yb = self._forward(xb.reshape(n * c, 1, h, w)).reshape(n, c, h, w)
+                    k = len(xb)
+                    yb = self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
             else:
-                yb = self._forward(xb)
-            out.append(yb.float().clamp_(0, 1))
-        return list(torch.cat(out).permute(0, 2, 3, 1).cpu().numpy())
-
-    def _forward(self, x: torch.Tensor, model: nn.Module | None = None) -> torch.Tensor:
-        with autocast(self.device):
-            return (model or self.model)(x.contiguous(memory_format=torch.channels_last))
+                yb = self.net(xb)
+            out.append(yb[..., :h, :w])
+        return list(np.concatenate(out).transpose(0, 2, 3, 1))
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        """Denoise an H x W x C image (uint8/uint16, or float in [0, 1]); alpha passes through; same dtype back."""
+        """Denoise an H x W x C image; alpha passes through; the same dtype comes back. Integer images are scaled by
+        their dtype's peak; float images keep their own range: values outside [0, 1] are mapped to it by the
+        image's minimum and maximum, and back."""
         color, alpha = split_alpha(image)
-        peak = float(np.iinfo(image.dtype).max) if image.dtype.kind in "ui" else 1.0
+        if image.dtype.kind in "ui":
+            peak, lo, scale = float(np.iinfo(image.dtype).max), 0.0, 1.0
+        else:
+            peak = 1.0
+            lo, hi = (float(color.min()), float(color.max())) if color.size else (0.0, 1.0)
+            lo, scale = (0.0, 1.0) if lo >= 0 and hi <= 1 else (lo, (hi - lo) or 1.0)
         out = np.empty_like(image)
         if alpha is not None:
             out[..., -1:] = alpha
@@ -105,24 +103,24 @@ class Denoiser:
         th, tw = min(self.tile, h), min(self.tile, w)
         ys, xs = _starts(h, th, self.overlap), _starts(w, tw, self.overlap)
         wx = [_ramp(tw, self.overlap, x > 0, x + tw < w) for x in xs]
-        acc = np.zeros((0, w, c), np.float32)  # rows [lo, lo + len(acc)) still open to later tiles
+        acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
         wsum = np.zeros((0, w, 1), np.float32)
-        lo = 0
+        top = 0
         for i, y in enumerate(ys):
-            grow = y + th - lo - len(acc)
+            grow = y + th - top - len(acc)
             if grow > 0:
                 acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = _ramp(th, self.overlap, y > 0, y + th < h)
-            tiles = [color[y:y + th, x:x + tw].astype(np.float32) / peak for x in xs]
+            tiles = [(color[y:y + th, x:x + tw].astype(np.float32) - lo) / (peak * scale) for x in xs]
             for x, wxx, t in zip(xs, wx, self._run(tiles, self.batch)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
-                acc[y - lo:y - lo + th, x:x + tw] += t * wt
-                wsum[y - lo:y - lo + th, x:x + tw] += wt
-            done = (ys[i + 1] if i + 1 < len(ys) else h) - lo  # rows no later tile touches
+                acc[y - top:y - top + th, x:x + tw] += t * wt
+                wsum[y - top:y - top + th, x:x + tw] += wt
+            done = (ys[i + 1] if i + 1 < len(ys) else h) - top  # rows no later tile touches
             rows = acc[:done] / np.maximum(wsum[:done], 1e-12)
-            out[lo:lo + done, :, :c] = rows if peak == 1.0 else np.clip(np.rint(rows * peak), 0, peak)
-            acc, wsum, lo = acc[done:], wsum[done:], lo + done
+            out[top:top + done, :, :c] = (rows * scale + lo) if peak == 1.0 else np.clip(np.rint(rows * peak), 0, peak)
+            acc, wsum, top = acc[done:], wsum[done:], top + done
         return out
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
@@ -139,10 +137,12 @@ class Denoiser:
 
 
 def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE) -> Denoiser:
-    """A Denoiser for a model file or bundled name; None gives the bundled weights: the colour default, with the
-    bundled gray model for gray images when it is there."""
-    from .weights import bundled_dir, load_model
-
+    """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file; None gives the bundled
+    weights: the colour default, with the bundled gray model for gray images when one ships."""
+    if model is not None and str(model).lower().endswith(".onnx"):
+        if not Path(model).is_file():
+            raise CheckpointError(f"{model}: no such model file")
+        return Denoiser(OnnxPredictor(model), tile=tile)
     net, _ = load_model(model)
     gray = None
     if model is None and (bundled_dir() / defaults.BUNDLED_GRAY).is_file():

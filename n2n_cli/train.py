@@ -2,7 +2,8 @@
 
 Every epoch ends with an atomic checkpoint and a metrics file next to it, so an interruption loses at most one
 epoch and `resume` continues where it stopped. Randomness is derived from (seed, epoch, rank), so a resumed run
-draws the same crops, noise and order as an uninterrupted one.
+draws the same crops, noise and order as an uninterrupted one. A loss that turns NaN or infinite stops the run with
+the last good checkpoint kept.
 """
 
 from __future__ import annotations
@@ -10,36 +11,35 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
 
 from . import defaults
-from . import distributed as dd
-from .data import EpochKeys, Source, open_eval_set, open_train_source
+from . import runtime as rt
+from .atomic import atomic_write, check_output
+from .checkpoints import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
 from .errors import UserError
-from .infer import Denoiser, autocast, pick_device
-from .metrics import evaluate
+from .evaluation import evaluate
+from .infer import Denoiser
 from .models import create_model
-from .noise import parse_noise
+from .noise import Noise
+from .sources import TrainSource, open_eval_set, open_train_source
 from .synthetic import PairRecipe
-from .atomic import atomic_write
-from .weights import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
 
 
 @dataclass
 class TrainConfig:
     data: str
     target: Optional[str] = None  # second folder of noisy images, matched by name
-    noise: Optional[str] = None  # synthesise pairs from clean images, e.g. "gaussian:5-50"
+    noise: Optional[Noise] = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
     clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
     jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
-    model: str = defaults.MODEL
+    arch: Optional[str] = None  # None: defaults.MODEL, or the architecture of the checkpoint resumed
     epochs: int = defaults.EPOCHS
     batch_size: Optional[int] = None  # None: defaults.BATCH_SIZE on the CPU, defaults.BATCH_SIZE_CUDA on a GPU
     lr: Optional[float] = None  # None: defaults.LR scaled by sqrt(batch / defaults.LR_BATCH)
@@ -48,7 +48,7 @@ class TrainConfig:
     augment: bool = defaults.AUGMENT
     val: Optional[str] = None
     val_clean: Optional[str] = None
-    val_noise: Optional[str] = None
+    val_noise: Optional[Noise] = None
     out: Optional[str] = defaults.CHECKPOINT  # None: keep the model in memory only (the course API)
     device: str = "auto"
     seed: int = defaults.SEED
@@ -56,6 +56,8 @@ class TrainConfig:
     resume: Optional[str] = None
     compile: bool = False
     mmap: bool = True  # memory-map tensor files instead of reading them whole
+    overwrite: bool = False  # replace an existing `out` that is not the checkpoint being resumed
+    cpu_bf16: bool = False  # bf16 autocast on CPUs with native bf16 (AVX-512 BF16 / AMX); ignored elsewhere
 
 
 class Callback:
@@ -78,7 +80,20 @@ def _rng_seed(seed: int, epoch: int, rank: int) -> int:
     return (seed * 1_000_003 + epoch) * 1_009 + rank
 
 
-def epoch_order(n: int, batch: int, seed: int, epoch: int, world: dd.World) -> torch.Tensor:
+@dataclass
+class TrainResult:
+    checkpoint: Optional[str]
+    epochs: int
+    metrics: dict  # the last epoch's row of the metrics file
+    rank: int
+    info: dict = field(default_factory=dict)  # model, data, samples, batch size, lr, device, processes, noise
+
+
+class Diverged(UserError):
+    """The loss became NaN or infinite."""
+
+
+def epoch_order(n: int, batch: int, seed: int, epoch: int, world: rt.World) -> torch.Tensor:
     """This process's sample indices for one epoch. All processes shuffle alike; each global batch is split into
     equal shards, one per process, so DDP sees the same batches as one process with the same global batch."""
     g = torch.Generator().manual_seed(_rng_seed(seed, epoch, 0))
@@ -111,24 +126,47 @@ def dihedral(a: torch.Tensor, b: torch.Tensor, g: torch.Generator) -> tuple[torc
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, callback: Callback | None = None, source: Source | None = None,
+    def __init__(self, cfg: TrainConfig, callback: Callback | None = None, source: TrainSource | None = None,
                  model: torch.nn.Module | None = None):
-        """`source` and `model`, when given, replace what cfg.data and cfg.model describe (the course API)."""
+        """`source` and `model`, when given, replace what cfg.data and cfg.arch describe (the course API)."""
         self.cfg, self.cb = cfg, callback or Callback()
         self.source, self.model = source, model
 
-    def fit(self) -> dict:
-        cfg = self.cfg
-        world = dd.setup(cfg.device)
+    def fit(self) -> TrainResult:
+        world = rt.join_world(self.cfg.device)
         try:
-            return self._fit(cfg, world)
+            return self._fit(self.cfg, world)
         finally:
-            dd.cleanup(world)
+            rt.leave_world(world)
 
-    def _fit(self, cfg: TrainConfig, world: dd.World) -> dict:
-        device = dd.device_for(world, pick_device(cfg.device))
-        noise = parse_noise(cfg.noise) if cfg.noise else None
-        recipe = PairRecipe(noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if noise else None
+    def _check(self, cfg: TrainConfig) -> None:
+        """Option values and output paths, before any data is read."""
+        if cfg.lr is not None and not (math.isfinite(cfg.lr) and cfg.lr > 0):
+            raise UserError(f"--lr {cfg.lr}: the learning rate must be a finite number above 0")
+        if cfg.epochs < 1:
+            raise UserError(f"--epochs {cfg.epochs}: train for at least one epoch")
+        if cfg.out:
+            inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean]
+            resuming_out = cfg.resume is not None and Path(cfg.out).exists() and Path(cfg.resume).exists() \
+                and Path(cfg.out).samefile(cfg.resume)
+            check_output(cfg.out, inputs, "--output", cfg.overwrite, may_replace=resuming_out)
+            check_output(metrics_path(cfg.out), inputs, "--output's metrics file", True)
+
+    def _fit(self, cfg: TrainConfig, world: rt.World) -> TrainResult:
+        if world.main:
+            self._check(cfg)
+        device = rt.device_for(world, rt.pick_device(cfg.device))
+        start_epoch, history, opt_state, ckpt = 0, [], None, None
+        self.history = history
+        if cfg.resume:
+            ckpt = load_checkpoint(cfg.resume)
+            start_epoch = ckpt.get("epoch", 0)
+            if cfg.epochs <= start_epoch:
+                raise UserError(f"{cfg.resume}: already trained {start_epoch} epochs; --epochs {cfg.epochs} must be "
+                                "more to continue")
+            if self.model is None and cfg.arch is not None and cfg.arch != ckpt["model"]:
+                raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as --arch {cfg.arch}")
+        recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if cfg.noise else None
         source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
@@ -136,23 +174,21 @@ class Trainer:
         lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
         valset = None
         if cfg.val and world.main:
-            valset = open_eval_set(cfg.val, cfg.val_clean, parse_noise(cfg.val_noise) if cfg.val_noise else None)
+            valset = open_eval_set(cfg.val, cfg.val_clean, cfg.val_noise, clean_flag="--val-clean",
+                                   noise_flag="--val-noise")
             if valset.channels != source.channels:
-                raise UserError(f"{cfg.val}: {valset.channels}-channel images, but the training data has {source.channels}")
+                raise UserError(f"{cfg.val}: {valset.channels}-channel images, but the training data has "
+                                f"{source.channels}")
 
         torch.manual_seed(cfg.seed)
-        start_epoch, history, opt_state = 0, [], None
-        if cfg.resume:
-            ckpt = load_checkpoint(cfg.resume)
+        if ckpt is not None:
             model = build_model(ckpt, cfg.resume)
-            if ckpt["model_kwargs"].get("channels") != source.channels:
-                raise UserError(f"{cfg.resume}: a {ckpt['model_kwargs'].get('channels')}-channel model cannot train "
-                                f"on {source.channels}-channel data")
-            start_epoch, history, opt_state = ckpt.get("epoch", 0), list(ckpt.get("metrics", [])), ckpt.get("optimizer")
-            name = ckpt["model"]
+            if model.channels != source.channels:
+                raise UserError(f"{cfg.resume}: a {model.channels}-channel model cannot train on "
+                                f"{source.channels}-channel data")
+            history, opt_state = list(ckpt.get("metrics", [])), ckpt.get("optimizer")
         else:
-            name = cfg.model
-            model = self.model or create_model(name, channels=source.channels)
+            model = self.model or create_model(cfg.arch or defaults.MODEL, channels=source.channels)
         model.to(device=device, memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if opt_state is not None:
@@ -166,60 +202,60 @@ class Trainer:
         if cfg.compile:
             net = torch.compile(net)
 
-        loader = None
-        if source.tensors is not None:
-            source.tensors.to(device)
-        else:
-            keys = EpochKeys()
-            loader = DataLoader(source.patches, batch_size=batch // world.size, sampler=keys, num_workers=cfg.workers,
-                                pin_memory=device.type == "cuda", persistent_workers=cfg.workers > 0)
         per_rank = batch // world.size
+        source.start(device, per_rank, cfg.workers)
         n = len(source)
         steps = math.ceil(len(epoch_order(n, batch, cfg.seed, 0, world)) / per_rank)
-        info = {"model": name, "data": source.name, "samples": n, "batch_size": batch, "lr": lr,
-                "device": str(device), "processes": world.size, "noise": str(noise) if noise else None}
+        info = {"model": model.arch, "data": source.name, "samples": n, "batch_size": batch, "lr": lr,
+                "device": str(device), "processes": world.size, "noise": str(cfg.noise) if cfg.noise else None}
         if world.main:
             self.cb.on_start(cfg.epochs, start_epoch, steps, info)
-        config = {**asdict(self.cfg), "batch_size": batch, "lr": lr}
-        last = {}
+        config = {**asdict(cfg), "batch_size": batch, "lr": lr}
+        self.history = history
+        last: dict = {}
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()
-            loss_sum, seen = self._epoch(net, opt, source, loader, epoch, batch, world, device, lr, steps)
+            loss_sum, seen = self._epoch(net, opt, source, epoch, batch, world, device, lr, steps)
             seconds = time.perf_counter() - t0
-            last = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "seconds": round(seconds, 3),
+            loss = loss_sum / max(seen, 1)
+            if not math.isfinite(loss):
+                raise Diverged(self._diverged(epoch))
+            last = {"epoch": epoch + 1, "loss": loss, "seconds": round(seconds, 3),
                     "images_per_s": round(seen * world.size / seconds, 1)}
             if world.main:
                 if valset is not None:
                     v = evaluate(Denoiser(unwrap(net), device), valset)
-                    last.update(val_psnr=round(v["psnr"], 4), val_psnr_noisy=round(v["psnr_noisy"], 4))
+                    last.update(val_psnr=round(v.psnr, 4), val_psnr_noisy=round(v.psnr_noisy, 4))
                 history.append(last)
                 if cfg.out:
                     atomic_save(make_checkpoint(model, epoch=epoch + 1, metrics=history,
                                                 optimizer=opt.state_dict(), config=config), cfg.out)
                     _write_metrics(metrics_path(cfg.out), history)
                 self.cb.on_epoch(last)
-            dd.barrier(world)
-        return {"checkpoint": cfg.out, "epochs": cfg.epochs, "metrics": last, "rank": world.rank, **info}
+            rt.barrier(world)
+        return TrainResult(cfg.out, cfg.epochs, last, world.rank, info)
 
-    def _epoch(self, net, opt, source: Source, loader: DataLoader | None, epoch: int, batch: int, world: dd.World,
-               device: torch.device, lr: float, steps: int):
+    def _diverged(self, epoch: int) -> str:
+        history = self.history
+        kept = f"{self.cfg.out} still holds epoch {history[-1]['epoch']}" if history and self.cfg.out else \
+            "no checkpoint was written"
+        return (f"training diverged: the loss became NaN or infinite in epoch {epoch + 1} ({kept}); "
+                "check the data for NaN values, or lower --lr")
+
+    def _epoch(self, net, opt, source: TrainSource, epoch: int, batch: int, world: rt.World, device: torch.device,
+               lr: float, steps: int) -> tuple[float, int]:
         cfg = self.cfg
         seed = _rng_seed(cfg.seed, epoch, world.rank + 1)
-        g = torch.Generator(device=device).manual_seed(seed)  # noise and augmentation, distinct per process
+        g = torch.Generator(device=device).manual_seed(seed)  # augmentation, distinct per process
         order = epoch_order(len(source), batch, cfg.seed, epoch, world)
-        if loader is None:
-            batches = source.tensors.batches(order, batch // world.size, device)
-        else:
-            loader.sampler.set_epoch(order, seed)  # crops keyed by (index, seed): same for any worker count
-            batches = loader
         net.train()
         loss_sum, seen = torch.zeros((), device=device), 0
-        for step, (a, b) in enumerate(batches):
+        for step, (a, b) in enumerate(source.epoch(order, seed)):  # crops keyed by (index, seed)
             a, b = a.to(device, non_blocking=True), b.to(device, non_blocking=True)
             if cfg.augment:
                 a, b = dihedral(a, b, g)
             a = a.contiguous(memory_format=torch.channels_last)
-            with autocast(device):
+            with rt.autocast(device, cfg.cpu_bf16):
                 out = net(a)
             loss = F.mse_loss(out.float(), b)
             for group in opt.param_groups:
@@ -230,8 +266,12 @@ class Trainer:
             k = a.shape[0]
             loss_sum += loss.detach() * k
             seen += k
+            report = step % 20 == 0
+            mean = (loss_sum / seen).item() if report else None
+            if report and not math.isfinite(mean):
+                raise Diverged(self._diverged(epoch))
             if world.main:
-                self.cb.on_step(epoch, step, k * world.size, (loss_sum / seen).item() if step % 20 == 0 else None)
+                self.cb.on_step(epoch, step, k * world.size, mean)
         return loss_sum.item(), seen
 
 

@@ -11,7 +11,7 @@ data, out, dump = sys.argv[1:4]
 torch.set_num_threads(1)
 torch.manual_seed(0)
 model = create_model("tiny", channels=3)
-Trainer(TrainConfig(data=data, model="tiny", epochs=2, batch_size=8, lr=1e-2, augment=False, out=out, device="cpu",
+Trainer(TrainConfig(data=data, arch="tiny", epochs=2, batch_size=8, lr=1e-2, augment=False, out=out, device="cpu",
                     workers=0), model=model).fit()
 rank = int(__import__("os").environ["RANK"])
 torch.save(model.state_dict(), f"{dump}/rank{rank}.pt")

@@ -20,7 +20,7 @@ def run(*args):
 @pytest.fixture
 def tiny_model(pair_file, tmp_path):
     out = tmp_path / "tiny.pt"
-    r = run("train", "--data", pair_file, "-m", "tiny", "-e", "1", "-b", "8", "-o", out, "--device", "cpu")
+    r = run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-b", "8", "-o", out, "--device", "cpu")
     assert r.exit_code == 0, r.output
     return out
 
@@ -37,7 +37,7 @@ def test_version_and_help():
 
 def test_train_resume_and_eval(pair_file, val_file, tmp_path):
     out = tmp_path / "m.pt"
-    r = run("train", "--data", pair_file, "-m", "seed", "-e", "1", "-b", "8", "--val", val_file, "-o", out, "--json")
+    r = run("train", "--data", pair_file, "-a", "seed", "-e", "1", "-b", "8", "--val", val_file, "-o", out, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["metrics"]["epoch"] == 1
     r = run("train", "--data", pair_file, "-e", "2", "-b", "8", "-o", out, "--resume", out)
@@ -74,7 +74,7 @@ def test_synth_then_train_then_eval(clean_dir, tmp_path):
     assert r.exit_code == 0, r.output
     a, b = torch.load(tmp_path / "t.pkl", weights_only=True)
     assert a.shape == (32, 3, 16, 16) and a.dtype == torch.uint8
-    r = run("train", "--data", tmp_path / "t.pkl", "-m", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--val", tmp_path / "v.pkl")
+    r = run("train", "--data", tmp_path / "t.pkl", "-a", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--val", tmp_path / "v.pkl")
     assert r.exit_code == 0, r.output
 
 
@@ -119,7 +119,7 @@ def test_corrupt_image_among_good_ones(tmp_path, tiny_model):
     r = run("denoise", src, tmp_path / "out", "-m", tiny_model)
     assert r.exit_code == 1, r.output
     assert "b.png" in r.output and "Traceback" not in r.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "c.png"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.png", "c.png"]
     assert (src / "b.png").read_bytes() == b"not an image"
 
 
@@ -129,7 +129,7 @@ def test_refuses_to_write_into_the_input_folder(tmp_path, tiny_model):
     before = (src / "a.png").read_bytes()
     r = run("denoise", src, src, "-m", tiny_model)
     assert r.exit_code == 1, r.output
-    assert "input folder" in r.output
+    assert "inside the folder that holds the input" in r.output
     assert (src / "a.png").read_bytes() == before and len(list(src.iterdir())) == 1
 
 
@@ -137,7 +137,7 @@ def test_refuses_to_write_into_the_input_folder(tmp_path, tiny_model):
     (("denoise", "{tmp}/nowhere", "{tmp}/out"), "no such"),
     (("train", "--data", "{tmp}/nowhere"), "no such"),
     (("eval", "{tmp}/nowhere.pkl"), "no such"),
-    (("train", "--data", "{tmp}", "-m", "nonet"), "unknown model"),
+    (("train", "--data", "{tmp}", "-a", "nonet"), "unknown architecture"),
     (("train", "--data", "{tmp}", "--noise", "blur:3"), "noise"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, args, needle):
@@ -148,7 +148,7 @@ def test_user_mistakes_are_one_line_errors(tmp_path, args, needle):
 
 def test_wrong_shape_tensor_file_and_evil_pickle(tmp_path):
     torch.save((torch.zeros(4, 3, 8, dtype=torch.uint8),) * 2, tmp_path / "flat.pkl")
-    r = run("train", "--data", tmp_path / "flat.pkl", "-m", "tiny")
+    r = run("train", "--data", tmp_path / "flat.pkl", "-a", "tiny")
     assert r.exit_code == 1 and "flat.pkl" in r.output and "shape" in r.output, r.output
     from test_data import Evil
 

@@ -3,7 +3,9 @@ import os
 import pytest
 import torch
 
-from n2n_cli.data import DataError, load_tensor_pair, make_course_pairs, matched_pairs, open_eval_set, open_train_source
+from n2n_cli.sources import matched_pairs, open_eval_set, open_train_source
+from n2n_cli.synth import make_course_pairs
+from n2n_cli.tensorfile import DataError, load_tensor_pair
 from n2n_cli.imageio import write_png
 from n2n_cli.noise import parse_noise
 from n2n_cli.synthetic import PairRecipe
@@ -35,7 +37,9 @@ def test_float_pairs_in_unit_range_load(tmp_path):
     ((torch.zeros(4, 3, 8), torch.zeros(4, 3, 8)), "shape"),
     ((torch.zeros(4, 3, 8, 8, dtype=torch.uint8), torch.zeros(5, 3, 8, 8, dtype=torch.uint8)), "differ"),
     ((torch.zeros(4, 3, 8, 8, dtype=torch.int64),) * 2, "dtype"),
-    ((torch.full((4, 3, 8, 8), 200.0),) * 2, "above 1"),
+    ((torch.full((4, 3, 8, 8), 200.0),) * 2, "looks like 0-255"),
+    ((torch.full((4, 3, 8, 8), -3.0),) * 2, "must be in \\[0, 1\\]"),
+    ((torch.full((4, 3, 8, 8), float("nan")),) * 2, "NaN"),
     ((torch.zeros(4, 3, 8, 8),), "two tensors"),
     ({"a": 1}, "two tensors"),
 ])
@@ -100,8 +104,8 @@ def test_missing_folder(tmp_path):
 
 def test_eval_noise_is_seeded(clean_dir):
     ev = open_eval_set(clean_dir, noise=parse_noise("gaussian:25"))
-    first = [n for _, n, _, _ in ev.images()]
-    second = [n for _, n, _, _ in ev.images()]
+    first = [b.noisy for b in ev.batches()]
+    second = [b.noisy for b in ev.batches()]
     assert all(torch.equal(x, y) for x, y in zip(first, second))
 
 

@@ -4,12 +4,13 @@ import pytest
 import torch
 
 from n2n_cli.train import Callback, Trainer, TrainConfig, epoch_order, metrics_path
-from n2n_cli.distributed import World
-from n2n_cli.weights import load_checkpoint
+from n2n_cli.runtime import World
+from n2n_cli.checkpoints import load_checkpoint
+from n2n_cli.noise import parse_noise
 
 
 def cfg(data, out, **kw):
-    base = dict(data=str(data), model="tiny", epochs=2, batch_size=8, out=str(out), device="cpu", workers=0)
+    base = dict(data=str(data), arch="tiny", epochs=2, batch_size=8, out=str(out), device="cpu", workers=0)
     return TrainConfig(**{**base, **kw})
 
 
@@ -22,7 +23,7 @@ def test_training_lowers_the_loss_and_writes_checkpoint_and_metrics(pair_file, v
     rows = [json.loads(l) for l in metrics_path(out).read_text().splitlines()]
     assert [m["epoch"] for m in rows] == [1, 2, 3] and "val_psnr" in rows[-1]
     assert rows[-1]["loss"] < rows[0]["loss"]
-    assert r["metrics"] == rows[-1]
+    assert r.metrics == rows[-1]
 
 
 def test_resume_after_interruption_matches_an_uninterrupted_run(pair_file, tmp_path):
@@ -46,8 +47,8 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(pair_file, tmp_p
 
 def test_folder_sources_train(scene_dir, clean_dir, tmp_path):
     Trainer(cfg(scene_dir, tmp_path / "a.pt", epochs=1, patch_size=16)).fit()
-    Trainer(cfg(clean_dir, tmp_path / "b.pt", epochs=1, patch_size=16, noise="gaussian:5-50",
-                val=str(clean_dir), val_noise="gaussian:25")).fit()
+    Trainer(cfg(clean_dir, tmp_path / "b.pt", epochs=1, patch_size=16, noise=parse_noise("gaussian:5-50"),
+                val=str(clean_dir), val_noise=parse_noise("gaussian:25"))).fit()
     assert load_checkpoint(tmp_path / "a.pt")["model_kwargs"]["channels"] == 1
     assert load_checkpoint(tmp_path / "b.pt")["metrics"][0]["val_psnr"] > 0
 
@@ -75,14 +76,14 @@ def test_noisy_targets_teach_denoising(tmp_path):
     n, _, c = make(16, 1)
     torch.save((n, c), tmp_path / "val.pt")
     r = Trainer(cfg(tmp_path / "train.pt", tmp_path / "m.pt", epochs=8, lr=1e-2, val=str(tmp_path / "val.pt"))).fit()
-    assert r["metrics"]["val_psnr"] > r["metrics"]["val_psnr_noisy"] + 0.5, r["metrics"]
+    assert r.metrics["val_psnr"] > r.metrics["val_psnr_noisy"] + 0.5, r.metrics
 
 
 def test_folder_crops_do_not_depend_on_the_worker_count(clean_dir, tmp_path):
     runs = []
     for workers in (0, 2):
         out = tmp_path / f"w{workers}.pt"
-        Trainer(cfg(clean_dir, out, epochs=2, patch_size=16, noise="gaussian:25", workers=workers)).fit()
+        Trainer(cfg(clean_dir, out, epochs=2, patch_size=16, noise=parse_noise("gaussian:25"), workers=workers)).fit()
         runs.append(load_checkpoint(out)["state_dict"])
     for k in runs[0]:
         assert torch.allclose(runs[0][k], runs[1][k], atol=1e-6), k

@@ -4,7 +4,7 @@ import torch
 
 from n2n_cli import defaults
 from n2n_cli.infer import Denoiser
-from n2n_cli.weights import bundled_dir, bundled_files, load_checkpoint, load_model
+from n2n_cli.checkpoints import bundled_dir, bundled_files, load_checkpoint, load_model
 from conftest import noisy, smooth_image
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -14,7 +15,7 @@ from torch import nn
 from . import __version__, defaults
 from .atomic import atomic_write
 from .errors import UserError
-from .models import create_model, is_course_state_dict, seed_from_v1
+from .models import create_model, is_course_state_dict, model_names, seed_from_v1
 
 # 1: n2n 0.1. 2: SeedNet's last layer takes (layer 1 output, t_conv1 output), the course's order; format-1 `seed`
 # and `tiny` weights are converted on load.
@@ -28,6 +29,27 @@ class CheckpointError(UserError):
 def atomic_save(obj: Any, path: str | Path) -> None:
     """torch.save to a temp file in the same folder, then rename: a crash never leaves a half-written file."""
     atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False) -> Any:
+    """torch.load with weights_only=True: tensors and plain containers only, never code. Errors name the file in
+    one line and never suggest loading unsafely."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+            except RuntimeError as e:
+                if not mmap or "mmap" not in str(e):
+                    raise
+                return torch.load(path, map_location="cpu", weights_only=True)  # legacy (non-zip) format
+    except pickle.UnpicklingError:
+        raise error(f"{path}: refused to load: not a plain {what} (it holds Python objects that loading would "
+                    "run, and n2n loads only tensors and plain values)") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError, TypeError,
+            AttributeError, UnicodeDecodeError, MemoryError) as e:
+        detail = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        raise error(f"{path}: not a readable {what} ({detail})") from None
 
 
 def unwrap(model: nn.Module) -> nn.Module:
@@ -49,23 +71,27 @@ def load_checkpoint(path: str | Path) -> dict:
     """Load an n2n checkpoint, or a plain state_dict saved by the course's Model (loaded as `seed`)."""
     path = Path(path)
     if not path.is_file():
+        if path.name in model_names() and str(path) == path.name:
+            raise CheckpointError(f"{path}: an architecture, not a model file: train one with "
+                                  f"`n2n train --arch {path.name}`, then pass its checkpoint to --model")
         raise CheckpointError(f"{path}: no such model file")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsafe content"
-        raise CheckpointError(f"{path}: refused to load: not a plain checkpoint ({first})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
-        raise CheckpointError(f"{path}: cannot load model file ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    obj = safe_load(path, "checkpoint", CheckpointError)
     if is_course_state_dict(obj):
-        return {"format": FORMAT, "model": "seed", "model_kwargs": {"channels": obj["conv1.weight"].shape[1]},
-                "state_dict": obj, "version": None, "source": "course state_dict"}
-    if not (isinstance(obj, dict) and {"model", "state_dict"} <= set(obj)):
+        obj = {"format": FORMAT, "model": "seed", "model_kwargs": {"channels": obj["conv1.weight"].shape[1]},
+               "state_dict": obj, "version": None, "source": "course state_dict"}
+    elif not (isinstance(obj, dict) and isinstance(obj.get("model"), str) and isinstance(obj.get("state_dict"), dict)
+              and isinstance(obj.get("model_kwargs", {}), dict)):
         raise CheckpointError(f"{path}: not an n2n checkpoint or a course Model state_dict")
-    if obj.get("format", FORMAT) > FORMAT:
-        raise CheckpointError(f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; upgrade n2n")
+    if not isinstance(obj.get("format", FORMAT), int) or obj.get("format", FORMAT) > FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; "
+                              "upgrade n2n")
     if obj.get("format", 1) < 2 and obj["model"] in ("seed", "tiny"):
         obj = {**obj, "format": FORMAT, "state_dict": seed_from_v1(obj["state_dict"])}
+    bad = [k for k, v in obj["state_dict"].items() if torch.is_tensor(v) and v.is_floating_point()
+           and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"{path}: the weights hold NaN or infinite values ({bad[0]}); this model diverged "
+                              "in training and cannot denoise")
     return obj
 
 
@@ -74,7 +100,7 @@ def build_model(ckpt: dict, path: str | Path = "checkpoint") -> nn.Module:
     try:
         model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
         model.load_state_dict(ckpt["state_dict"])
-    except (ValueError, RuntimeError, TypeError) as e:
+    except (ValueError, RuntimeError, TypeError, KeyError) as e:
         raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})") from None
     return model
 

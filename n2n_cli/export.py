@@ -1,0 +1,39 @@
+"""ONNX export: any registered model, with dynamic batch, height and width, for `n2n denoise --model x.onnx`.
+
+The models pad to their own multiple with arithmetic on the input's shape (no Python branch on it), so the exported
+graph takes any size; tests compare it with torch at odd sizes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .atomic import atomic_write
+from .errors import UserError
+
+OPSET = 17
+
+
+def export_onnx(model: nn.Module, path: str | Path) -> None:
+    """Write `model` (in eval mode, float32, on the CPU) as ONNX with input `image` N x C x H x W in [0, 1]."""
+    try:
+        import onnx  # noqa: F401  (the exporter needs it; a clear message beats its ImportError)
+    except ImportError:
+        raise UserError("exporting to ONNX needs the onnx package: pip install 'n2n-cli[onnx]'") from None
+    model = model.float().cpu().eval()
+    example = torch.rand(1, model.channels, 64, 64)
+    path = Path(path)
+
+    def write(f) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, (example,), f, input_names=["image"], output_names=["denoised"],
+                              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
+                                            "denoised": {0: "batch", 2: "height", 3: "width"}},
+                              opset_version=OPSET, dynamo=False)
+
+    atomic_write(path, write)

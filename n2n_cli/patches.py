@@ -1,0 +1,132 @@
+"""Random crops from image files for training, decoded once per loader process and kept in a bounded cache.
+
+A group holds the frames of one scene, as (file, frame) references: its noisy captures, or its one clean image when
+pairs are synthesised by a recipe. Crops are keyed by (sample index, seed), so what a sample holds depends on its key
+alone: not on which loader process draws it, and a resumed run draws what the original would have.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from . import defaults
+from .imageio import match_channels, probe, read_frame, to_float
+from .synthetic import PairRecipe
+from .tensorfile import DataError
+
+Ref = tuple[Path, int]  # (file, frame)
+
+
+class ImageCache:
+    """Decoded frames kept in memory up to a byte budget (least recently used evicted), so each is decoded once
+    per process when the data fits, and streamed from disk when it does not."""
+
+    def __init__(self, channels: int, budget_mb: int = defaults.CACHE_MB):
+        self.channels, self.budget = channels, budget_mb * 2**20
+        self.items: OrderedDict[Ref, np.ndarray] = OrderedDict()
+        self.used = 0
+
+    def get(self, ref: Ref) -> np.ndarray:
+        img = self.items.get(ref)
+        if img is not None:
+            self.items.move_to_end(ref)
+            return img
+        img = match_channels(read_frame(*ref), self.channels)
+        if img.nbytes <= self.budget:
+            self.items[ref] = img
+            self.used += img.nbytes
+            while self.used > self.budget:
+                _, old = self.items.popitem(last=False)
+                self.used -= old.nbytes
+        return img
+
+
+def crop(img: np.ndarray, y: int, x: int, size: int) -> torch.Tensor:
+    """C x size x size float crop; images smaller than the patch are mirror-padded."""
+    c = img[y:y + size, x:x + size]
+    if c.shape[0] < size or c.shape[1] < size:
+        c = np.pad(c, ((0, size - c.shape[0]), (0, size - c.shape[1]), (0, 0)), mode="symmetric")
+    return torch.from_numpy(to_float(np.ascontiguousarray(c))).permute(2, 0, 1)
+
+
+class PatchPairs(Dataset):
+    """Pairs of aligned random crops from groups of frames. An epoch draws, for each group, as many patches as its
+    image area holds (at least one)."""
+
+    def __init__(self, groups: Sequence[Sequence[Ref]], patch: int, channels: int, recipe: PairRecipe | None = None):
+        self.groups, self.patch, self.channels, self.recipe = [list(g) for g in groups], patch, channels, recipe
+        counts = []
+        for g in self.groups:
+            info = probe(g[0][0])
+            counts.append(max(1, (info.height * info.width) // (patch * patch)))
+        self.ends = np.cumsum(counts)
+        self.cache: ImageCache | None = None  # made in each loader process
+
+    def __len__(self) -> int:
+        return int(self.ends[-1])
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        i, seed = key
+        rng = random.Random(seed)
+        if self.cache is None:
+            self.cache = ImageCache(self.channels)
+        group = self.groups[int(np.searchsorted(self.ends, i, side="right"))]
+        if self.recipe is not None:  # one clean image: two noisy copies of one crop
+            img = self.cache.get(group[0])
+            y, x = rng.randint(0, max(img.shape[0] - self.patch, 0)), rng.randint(0, max(img.shape[1] - self.patch, 0))
+            return self.recipe(crop(img, y, x, self.patch), seed)
+        pick = rng.sample(range(len(group)), 2) if len(group) > 1 else [0, 0]  # random pair, either way round
+        a, b = (self.cache.get(group[k]) for k in pick)
+        if a.shape != b.shape:
+            (pa, fa), (pb, fb) = group[pick[0]], group[pick[1]]
+            raise DataError(f"{pa}: size {a.shape[1]}x{a.shape[0]} differs from {pb} ({b.shape[1]}x{b.shape[0]})")
+        y, x = rng.randint(0, max(a.shape[0] - self.patch, 0)), rng.randint(0, max(a.shape[1] - self.patch, 0))
+        return crop(a, y, x, self.patch), crop(b, y, x, self.patch)
+
+
+class EpochKeys(Sampler):
+    """The keys (index, seed) of the current epoch, set before each epoch, so one DataLoader with persistent workers
+    (and their decoded-image caches) serves the whole run."""
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[int, int]] = []
+
+    def set_epoch(self, order: torch.Tensor, seed: int) -> None:
+        self.keys = [(int(i), seed * 1_000_003 + k) for k, i in enumerate(order.tolist())]
+
+    def __iter__(self):
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class PatchSource:
+    """Image files as a training source: crops drawn by loader processes."""
+
+    def __init__(self, name: str, patches: PatchPairs):
+        self.name, self.patches, self.channels = name, patches, patches.channels
+        self.keys = EpochKeys()
+        self.loader: DataLoader | None = None
+
+    @property
+    def recipe(self) -> PairRecipe | None:
+        return self.patches.recipe
+
+    def __len__(self) -> int:
+        return len(self.patches)
+
+    def start(self, device: torch.device, batch: int, workers: int) -> None:
+        self.loader = DataLoader(self.patches, batch_size=batch, sampler=self.keys, num_workers=workers,
+                                 pin_memory=device.type == "cuda", persistent_workers=workers > 0)
+
+    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        self.keys.set_epoch(order, seed)
+        return iter(self.loader)

@@ -1,0 +1,98 @@
+"""Tensor-pair files, the course's format: `(a, b)` saved with torch.save, two N x C x H x W tensors, uint8 0-255 or
+float in [0, 1]. As training data `(noisy_1, noisy_2)`; as evaluation data `(noisy, clean)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import torch
+
+from .checkpoints import safe_load
+from .errors import UserError
+
+
+class DataError(UserError):
+    """A data file or folder that cannot be used; the message names it."""
+
+
+def load_tensor_pair(path: str | Path, mmap: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Load and check a tensor-pair file. Never unpickles code (weights_only=True). With `mmap` the file is mapped
+    rather than read, so a file larger than memory can be trained on; torch's legacy format is read whole."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    obj = safe_load(path, "tensor file", DataError, mmap=mmap)
+    if not (isinstance(obj, (tuple, list)) and len(obj) == 2 and all(torch.is_tensor(t) for t in obj)):
+        raise DataError(f"{path}: expected a tuple of two tensors (noisy_1, noisy_2) or (noisy, clean), "
+                        f"got {type(obj).__name__}")
+    a, b = obj
+    for name, t in (("first", a), ("second", b)):
+        if t.ndim != 4 or t.shape[1] not in (1, 3):
+            raise DataError(f"{path}: {name} tensor has shape {tuple(t.shape)}, expected N x C x H x W with C = 1 or 3")
+        if not (t.dtype == torch.uint8 or t.is_floating_point()):
+            raise DataError(f"{path}: {name} tensor has dtype {t.dtype}, expected uint8 (0-255) or float in [0, 1]")
+        if t.shape[2] < 1 or t.shape[3] < 1:
+            raise DataError(f"{path}: {name} tensor has images of size {t.shape[3]}x{t.shape[2]}")
+        if t.is_floating_point():
+            _check_float_values(path, name, t)
+    if a.shape != b.shape:
+        raise DataError(f"{path}: the two tensors differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}")
+    if len(a) == 0:
+        raise DataError(f"{path}: the tensors hold no images")
+    return a, b
+
+
+def _check_float_values(path: Path, name: str, t: torch.Tensor, chunk: int = 4096) -> None:
+    """Float tensors must be finite and in [0, 1]; a float file holding 0-255 values is told apart and named."""
+    lo, hi = float("inf"), float("-inf")
+    for i in range(0, len(t), chunk):  # in chunks, so a memory-mapped file is not read into memory at once
+        part = t[i:i + chunk]
+        if not torch.isfinite(part).all():
+            raise DataError(f"{path}: {name} tensor holds NaN or infinite values")
+        lo, hi = min(lo, part.min().item()), max(hi, part.max().item())
+    if lo < 0 or hi > 1:
+        if lo >= 0 and hi <= 255:
+            raise DataError(f"{path}: {name} tensor is float with values up to {hi:g}: it looks like 0-255 data "
+                            "saved as float; save it as uint8 (t.round().to(torch.uint8)) or divide it by 255")
+        raise DataError(f"{path}: {name} tensor is float with values from {lo:g} to {hi:g}; float tensors must be "
+                        "in [0, 1] (or save uint8 in 0-255)")
+
+
+def to_unit(x: torch.Tensor) -> torch.Tensor:
+    """uint8 0-255 -> float in [0, 1]; float is taken as already in [0, 1]."""
+    return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+
+
+class TensorPairs:
+    """A tensor-pair file as a training source: batches gathered by index, on the training device when it fits."""
+
+    def __init__(self, a: torch.Tensor, b: torch.Tensor, name: str = "<tensors>"):
+        self.a, self.b, self.name = a, b, name
+        self.channels = a.shape[1]
+        self.batch, self.device = 1, torch.device("cpu")
+
+    @classmethod
+    def open(cls, path: str | Path, mmap: bool = True) -> "TensorPairs":
+        return cls(*load_tensor_pair(path, mmap=mmap), name=str(path))
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def start(self, device: torch.device, batch: int, workers: int) -> None:
+        """Batches of `batch` pairs on `device`; the (uint8) tensors move there when they take under a quarter of
+        its memory."""
+        self.batch, self.device = batch, device
+        if device.type == "cuda":
+            need = self.a.numel() * self.a.element_size() * 2
+            if need < torch.cuda.get_device_properties(device).total_memory // 4:
+                self.a, self.b = self.a.to(device), self.b.to(device)
+
+    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        order = order.to(self.a.device)
+        for i in range(0, len(order), self.batch):
+            idx = order[i:i + self.batch]
+            if self.a.device.type == "cpu":
+                idx, _ = idx.sort()  # sequential reads when the file is memory-mapped
+            yield (to_unit(self.a[idx]).to(self.device, non_blocking=True),
+                   to_unit(self.b[idx]).to(self.device, non_blocking=True))
