@@ -1,21 +1,25 @@
-"""Denoising quality benchmark: one markdown table of PSNR and speed, under the protocol of BENCHMARKS.md.
+"""Denoising quality benchmark: one markdown table of PSNR and speed, under the protocol of benchmarks/README.md.
 
 A by-hand benchmark, not run in CI. Every method sees the same noisy images in the same run: clean 8-bit image ->
 float [0, 1] -> + N(0, (sigma/255)^2) -> clip -> round to 8 bits, seeded per image (seed = 1234 + index, as
-`n2n eval` does). Each output is rounded to 8 bits and scored against the clean image: PSNR = 10 log10(1 / MSE),
-averaged over the images of a set, beside the noisy input's PSNR. Speed is seconds per megapixel: the total wall
-time of a method's calls over a set divided by the set's megapixels, measured once, in this run (timings are noisy:
-compare rows of one run, and rerun for a median).
+`n2n eval` does); a set named NAME:SIGMA:jpegQ then saves that noisy image as JPEG at quality Q (what a camera or
+phone keeps). Each output is rounded to 8 bits and scored against the clean image: PSNR = 10 log10(1 / MSE),
+averaged over the images of a set, beside the noisy input's PSNR. The mean shift is |mean(output) - mean(clean)|
+in 8-bit levels per image, averaged over the set (a denoiser should not darken or lighten). Speed is seconds per
+megapixel: the total wall time of a method's calls over a set divided by the set's megapixels, measured once, in
+this run (timings are noisy: compare rows of one run, and rerun for a median).
 
 Run from the repository root (needs the `bench` extra, `pip install -e .[bench]`, for cbm3d and nlm):
 
     python benchmarks/quality.py --limit 8 --seed-model runs/seed.pt
     python benchmarks/quality.py --sets cbsd68:25,set12:25 --methods noisy,nlm,bundled --limit 2
     python benchmarks/quality.py --methods noisy,cbm3d,seed,bundled --seed-model runs/seed.pt --json quality.json
-    python benchmarks/quality.py --sets '' --fmd ../shared/data/real/fmd_confocal_bpae_b --fmd-model runs/fmd.pt
+    python benchmarks/quality.py --sets cbsd68:25,cbsd68:25:jpeg90 --extra unet=runs/unet.pt --tta
+    python benchmarks/quality.py --sets '' --fmd /data/fmd_confocal_bpae_b --fmd-model runs/fmd.pt
 
-Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigma), nlm (scikit-image non-local
-means with an estimated sigma), seed (--seed-model), bundled (--model, default the bundled weights).
+Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigma; an estimated one for JPEG sets),
+nlm (scikit-image non-local means with an estimated sigma), seed (--seed-model), bundled (--model, default the
+bundled weights; with --tta also averaged over flips and rotations), and one row per --extra LABEL=MODEL.
 With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
 the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and the --fmd-model network.
 """
@@ -36,18 +40,18 @@ import torch
 
 from machine import cpu_model  # benchmarks/machine.py, beside this script
 from n2n_cli import defaults
-from n2n_cli.data import list_images
+from n2n_cli.checkpoints import load_model, resolve_model_path
 from n2n_cli.errors import UserError
-from n2n_cli.imageio import read_image, split_alpha
+from n2n_cli.imageio import list_images, read_image, split_alpha
 from n2n_cli.infer import make_denoiser
 from n2n_cli.metrics import psnr
 from n2n_cli.noise import parse_noise
-from n2n_cli.weights import load_model, resolve_model_path
+from n2n_cli.synthetic import jpeg
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = "cbsd68:15,cbsd68:25,cbsd68:50,set12:25,cbsd68:0"
 METHODS = ("noisy", "cbm3d", "nlm", "seed", "bundled")
-COLUMNS = ("set", "sigma", "images", "method", "PSNR dB", "gain over noisy dB", "s/MP")
+COLUMNS = ("set", "sigma", "images", "method", "PSNR dB", "gain over noisy dB", "mean shift (levels)", "s/MP")
 
 Image = np.ndarray  # H x W x C uint8, C = 1 or 3
 Method = Callable[[Image, "float | None"], Image]  # (noisy, sigma on the 0-255 scale or None if unknown) -> output
@@ -77,17 +81,23 @@ def load_u8(path: Path) -> Image:
     return np.array(img)  # a writable, contiguous copy (torch.from_numpy warns on Pillow's read-only arrays)
 
 
-def parse_sets(spec: str, root: Path) -> list[tuple[str, Path, float]]:
-    """'cbsd68:25,set12:25' -> [(name, folder, sigma)]; a name is a folder under `root` (or a path)."""
+def parse_sets(spec: str, root: Path) -> list[tuple[str, Path, float, int | None]]:
+    """'cbsd68:25,set12:25,cbsd68:25:jpeg90' -> [(name, folder, sigma, JPEG quality or None)]; a name is a folder
+    under `root` (or a path)."""
     sets = []
     for item in filter(None, (s.strip() for s in spec.split(","))):
-        name, sep, sigma = item.rpartition(":")
-        if not sep or not name:
-            raise SystemExit(f"--sets: {item!r} is not NAME:SIGMA")
+        parts = item.split(":")
+        quality = None
+        if len(parts) == 3 and parts[2].startswith("jpeg") and parts[2][4:].isdigit():
+            quality = int(parts[2][4:])
+            parts = parts[:2]
+        if len(parts) != 2 or not parts[0]:
+            raise SystemExit(f"--sets: {item!r} is not NAME:SIGMA or NAME:SIGMA:jpegQ")
+        name, sigma = parts
         folder = Path(name) if ("/" in name or Path(name).is_absolute()) else root / name
         if not folder.is_dir():
             raise SystemExit(f"--sets: {folder} is not a folder")
-        sets.append((Path(name).name, folder, float(sigma)))
+        sets.append((Path(name).name, folder, float(sigma), quality))
     return sets
 
 
@@ -98,15 +108,24 @@ def add_noise(clean: Image, sigma: float, seed: int) -> Image:
     return to_u8(noisy[0].permute(1, 2, 0).numpy())
 
 
-def synthetic_pairs(folder: Path, sigma: float, limit: int | None) -> list[tuple[str, Image, Image]]:
-    """(name, noisy, clean) for the first `limit` images of `folder` sorted by name."""
+def save_as_jpeg(img: Image, quality: int) -> Image:
+    """The image after a JPEG round trip at `quality` (Pillow, 4:2:0 for colour)."""
+    x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0
+    return to_u8(jpeg(x, quality)[0].permute(1, 2, 0).numpy())
+
+
+def synthetic_pairs(folder: Path, sigma: float, limit: int | None,
+                    quality: int | None = None) -> list[tuple[str, Image, Image]]:
+    """(name, noisy, clean) for the first `limit` images of `folder` sorted by name; noisy saved as JPEG at
+    `quality` when given."""
     paths = list_images(folder)[:limit]
     if not paths:
         raise SystemExit(f"{folder}: no images found")
     pairs = []
     for k, p in enumerate(paths):
         clean = load_u8(p)
-        pairs.append((p.name, add_noise(clean, sigma, defaults.VAL_NOISE_SEED + k), clean))
+        noisy = add_noise(clean, sigma, defaults.VAL_NOISE_SEED + k)
+        pairs.append((p.name, save_as_jpeg(noisy, quality) if quality else noisy, clean))
     return pairs
 
 
@@ -158,11 +177,13 @@ def nlm(noisy: Image, sigma: float | None) -> Image:
     return to_u8(out)
 
 
-def network(path: str | None) -> tuple[str, Method]:
+def network(path: str | None, tta: bool = False) -> tuple[str, Method]:
     """(label, method) for an n2n model file; None is the bundled default. Raises UserError if it cannot load."""
     _, ckpt = load_model(path)
-    denoiser = make_denoiser(path, torch.device("cpu"))  # None: the bundled colour and gray weights, as `n2n denoise`
-    return f"{ckpt['model']} ({resolve_model_path(path).name})", lambda noisy, sigma: denoiser(noisy)
+    # None: the bundled colour and gray weights, as `n2n denoise`
+    denoiser = make_denoiser(path, torch.device("cpu"), tta=tta)
+    label = f"{ckpt['model']} ({resolve_model_path(path).name})" + (", TTA x8" if tta else "")
+    return label, lambda noisy, sigma: denoiser(noisy)
 
 
 def have(module: str) -> bool:
@@ -192,8 +213,18 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
             try:
                 label, fn = network(args.seed_model if key == "seed" else args.model)
                 methods.append((key, f"{key}: {label}", fn))
+                if key == "bundled" and args.tta:
+                    label, fn = network(args.model, tta=True)
+                    methods.append(("bundled-tta", f"{key}: {label}", fn))
             except UserError as e:
                 notes.append(f"{key} skipped: {e}")
+    for item in args.extra:
+        name, _, path = item.partition("=")
+        try:
+            label, fn = network(path)
+            methods.append((name, f"{name}: {label}", fn))
+        except UserError as e:
+            notes.append(f"{name} skipped: {e}")
     return methods
 
 
@@ -206,9 +237,9 @@ def score(out: Image, clean: Image) -> float:
 
 
 def run_method(fn: Method, pairs: list[tuple[str, Image, Image]], sigma: float | None) -> dict:
-    """Mean per-image PSNR and seconds per megapixel of one method over one set."""
+    """Mean per-image PSNR, mean |brightness shift| and seconds per megapixel of one method over one set."""
     fn(np.ascontiguousarray(pairs[0][1][:64, :64]), sigma)  # untimed warm-up: lazy imports, first-call setup
-    seconds, per_image = 0.0, []
+    seconds, per_image, shifts = 0.0, [], []
     for name, noisy, clean in pairs:
         t0 = time.perf_counter()
         out = fn(noisy, sigma)
@@ -216,30 +247,35 @@ def run_method(fn: Method, pairs: list[tuple[str, Image, Image]], sigma: float |
         if out.shape != clean.shape or out.dtype != np.uint8:
             raise RuntimeError(f"{name}: method returned {out.dtype} {out.shape}, expected uint8 {clean.shape}")
         per_image.append((name, score(out, clean)))
+        shifts.append(float(out.mean(dtype=np.float64) - clean.mean(dtype=np.float64)))
     mp = sum(c.shape[0] * c.shape[1] for _, _, c in pairs) / 1e6
     return {"psnr": float(np.mean([p for _, p in per_image])), "seconds": seconds, "megapixels": mp,
-            "s_per_mp": seconds / mp, "per_image": per_image}
+            "s_per_mp": seconds / mp, "per_image": per_image, "mean_abs_shift": float(np.mean(np.abs(shifts))),
+            "mean_shift": float(np.mean(shifts))}
 
 
 def print_row(cells: list[str]) -> None:
     print("| " + " | ".join(cells) + " |", flush=True)
 
 
-def bench_set(set_name: str, sigma_text: str, sigma: float | None, pairs, methods, notes, rows) -> None:
-    """Score every method on one set of (name, noisy, clean) pairs; print a row per method as it completes."""
+def bench_set(set_name: str, sigma_text: str, sigma: float | None, pairs, methods, notes, rows,
+              clean_input: bool = False) -> None:
+    """Score every method on one set of (name, noisy, clean) pairs; print a row per method as it completes.
+    `sigma` is given to methods that need it (None: they estimate it); `clean_input`: the input is the clean image,
+    its PSNR capped at 100 dB, no gain to speak of."""
     noisy_psnr = float(np.mean([score(n, c) for _, n, c in pairs]))
-    clean_input = sigma == 0  # the input is the clean image: PSNR capped at 100 dB, no gain to speak of
     for key, label, fn in methods:
-        if key == "cbm3d" and sigma == 0:
+        if key == "cbm3d" and clean_input:
             notes.append(f"cbm3d skipped on {set_name} sigma 0: it is not blind, and there is no noise to give it")
             continue
         r = run_method(fn, pairs, sigma)
         shown = "inf (clean)" if clean_input and key == "noisy" else f"{r['psnr']:.2f}"
         gain = "n/a" if clean_input else f"{r['psnr'] - noisy_psnr:+.2f}"
         speed = "-" if key == "noisy" else f"{r['s_per_mp']:.2f}"
-        print_row([set_name, sigma_text, str(len(pairs)), label, shown, gain, speed])
+        print_row([set_name, sigma_text, str(len(pairs)), label, shown, gain, f"{r['mean_abs_shift']:.2f}", speed])
         rows.append({"set": set_name, "sigma": sigma_text, "images": len(pairs), "method": key, "label": label,
-                     "psnr": r["psnr"], "psnr_noisy": noisy_psnr,
+                     "psnr": r["psnr"], "psnr_noisy": noisy_psnr, "mean_abs_shift": r["mean_abs_shift"],
+                     "mean_shift": r["mean_shift"],
                      "gain": None if clean_input else r["psnr"] - noisy_psnr,
                      "seconds": r["seconds"], "megapixels": r["megapixels"], "s_per_mp": r["s_per_mp"],
                      "per_image": r["per_image"]})
@@ -252,13 +288,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sets", default=DEFAULT_SETS,
                    help=f"comma list of NAME:SIGMA, NAME a folder under --data-root (default: {DEFAULT_SETS})")
-    p.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data" / "dev",
-                   help="folder holding the sets (default: ../shared/data/dev from the repository)")
+    p.add_argument("--data-root", type=Path, default=REPO / "data" / "dev",
+                   help="folder holding the sets (default: data/dev in the repository, see benchmarks/README.md)")
     p.add_argument("--limit", type=int, default=None,
                    help="use only the first N images of each set, sorted by name (and N captures per FMD field)")
     p.add_argument("--methods", default=",".join(METHODS), help=f"comma list from {', '.join(METHODS)} (default: all)")
     p.add_argument("--seed-model", default=None, help="seed-model checkpoint trained the report's way")
     p.add_argument("--model", default=None, help="model for the 'bundled' row (default: the bundled weights)")
+    p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
+                   help="one more model row (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
+    p.add_argument("--tta", action="store_true", help="also run the bundled model with --tta (8 flips/rotations)")
     p.add_argument("--fmd", type=Path, default=None, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
     p.add_argument("--fmd-model", default=None, help="model trained on FMD fields 1-17")
     p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")
@@ -307,8 +346,10 @@ def main(argv: list[str] | None = None) -> None:
     methods = make_methods(args, notes)
     print_row(list(COLUMNS))
     print_row(["---"] * len(COLUMNS))
-    for name, folder, sigma in sets:
-        bench_set(name, f"{sigma:g}", sigma, synthetic_pairs(folder, sigma, args.limit), methods, notes, rows)
+    for name, folder, sigma, quality in sets:
+        label = f"{sigma:g}" + (f", JPEG q{quality}" if quality else "")
+        pairs = synthetic_pairs(folder, sigma, args.limit, quality)
+        bench_set(name, label, None if quality else sigma, pairs, methods, notes, rows, clean_input=sigma == 0)
     if args.fmd is not None:
         fields = [f.strip() for f in args.fmd_fields.split(",") if f.strip()]
         pairs = fmd_pairs(args.fmd, fields, args.limit)

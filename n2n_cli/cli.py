@@ -104,6 +104,10 @@ def _max_pixels_option():
                         "(checked from the header, before decoding).")
 
 
+def _tta_option():
+    return typer.Option(False, "--tta", help="Average over the 8 flips and rotations of each tile (8x slower).")
+
+
 def _tile_option():
     return typer.Option(defaults.TILE, "--tile", min=16, help="Tile side; memory is bounded by it.")
 
@@ -208,6 +212,7 @@ def evaluate_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --grid file."),
     device: Device = typer.Option(Device.auto, "--device"),
     tile: int = _tile_option(),
+    tta: bool = _tta_option(),
     max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON, with per-image PSNR."),
 ) -> None:
@@ -235,7 +240,7 @@ def evaluate_cmd(
             check_output(grid, [data, clean, model], "--grid", overwrite)
         set_pixel_limit(max_pixels)
         evalset = open_eval_set(data, clean, noise_spec, seed)
-        denoiser = make_denoiser(model, pick_device(device.value), tile)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta)
         r = evaluate(denoiser, evalset)
         if grid is not None:
             save_grid(grid, denoiser, evalset)
@@ -260,6 +265,7 @@ def denoise(
                                            "holds the input (outputs never replace inputs)."),
     device: Device = typer.Option(Device.auto, "--device"),
     tile: int = _tile_option(),
+    tta: bool = _tta_option(),
     max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -285,7 +291,7 @@ def denoise(
 
         set_pixel_limit(max_pixels)
         plan = plan_outputs(inputs, output, recursive, overwrite, into_input_folder)
-        denoiser = make_denoiser(model, pick_device(device.value), tile)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta)
         for note in plan.notes:
             err.print(Text("note: ", style="yellow") + Text(note))
         with file_progress(err, len(plan.jobs)) as advance:

@@ -47,9 +47,12 @@ class Denoiser:
     """Runs a network over images of any size, tile by tile, in batches of tiles."""
 
     def __init__(self, model: nn.Module | Predictor, device: torch.device | None = None, tile: int = defaults.TILE,
-                 overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None):
+                 overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None,
+                 tta: bool = False):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
-        gray images. `overlap` defaults to defaults.OVERLAP, less for small tiles."""
+        gray images. `overlap` defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over
+        the 8 flips and 90-degree rotations of each tile (8 times the work)."""
+        self.tta = tta
         wrap = lambda m: TorchPredictor(m, device) if isinstance(m, nn.Module) else m  # noqa: E731
         self.net, self.gray = wrap(model), wrap(gray_model) if gray_model is not None else None
         self.channels = self.net.channels
@@ -61,9 +64,7 @@ class Denoiser:
         self.batch = batch or (defaults.TILE_BATCH_CUDA if cuda else defaults.TILE_BATCH)
 
     def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
-        """H x W x C float32 tiles (one size) -> network outputs in [0, 1]. Gray images take the gray network when
-        there is one; else a colour network sees them replicated (output: the channel mean), and a gray network
-        takes colour images channel by channel."""
+        """H x W x C float32 tiles (one size) -> network outputs in [0, 1], in batches of `batch`."""
         x = np.stack(tiles).transpose(0, 3, 1, 2)  # N x C x H x W
         n, c, h, w = x.shape
         pad_h, pad_w = max(0, MIN_SIDE - h), max(0, MIN_SIDE - w)
@@ -72,18 +73,23 @@ class Denoiser:
         out = []
         for i in range(0, n, batch):
             xb = x[i:i + batch]
-            if c == 1 and self.gray is not None:
-                yb = self.gray(xb)
-            elif c != self.channels:
-                if self.channels == 3:
-                    yb = self.net(np.repeat(xb, 3, axis=1)).mean(1, keepdims=True)
-                else:
-                    k = len(xb)
-                    yb = self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
-            else:
-                yb = self.net(xb)
+            yb = _dihedral_mean(self._net, xb) if self.tta else self._net(xb)
             out.append(yb[..., :h, :w])
         return list(np.concatenate(out).transpose(0, 2, 3, 1))
+
+    def _net(self, xb: np.ndarray) -> np.ndarray:
+        """N x C x H x W -> the network's output. Gray images take the gray network when there is one; else a colour
+        network sees them replicated (output: the channel mean), and a gray network takes colour images channel by
+        channel."""
+        c = xb.shape[1]
+        if c == 1 and self.gray is not None:
+            return self.gray(xb)
+        if c != self.channels:
+            if self.channels == 3:
+                return self.net(np.repeat(xb, 3, axis=1)).mean(1, keepdims=True)
+            k = len(xb)
+            return self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
+        return self.net(xb)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Denoise an H x W x C image; alpha passes through; the same dtype comes back. Integer images are scaled by
@@ -136,15 +142,28 @@ class Denoiser:
                             for img in x])
 
 
-def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE) -> Denoiser:
+def _dihedral_mean(fn, x: np.ndarray) -> np.ndarray:
+    """The mean of fn over the 8 flips / 90-degree rotations of N x C x H x W `x`, each mapped back."""
+    acc = np.zeros_like(x, dtype=np.float32)
+    for k in range(4):
+        for flip in (False, True):
+            t = np.rot90(x, k, axes=(2, 3))
+            t = t[..., ::-1] if flip else t
+            y = fn(np.ascontiguousarray(t))
+            y = y[..., ::-1] if flip else y
+            acc += np.rot90(y, -k, axes=(2, 3))
+    return acc / 8
+
+
+def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False) -> Denoiser:
     """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file; None gives the bundled
     weights: the colour default, with the bundled gray model for gray images when one ships."""
     if model is not None and str(model).lower().endswith(".onnx"):
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
-        return Denoiser(OnnxPredictor(model), tile=tile)
+        return Denoiser(OnnxPredictor(model), tile=tile, tta=tta)
     net, _ = load_model(model)
     gray = None
     if model is None and (bundled_dir() / defaults.BUNDLED_GRAY).is_file():
         gray, _ = load_model(defaults.BUNDLED_GRAY)
-    return Denoiser(net, device, tile=tile, gray_model=gray)
+    return Denoiser(net, device, tile=tile, gray_model=gray, tta=tta)

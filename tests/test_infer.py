@@ -51,3 +51,14 @@ def test_gray_images_go_to_the_gray_model_when_there_is_one():
     assert np.array_equal(both(img), Denoiser(gray, torch.device("cpu"))(img))
     rgb = smooth_image(24, 24, 3, 5)
     assert np.array_equal(both(rgb), Denoiser(colour, torch.device("cpu"))(rgb))
+
+
+def test_tta_makes_the_output_equivariant_to_flips_and_rotations():
+    torch.manual_seed(1)
+    d = Denoiser(create_model("fast"), torch.device("cpu"), tta=True)
+    img = smooth_image(24, 40, 3, 6).astype(np.float32) / 255
+    out = d(img)
+    assert np.abs(d(img[:, ::-1].copy())[:, ::-1] - out).max() < 1e-5
+    assert np.abs(np.rot90(d(np.rot90(img).copy()), -1) - out).max() < 1e-5
+    plain = Denoiser(create_model("fast"), torch.device("cpu"))
+    assert np.abs(plain(img[:, ::-1].copy())[:, ::-1] - plain(img)).max() > 1e-4  # without TTA it is not
