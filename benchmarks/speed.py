@@ -1,20 +1,25 @@
 """Speed of n2n on this machine, as one markdown table: run by hand, not in CI.
 
-    python benchmarks/speed.py --repeats 3                  # everything (tens of minutes on a 2-core CPU)
-    python benchmarks/speed.py --only train-seed,help       # some row groups
-    python benchmarks/speed.py --repeats 1 --pairs 200 --unet-images 1 --denoise-images 1 --big-mp 1   # smoke run
+    python benchmarks/speed.py --repeats 3 --cbm3d --extra unet=weights/unet-blind-rgb.pt   # everything
+    python benchmarks/speed.py --only train-course,help     # some row groups
+    python benchmarks/speed.py --repeats 1 --pairs 200 --patch-images 1 --denoise-images 1 --big-mp 1   # smoke run
 
-Row groups (`--only`): train-seed, train-unet, denoise, help, scaling. Each value is the median of `--repeats` runs;
-progress goes to stderr, the table to stdout. Measurements follow BENCHMARKS.md: throughput in images (patches)
-per second, denoising in seconds per megapixel, always beside a baseline measured in the same run. Timings are
-noisy on shared machines: compare ratios, not lone numbers.
+Row groups (`--only`): train-course, train-patches, denoise, onnx, help, scaling. Each value is the median of
+`--repeats` runs; progress goes to stderr, the table to stdout. Measurements follow benchmarks/README.md: throughput
+in images (patches) per second, denoising in seconds per megapixel, always beside a baseline measured in the same
+run. Timings are noisy on shared machines: compare ratios, not lone numbers.
 
-- train-seed: the report's training loop, written out here (batch 8, fp32, Adam 1e-3, eager), against `n2n train`'s
-  Trainer with its defaults, both on random uint8 32x32 pairs.
-- train-unet: the Trainer on 128x128 patches of an image folder, the whole data path included (decode, crop,
-  augment, noise); `--unet-images` limits the epoch to the first K images.
+- train-course: the report's training loop, written out here (seed model, batch 8, fp32, Adam 1e-3, eager), against
+  `n2n train`'s Trainer with its defaults (the default architecture, and seed), all on random uint8 32x32 pairs;
+  with the projected time of `n2n train --data train_data.pkl --epochs 10` on the course's 50,000 pairs.
+- train-patches: the Trainer on `--patch` x `--patch` crops of an image folder with synthetic noise, the whole data
+  path included (decode, crop, noise, augment), for each architecture in `--archs`; `--patch-images` limits the
+  epoch to the first K images.
 - denoise: `n2n denoise --json` in a fresh process per run, so that peak RSS is that run's alone; the decode /
-  network / encode split is the one `n2n_cli.denoise.denoise_files` returns. `--cbm3d` adds CBM3D as the reference.
+  network / encode split is the one `n2n_cli.denoise.denoise_files` returns; the bundled default and each
+  `--extra LABEL=MODEL`. `--cbm3d` adds CBM3D as the reference.
+- onnx: the bundled model exported by `n2n export` and run by `n2n denoise --model x.onnx` (onnxruntime) against
+  the same model through torch, same image, same run (needs the onnx extra).
 - help: wall time of `n2n --help`.
 - scaling: `torchrun` with 1 and 2 CPU processes (DDP over gloo), OMP_NUM_THREADS = cores // processes.
 
@@ -42,13 +47,18 @@ import torch.nn.functional as F
 
 import n2n_cli
 from machine import cpu_model  # benchmarks/machine.py, beside this script
-from n2n_cli.data import list_images
+from n2n_cli import defaults
+from n2n_cli.checkpoints import resolve_model_path
+from n2n_cli.imageio import list_images, probe
 from n2n_cli.models import create_model
+from n2n_cli.noise import parse_noise
+from n2n_cli.runtime import cpu_has_bf16
 from n2n_cli.train import Trainer, TrainConfig
-from n2n_cli.weights import resolve_model_path
 
 REPO = Path(__file__).resolve().parent.parent
-GROUPS = ("train-seed", "train-unet", "denoise", "help", "scaling")
+DATA = REPO / "data"  # the benchmark data root (benchmarks/README.md)
+GROUPS = ("train-course", "train-patches", "denoise", "onnx", "help", "scaling")
+COURSE_PAIRS = 50_000  # the course's train_data.pkl
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 Row = dict  # what, setting, value, unit, baseline, ratio
@@ -89,7 +99,8 @@ def header() -> str:
         "# n2n speed",
         "",
         f"- CPU: {cpu_model()}, {CORES} cores usable ({os.cpu_count()} online), "
-        f"torch threads {torch.get_num_threads()}",
+        f"torch threads {torch.get_num_threads()}, native bf16: {'yes' if cpu_has_bf16() else 'no'} "
+        f"(torch capability {torch.backends.cpu.get_cpu_capability()})",
         f"- torch {torch.__version__}, n2n {n2n_cli.__version__}, Python {platform.python_version()}",
         f"- CUDA device: {gpu}" if gpu else "- CUDA device: none",
         f"- GPU rows: {gpu}" if gpu else "- GPU rows: no GPU on this machine",
@@ -159,33 +170,41 @@ def course_epoch(a: torch.Tensor, b: torch.Tensor, device: torch.device, warmup:
 
 def trainer_rate(cfg: TrainConfig) -> float:
     """images_per_s of the Trainer's last epoch, as it measures it (the epoch loop, not setup or checkpointing)."""
-    return float(Trainer(cfg).fit()["metrics"]["images_per_s"])
+    return float(Trainer(cfg).fit().metrics["images_per_s"])
 
 
-def bench_train_seed(args, tmp: Path) -> list[Row]:
+def bench_train_course(args, tmp: Path) -> list[Row]:
     data = make_pairs(args.pairs, tmp / "pairs.pt")
     a, b = torch.load(data, weights_only=True)
     rows = []
+    archs = list(dict.fromkeys([defaults.MODEL, "seed"]))
     for dev in devices():
         gpu = dev.type == "cuda"
         epochs = 2 if gpu else 1  # on a GPU the first epoch pays for warm-up; the Trainer reports the last one
-        base, ours = [], []
-        for r in range(args.repeats):  # interleaved, so drift in the machine's load hits both alike
-            log(f"train-seed {dev.type}: repeat {r + 1}/{args.repeats}")
+        base, ours = [], {k: [] for k in archs}
+        for r in range(args.repeats):  # interleaved, so drift in the machine's load hits all alike
+            log(f"train-course {dev.type}: repeat {r + 1}/{args.repeats}")
             base.append(course_epoch(a, b, dev, warmup=gpu))
-            cfg = TrainConfig(data=str(data), model="seed", epochs=epochs, out=str(tmp / "seed.pt"), device=dev.type)
-            ours.append(trainer_rate(cfg))
-        mb, mo = statistics.median(base), statistics.median(ours)
+            for arch in archs:
+                cfg = TrainConfig(data=str(data), arch=arch, epochs=epochs, out=str(tmp / f"{arch}.pt"),
+                                  overwrite=True, device=dev.type)
+                ours[arch].append(trainer_rate(cfg))
+        mb = statistics.median(base)
         note = ", after a warm-up epoch" if gpu else ""
-        rows.append(row("train-seed", f"course loop (batch 8, fp32, eager), {args.pairs} pairs, {dev.type}{note}",
-                        mb, "images/s"))
+        rows.append(row("train-course", f"course loop (seed, batch 8, fp32, eager), {args.pairs} pairs, "
+                        f"{dev.type}{note}", mb, "images/s"))
         bs = "64" if gpu else "16"
-        rows.append(row("train-seed", f"`n2n train` defaults (batch {bs}, cosine, augment), {dev.type}{note}",
-                        mo, "images/s", mb, mo / mb))
+        for arch in archs:
+            mo = statistics.median(ours[arch])
+            rows.append(row("train-course", f"`n2n train --arch {arch}` defaults (batch {bs}, cosine, augment), "
+                            f"{dev.type}{note}", mo, "images/s", mb, mo / mb))
+            hours = 10 * COURSE_PAIRS / mo / 3600
+            rows.append(row("train-course", f"projected `n2n train --arch {arch} --epochs 10` on {COURSE_PAIRS:,} "
+                            f"course pairs, {dev.type}", hours, "h"))
     return rows
 
 
-# --- 2. U-Net on image-folder patches ---------------------------------------------------------------------------------
+# --- 2. patches of an image folder -------------------------------------------------------------------------------------
 
 def link_first_images(folder: Path, k: int, dest: Path) -> int:
     images = list_images(folder)[:k]
@@ -197,25 +216,31 @@ def link_first_images(folder: Path, k: int, dest: Path) -> int:
     return len(images)
 
 
-def bench_train_unet(args, tmp: Path) -> list[Row]:
+def bench_train_patches(args, tmp: Path) -> list[Row]:
     folder = Path(args.folder)
+    archs = [a.strip() for a in args.archs.split(",") if a.strip()]
     rows = []
     for dev in devices():
         gpu = dev.type == "cuda"
-        k = max(args.unet_images, 64) if gpu else args.unet_images  # a GPU gets through a few images in no time
-        sub = tmp / f"unet-{dev.type}"
+        k = max(args.patch_images, 64) if gpu else args.patch_images  # a GPU gets through a few images in no time
+        sub = tmp / f"patches-{dev.type}"
         k = link_first_images(folder, k, sub)
-        cfg = TrainConfig(data=str(sub), noise="gaussian:0-50", model="unet", patch_size=128, epochs=2 if gpu else 1,
-                          out=str(tmp / "unet.pt"), device=dev.type)
-
-        def once() -> float:
-            log(f"train-unet {dev.type}: {k} images")
-            return trainer_rate(cfg)
-
-        value = median_of(args.repeats, once)
+        rates = {a: [] for a in archs}
+        for r in range(args.repeats):  # interleaved
+            for arch in archs:
+                log(f"train-patches {dev.type} {arch}: {k} images, repeat {r + 1}/{args.repeats}")
+                cfg = TrainConfig(data=str(sub), noise=parse_noise("gaussian:0-50"), arch=arch,
+                                  patch_size=args.patch, epochs=2 if gpu else 1, out=str(tmp / f"p-{arch}.pt"),
+                                  overwrite=True, device=dev.type)
+                rates[arch].append(trainer_rate(cfg))
         note = ", 2nd epoch" if gpu else ""
-        rows.append(row("train-unet", f"`n2n train` unet, 128x128 patches of the first {plural(k, 'image')} of "
-                        f"{folder.name}, gaussian:0-50, {cfg.workers} workers, {dev.type}{note}", value, "patches/s"))
+        base = statistics.median(rates[archs[0]])
+        for arch in archs:
+            v = statistics.median(rates[arch])
+            rows.append(row("train-patches", f"`n2n train --arch {arch}`, {args.patch}x{args.patch} patches of the "
+                            f"first {plural(k, 'image')} of {folder.name}, gaussian:0-50, {defaults.WORKERS} workers, "
+                            f"{dev.type}{note}", v, "patches/s", base if arch != archs[0] else None,
+                            v / base if arch != archs[0] else None))
     return rows
 
 
@@ -270,9 +295,7 @@ def synthetic_image(megapixels: float, path: Path) -> tuple[int, int]:
 
 
 def megapixels(files: list[Path]) -> float:
-    from n2n_cli.imageio import image_size
-
-    return sum(h * w for h, w in map(image_size, files)) / 1e6
+    return sum(probe(f).height * probe(f).width for f in files) / 1e6
 
 
 def n2n_cmd(*argv: str) -> list[str]:
@@ -281,7 +304,8 @@ def n2n_cmd(*argv: str) -> list[str]:
 
 def denoise_runs(inp: Path, out: Path, mp: float, model: Optional[str], dev: torch.device, repeats: int) -> dict:
     """Medians over fresh `n2n denoise --json` processes: s/MP (decode + network + encode), its split, peak RSS."""
-    cmd = n2n_cmd("denoise", str(inp), str(out), "--json", "--device", dev.type, *(["--model", model] if model else []))
+    cmd = n2n_cmd("denoise", str(inp), str(out), "--json", "--device", dev.type, "--overwrite",
+                  *(["--model", model] if model else []))
     runs = []
     for r in range(repeats):
         log(f"denoise {inp.name} ({mp:.2f} MP) on {dev.type}: repeat {r + 1}/{repeats}")
@@ -314,10 +338,10 @@ def cbm3d_s_per_mp(image: Path, repeats: int) -> Optional[float]:
 
 
 def bench_denoise(args, tmp: Path) -> list[Row]:
-    model = args.model
-    if model is None and not resolve_model_path(None).is_file():
+    if args.model is None and not resolve_model_path(None).is_file():
         return [row("denoise", f"skipped: no bundled weights at {resolve_model_path(None)}; pass --model PATH", None)]
-    label = Path(model).name if model else "bundled default"
+    models = [(Path(args.model).name if args.model else "bundled default", args.model)]
+    models += [(label, str(Path(path).resolve())) for label, _, path in (e.partition("=") for e in args.extra)]
     small = tmp / "cbsd68"
     n = link_first_images(Path(args.denoise_folder), args.denoise_images, small)
     big = tmp / "big"
@@ -336,14 +360,38 @@ def bench_denoise(args, tmp: Path) -> list[Row]:
     for dev in devices():
         for folder, what in sets:
             mp = megapixels(list_images(folder))
-            m = denoise_runs(folder, tmp / f"out-{dev.type}-{folder.name}", mp, model, dev, args.repeats)
-            setting = f"`n2n denoise`, {label}, {what} ({mp:.2f} MP), {dev.type}"
-            rows.append(row("denoise", setting, m["total"], "s/MP", ref, m["total"] / ref if ref else None))
-            rows.append(row("denoise", f"{setting}: decode / network / encode",
-                            " / ".join(f"{m[k]:.3g}" for k in ("decode_s", "network_s", "encode_s")), "s/MP"))
-            rows.append(row("denoise", f"{setting}: whole command incl. start-up", m["wall"], "s/MP"))
-            rows.append(row("denoise", f"{setting}: peak RSS of the process", m["rss"], "MiB"))
+            first = None
+            for label, model in models:
+                m = denoise_runs(folder, tmp / f"out-{dev.type}-{folder.name}", mp, model, dev, args.repeats)
+                setting = f"`n2n denoise`, {label}, {what} ({mp:.2f} MP), {dev.type}"
+                base, base_label = (ref, "CBM3D") if first is None else (first, models[0][0])
+                rows.append(row("denoise", setting + (f" (ratio vs {base_label})" if base else ""), m["total"],
+                                "s/MP", base, m["total"] / base if base else None))
+                rows.append(row("denoise", f"{setting}: decode / network / encode",
+                                " / ".join(f"{m[k]:.3g}" for k in ("decode_s", "network_s", "encode_s")), "s/MP"))
+                rows.append(row("denoise", f"{setting}: whole command incl. start-up", m["wall"], "s/MP"))
+                rows.append(row("denoise", f"{setting}: peak RSS of the process", m["rss"], "MiB"))
+                first = m["total"] if first is None else first
     return rows
+
+
+def bench_onnx(args, tmp: Path) -> list[Row]:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return [row("onnx", "skipped: onnxruntime is not installed (pip install -e .[onnx])", None)]
+    onnx_file = tmp / "model.onnx"
+    run_measured(n2n_cmd("export", str(onnx_file), *(["--model", args.model] if args.model else [])))
+    small = tmp / "onnx-in"
+    n = link_first_images(Path(args.denoise_folder), args.denoise_images, small)
+    mp = megapixels(list_images(small))
+    cpu = torch.device("cpu")
+    t = denoise_runs(small, tmp / "onnx-out-torch", mp, args.model, cpu, args.repeats)
+    o = denoise_runs(small, tmp / "onnx-out-ort", mp, str(onnx_file), cpu, args.repeats)
+    what = f"{plural(n, 'image')} of {Path(args.denoise_folder).name} ({mp:.2f} MP), cpu, network time"
+    return [row("onnx", f"`n2n denoise`, bundled model through torch, {what}", t["network_s"], "s/MP"),
+            row("onnx", f"`n2n denoise --model model.onnx` (onnxruntime), same model, {what}", o["network_s"], "s/MP",
+                t["network_s"], o["network_s"] / t["network_s"])]
 
 
 # --- 4. --help ------------------------------------------------------------------------------------------------------
@@ -375,8 +423,8 @@ def bench_help(args, tmp: Path) -> list[Row]:
 def torchrun_rate(data: Path, procs: int, out: Path) -> float:
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, CORES // procs))}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={procs}",
-           "-m", "n2n_cli", "train", "--data", str(data), "--model", "seed", "-e", "1", "-o", str(out),
-           "--device", "cpu", "--json"]
+           "-m", "n2n_cli", "train", "--data", str(data), "--arch", "seed", "-e", "1", "-o", str(out),
+           "--device", "cpu", "--json", "--overwrite"]
     stdout, _, _ = run_measured(cmd, env)
     return float(last_json(stdout)["metrics"]["images_per_s"])
 
@@ -399,8 +447,8 @@ def bench_scaling(args, tmp: Path) -> list[Row]:
 
 # --- main -----------------------------------------------------------------------------------------------------------
 
-BENCHES = {"train-seed": bench_train_seed, "train-unet": bench_train_unet, "denoise": bench_denoise,
-           "help": bench_help, "scaling": bench_scaling}
+BENCHES = {"train-course": bench_train_course, "train-patches": bench_train_patches, "denoise": bench_denoise,
+           "onnx": bench_onnx, "help": bench_help, "scaling": bench_scaling}
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -408,13 +456,18 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--only", default=",".join(GROUPS), help="comma list of row groups: " + ", ".join(GROUPS))
     p.add_argument("--repeats", type=int, default=3, help="runs per row; the table shows their median")
-    p.add_argument("--pairs", type=int, default=2000, help="32x32 pairs for train-seed and scaling")
-    p.add_argument("--folder", default=str(REPO.parent / "shared/data/train/bsds431"), help="images for train-unet")
-    p.add_argument("--unet-images", type=int, default=8, help="first K images of --folder make the train-unet epoch")
-    p.add_argument("--denoise-folder", default=str(REPO.parent / "shared/data/dev/cbsd68"))
+    p.add_argument("--pairs", type=int, default=2000, help="32x32 pairs for train-course and scaling")
+    p.add_argument("--folder", default=str(DATA / "train/bsds431"), help="images for train-patches")
+    p.add_argument("--patch-images", type=int, default=8, help="first K images of --folder make a train-patches epoch")
+    p.add_argument("--patch", type=int, default=96, help="crop side for train-patches")
+    p.add_argument("--archs", default=f"unet,{defaults.MODEL}" if defaults.MODEL != "unet" else "unet,fast",
+                   help="architectures for train-patches (the first is the baseline)")
+    p.add_argument("--denoise-folder", default=str(DATA / "dev/cbsd68"))
     p.add_argument("--denoise-images", type=int, default=4, help="first K images of --denoise-folder")
     p.add_argument("--big-mp", type=float, default=24, help="megapixels of the synthetic large image")
     p.add_argument("--model", default=None, help="checkpoint for denoise [default: the bundled weights]")
+    p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
+                   help="another model for the denoise rows (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
     p.add_argument("--cbm3d", action="store_true", help="add CBM3D's s/MP on one image as the denoise reference")
     args = p.parse_args(argv)
     args.groups = [g.strip() for g in args.only.split(",") if g.strip()]
