@@ -9,7 +9,7 @@ import argparse
 import hashlib
 import json
 
-from n2n_cli.weights import atomic_save, load_checkpoint
+from n2n_cli.checkpoints import atomic_save, load_checkpoint
 
 
 def main() -> None:

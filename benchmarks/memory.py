@@ -49,7 +49,7 @@ def peak_memory(cmd: list[str]) -> dict:
 
 def tiny_model(tmp: Path) -> Path:
     from n2n_cli.models import create_model
-    from n2n_cli.weights import atomic_save, make_checkpoint
+    from n2n_cli.checkpoints import atomic_save, make_checkpoint
 
     path = tmp / "tiny.pt"
     atomic_save(make_checkpoint(create_model("tiny")), path)
@@ -79,12 +79,13 @@ def main() -> None:
         if args.data:
             size = args.data.stat().st_size / 2**20
             for flag in ("--mmap", "--no-mmap"):
-                m = peak_memory(n2n("train", "--data", str(args.data), "-m", "tiny", "-e", "1", "--device", "cpu",
-                                    "-o", str(tmp / "m.pt"), flag))
+                m = peak_memory(n2n("train", "--data", str(args.data), "-a", "tiny", "-e", "1", "--device", "cpu",
+                                    "-o", str(tmp / "m.pt"), "--overwrite", flag))
                 rows.append((f"train tiny, 1 epoch, {args.data.name} ({size:,.0f} MiB), {flag}", m))
         if args.big_side:
             img = big_image(tmp, args.big_side)
-            m = peak_memory(n2n("denoise", str(img), str(tmp / "out"), "-m", str(tiny_model(tmp)), "--device", "cpu"))
+            m = peak_memory(n2n("denoise", str(img), str(tmp / "out"), "-m", str(tiny_model(tmp)), "--device", "cpu",
+                                "--max-pixels", str(args.big_side**2)))
             mp = args.big_side**2 / 1e6
             rows.append((f"denoise {args.big_side}x{args.big_side} RGB ({mp:,.0f} MP, "
                          f"{args.big_side**2 * 3 / 2**20:,.0f} MiB as uint8), tiny model", m))
