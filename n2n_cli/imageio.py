@@ -277,18 +277,36 @@ def _tiff_dtype(dtype: np.dtype) -> np.dtype:
     raise ValueError(f"unsupported sample type {dtype}")
 
 
+def _tiff_parts(tif, path: Path) -> list[tuple[object, int]]:
+    """(series, frame count) for each image series of a TIFF, all of one frame shape and sample type: a file written
+    page by page (tifffile.imwrite(..., append=True)) holds one series per page, and is read as one stack. Series
+    that differ (a thumbnail beside the image, unrelated images) cannot be one stack and are refused."""
+    if not tif.series:
+        raise ValueError("no image in the TIFF")
+    parts, kinds = [], []
+    for s in tif.series:
+        frames, h, w, c, _ = _tiff_layout(s)
+        parts.append((s, frames))
+        kinds.append((w, h, c, np.dtype(s.dtype)))
+    if len(set(kinds)) > 1:
+        sizes = ", ".join(f"{w}x{h}x{c} {d.name}" for w, h, c, d in kinds[:4]) + (", ..." if len(kinds) > 4 else "")
+        raise ImageError(f"{path}: {len(kinds)} images of different sizes or types ({sizes}); n2n reads a TIFF as "
+                         "one image or one stack of equal frames: save each image in a file of its own")
+    return parts
+
+
 def _probe_tiff(path: Path) -> ImageInfo:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
-        if not tif.series:
-            raise ValueError("no image in the TIFF")
-        s = tif.series[0]
-        frames, h, w, channels, _ = _tiff_layout(s)
+        parts = _tiff_parts(tif, path)
+        s = parts[0][0]
+        _, h, w, channels, _ = _tiff_layout(s)
         if channels > 4:
             raise ImageError(f"{path}: {channels} samples per pixel; n2n reads 1 to 4 (gray, RGB, alpha)")
         if s.dtype == np.bool_:
             raise ImageError(f"{path}: a 1-bit (black and white) TIFF has no noise to remove")
+        frames = sum(n for _, n in parts)
         return ImageInfo(path, "TIFF", frames, h, w, channels, _tiff_dtype(np.dtype(s.dtype)))
 
 
@@ -296,10 +314,13 @@ def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
-        s = tif.series[0]
+        for s, count in _tiff_parts(tif, path):  # the series that holds this frame
+            if frame < count:
+                break
+            frame -= count
         _, h, w, c, axes = _tiff_layout(s)
         pages = s.pages if hasattr(s, "pages") else []
-        page = pages[frame] if len(pages) == info.frames and pages[frame] is not None else None
+        page = pages[frame] if len(pages) == count and pages[frame] is not None else None
         if page is not None and page.shape in ((h, w), (h, w, c), (c, h, w)):
             a = page.asarray()
             if a.shape == (c, h, w) and c > 1 and (h, w) != (c, h):  # planar samples
@@ -308,7 +329,7 @@ def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
             a = s.asarray()
             order = [i for i, ax in enumerate(axes) if ax not in "YXS"] + [axes.index("Y"), axes.index("X")]
             order += [axes.index("S")] if "S" in axes else []
-            a = np.transpose(a, order).reshape(info.frames, h, w, c)[frame]
+            a = np.transpose(a, order).reshape(count, h, w, c)[frame]
     a = a.reshape(h, w, c)
     if a.dtype.kind in "iu" and a.dtype not in (np.uint8, np.uint16):
         if a.size and (a.min() < 0 or a.max() > 65535):
@@ -350,7 +371,7 @@ def write_tiff(path: str | Path, frames: Iterable[np.ndarray]) -> int:
                 c = img.shape[2]
                 tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
                          extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
-                         contiguous=False)
+                         contiguous=False, metadata=None)  # no per-page shape: readers see one series of pages
                 count += 1
 
     atomic_write(path, write)
