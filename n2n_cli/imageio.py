@@ -65,20 +65,30 @@ class ImageInfo:
 
     def check(self) -> "ImageInfo":
         """Refuse, before decoding, an image over the pixel budget or one that cannot fit in memory."""
-        max_pixels = _limit["max_pixels"]
-        if self.height < 1 or self.width < 1:
-            raise ImageError(f"{self.path}: image of size {self.width}x{self.height} holds no pixels")
+        check_size(self.path, self.width, self.height)
         pixels = self.width * self.height
-        if pixels > max_pixels:
-            raise ImageError(f"{self.path}: {self.width}x{self.height} is {pixels / 1e6:,.0f} MP per frame, over the "
-                             f"limit of {max_pixels / 1e6:,.0f} MP (raise it with --max-pixels if the file is "
-                             "trusted and memory allows)")
         need = 3 * pixels * self.channels * max(np.dtype(self.dtype).itemsize, 4)  # decoded frame, output, float work
         avail = _available_memory()
         if avail is not None and need > avail:
             raise ImageError(f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
                              f"to denoise and {avail / 2**30:.1f} GiB of memory is available")
         return self
+
+
+def check_size(path: Path, width: int, height: int) -> None:
+    """Refuse a frame size with no pixels or over the pixel budget; called as soon as a header gives the size."""
+    max_pixels = _limit["max_pixels"]
+    if height < 1 or width < 1:
+        raise ImageError(f"{path}: image of size {width}x{height} holds no pixels")
+    pixels = width * height
+    if pixels > max_pixels:
+        raise ImageError(f"{path}: {width}x{height} is {_megapixels(pixels)} per frame, over the limit of "
+                         f"{_megapixels(max_pixels)} (raise it with --max-pixels if the file is trusted and memory "
+                         "allows)")
+
+
+def _megapixels(n: int) -> str:
+    return f"{n / 1e6:,.1f} MP" if n >= 100_000 else f"{n:,} pixels"
 
 
 def _available_memory() -> int | None:
@@ -102,6 +112,9 @@ def probe(path: str | Path) -> ImageInfo:
         elif kind == "PNG16":
             info = _probe_png16(path)
         else:
+            if kind == "PNG":  # Pillow refuses an empty PNG as "unidentified"; say what is wrong with it
+                w, h, _, _ = _png_header(path)
+                check_size(path, w, h)
             info = _probe_pil(path)
         return info.check()
 
@@ -165,8 +178,8 @@ def _sniff(path: Path) -> str:
         head = f.read(33)
     if head[:4] in _TIFF_SIGS:
         return "TIFF"
-    if head[:8] == _PNG_SIG and len(head) >= 26 and head[12:16] == b"IHDR" and head[24] == 16:
-        return "PNG16"
+    if head[:8] == _PNG_SIG:
+        return "PNG16" if len(head) >= 26 and head[12:16] == b"IHDR" and head[24] == 16 else "PNG"
     return "PIL"
 
 
@@ -195,14 +208,27 @@ def _pil_target(im: Image.Image) -> tuple[str | None, int, np.dtype]:
     raise ValueError(f"unsupported image mode {mode}")
 
 
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation, read without decoding: Pillow's getexif() decodes a whole PNG to look for an eXIf chunk
+    after the pixels, so for PNG only one before them counts (in probe and read alike)."""
+    if im.format == "PNG":
+        if not im.info.get("exif"):
+            return 1
+        exif = Image.Exif()
+        exif.load(im.info["exif"])
+        return exif.get(0x0112, 1)
+    return im.getexif().get(0x0112, 1)
+
+
 def _probe_pil(path: Path) -> ImageInfo:
     with Image.open(path) as im:
+        w, h = im.size
+        check_size(path, w, h)  # before n_frames and EXIF, which may decode pixels (GIF frames, PNG)
         frames = getattr(im, "n_frames", 1)
         if frames > 1:
             raise ImageError(f"{path}: an animated {im.format} with {frames} frames; n2n denoises still images and "
                              "TIFF stacks: save the frames as a multi-page TIFF")
-        w, h = im.size
-        if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
+        if _orientation(im) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
             h, w = w, h
         _, channels, dtype = _pil_target(im)
         return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype)
@@ -210,7 +236,7 @@ def _probe_pil(path: Path) -> ImageInfo:
 
 def _read_pil(path: Path) -> np.ndarray:
     with Image.open(path) as im:
-        if im.getexif().get(0x0112, 1) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
+        if _orientation(im) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
             im = ImageOps.exif_transpose(im)
         convert, _, dtype = _pil_target(im)
         if convert:
