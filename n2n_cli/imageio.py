@@ -12,6 +12,7 @@ memory on. Writes are atomic (temp file, then rename).
 
 from __future__ import annotations
 
+import logging
 import struct
 import warnings
 import zlib
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import defaults
 from .atomic import atomic_write
@@ -149,7 +150,10 @@ def read_image(path: str | Path) -> np.ndarray:
 
 
 class _errors:
-    """Turn any decoder failure into one ImageError line naming the file; warnings from codecs stay quiet."""
+    """Turn any decoder failure into one ImageError line naming the file; warnings and log records from codecs
+    (tifffile logs what it finds wrong in a file) stay quiet: the error says it once."""
+
+    _quiet_loggers = ("tifffile", "PIL")
 
     def __init__(self, path: Path):
         self.path = path
@@ -158,9 +162,14 @@ class _errors:
     def __enter__(self):
         self.warnings.__enter__()
         warnings.simplefilter("ignore")
+        self.loggers = [(lg, lg.disabled) for lg in map(logging.getLogger, self._quiet_loggers)]
+        for lg, _ in self.loggers:
+            lg.disabled = True
 
     def __exit__(self, kind, e, tb) -> bool:
         self.warnings.__exit__(kind, e, tb)
+        for lg, disabled in self.loggers:
+            lg.disabled = disabled
         if e is None or isinstance(e, (ImageError, KeyboardInterrupt)) or not isinstance(e, Exception):
             return False
         if isinstance(e, FileNotFoundError):
@@ -169,6 +178,9 @@ class _errors:
             raise ImageError(f"{self.path}: a folder, not an image file") from None
         if isinstance(e, MemoryError):
             raise ImageError(f"{self.path}: out of memory while decoding") from None
+        if isinstance(e, UnidentifiedImageError):
+            raise ImageError(f"{self.path}: not an image file n2n can read (unknown format or corrupt header)") \
+                from None
         detail = " ".join(str(e).split())[:160] or type(e).__name__
         raise ImageError(f"{self.path}: cannot read image ({detail})") from None
 
@@ -273,7 +285,12 @@ def _probe_png16(path: Path) -> ImageInfo:
 def _read_png16(path: Path) -> np.ndarray:
     import imagecodecs
 
-    a = imagecodecs.png_decode(path.read_bytes())
+    try:
+        a = imagecodecs.png_decode(path.read_bytes())
+    except imagecodecs.PngError as e:
+        raise ValueError(f"corrupt or truncated PNG ({e})") from None
+    except UnicodeDecodeError:  # imagecodecs could not even spell out libpng's complaint
+        raise ValueError("corrupt PNG (libpng refused its chunks)") from None
     if a.dtype != np.uint16:
         raise ValueError(f"16-bit PNG decoded as {a.dtype}")
     return a[..., None] if a.ndim == 2 else a
