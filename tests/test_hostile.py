@@ -552,6 +552,17 @@ def test_messages_name_the_right_thing(tmp_path, models):
         assert_one_line(run(*cmd), 1, "text.pkl: not a readable", "not a file written by torch.save")
 
 
+def test_paths_with_rich_markup_are_printed_as_they_are(tmp_path):
+    data = tmp_path / "runs[" / "]data [v2].pkl"  # the path holds "[/]" and "[v2]"
+    data.parent.mkdir()
+    torch.save((torch.zeros(4, 3, 8, 8, dtype=torch.uint8),) * 2, data)
+    r = run("train", "--data", data, "-a", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--workers", "0")
+    assert r.exit_code == 0, r.output
+    assert f"data {data}," in r.stderr
+    r = run("train", "--data", data, "-a", "tiny", "-e", "1", "-o", data)
+    assert_one_line(r, 1, f"{data}: --output names an input of this run")
+
+
 def entry(*args, cwd: Path) -> subprocess.CompletedProcess:
     """The real `n2n` entry point (cli.main), as a user runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
