@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from . import defaults
 from .errors import UserError
 
 
@@ -17,8 +18,9 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:  # opened by name: writers that ask f.name (tifffile) get a path, not a number
             write(f)
         umask = os.umask(0)
         os.umask(umask)
@@ -38,14 +40,21 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def check_output(path: str | Path, inputs: list[str | Path], flag: str, overwrite: bool = False,
+def check_output(path: str | Path, inputs: list[str | Path | None], flag: str, overwrite: bool = False,
                  may_replace: bool = False) -> None:
-    """Refuse, before any work, to write `path` over an input of the run; an existing file is replaced only with
+    """Refuse, before any work, to write `path` over an input of the run (a file, or an image in an input folder:
+    resolved paths, so symlinks and `..` name what they point to); an existing file is replaced only with
     `overwrite` or where the command documents it (`may_replace`)."""
     path = Path(path)
     for p in inputs:
-        if p is not None and same_file(path, p):
+        if p is None:
+            continue
+        p = Path(p)
+        if same_file(path, p):
             raise UserError(f"{path}: {flag} names an input of this run ({p}); choose another file")
+        if path.suffix.lower() in defaults.IMAGE_SUFFIXES and p.is_dir() and p.resolve() in path.resolve().parents:
+            raise UserError(f"{path}: {flag} lies in the input folder {p}, where it would replace or join the images "
+                            "this command reads; choose a path outside it")
     if path.is_dir():
         raise UserError(f"{path}: {flag} names a folder; give a file name")
     if path.exists() and not (overwrite or may_replace):

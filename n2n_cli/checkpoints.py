@@ -35,6 +35,11 @@ def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False)
     """torch.load with weights_only=True: tensors and plain containers only, never code. Errors name the file in
     one line and never suggest loading unsafely."""
     try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+        if not (head == b"PK\x03\x04" or head[:1] == b"\x80"):  # torch.save's zip format, or its legacy pickle
+            raise error(f"{path}: not a readable {what}: " + ("an empty file" if not head else
+                                                              "not a file written by torch.save"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -43,7 +48,9 @@ def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False)
                 if not mmap or "mmap" not in str(e):
                     raise
                 return torch.load(path, map_location="cpu", weights_only=True)  # legacy (non-zip) format
-    except pickle.UnpicklingError:
+    except pickle.UnpicklingError as e:
+        if "GLOBAL" not in str(e):  # broken pickle data, not a refused object (a class or function to import)
+            raise error(f"{path}: not a readable {what} (corrupt pickle data)") from None
         raise error(f"{path}: refused to load: not a plain {what} (it holds Python objects that loading would "
                     "run, and n2n loads only tensors and plain values)") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError, TypeError,

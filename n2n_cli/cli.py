@@ -154,6 +154,7 @@ def train(
                               "than memory) or read them whole."),
     cpu_bf16: bool = typer.Option(False, "--cpu-bf16", help="bf16 autocast on CPUs with native bf16 (AVX-512 BF16, "
                                   "AMX); ignored on others."),
+    max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Train a denoiser on noisy pairs.
@@ -175,10 +176,12 @@ def train(
         err.print("hint: `n2n train --model` is now `--arch` (in eval and denoise, --model names a model file)")
         arch = arch or old_model
     with _user_errors():
+        from .imageio import set_pixel_limit
         from .models import model_names
         from .progress import TrainProgress
         from .train import TrainConfig, Trainer
 
+        set_pixel_limit(max_pixels)
         if arch is not None and arch not in model_names():
             raise UserError(f"--arch {arch}: unknown architecture; choose one of: {', '.join(model_names())}")
         opt = lambda p: str(p) if p is not None else None  # noqa: E731
@@ -313,6 +316,7 @@ def synth(
     noise: str = typer.Option(defaults.SYNTH_NOISE, "--noise", help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
+    max_pixels: int = _max_pixels_option(),
 ) -> None:
     """Write course-format pairs (uint8 N x C x SIZE x SIZE tensors) cut from clean images.
 
@@ -326,10 +330,13 @@ def synth(
     with _user_errors():
         from .atomic import check_output
         from .checkpoints import atomic_save
-        from .imageio import list_images
+        from .imageio import set_pixel_limit
         from .synth import make_course_pairs
 
-        check_output(output, [clean, *(list_images(clean) if clean.is_dir() else [])], "OUTPUT", overwrite)
+        set_pixel_limit(max_pixels)
+        if output.suffix.lower() not in defaults.TENSOR_SUFFIXES:
+            raise UserError(f"{output}: name the tensor-pair file with a {'/'.join(defaults.TENSOR_SUFFIXES)} suffix")
+        check_output(output, [clean], "OUTPUT", overwrite)
         a, b = make_course_pairs(clean, count, size, noise_spec, seed, kind.value)
         atomic_save((a, b), output)
     typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise_spec}, seed {seed}")

@@ -12,6 +12,7 @@ memory on. Writes are atomic (temp file, then rename).
 
 from __future__ import annotations
 
+import logging
 import struct
 import warnings
 import zlib
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import defaults
 from .atomic import atomic_write
@@ -65,20 +66,30 @@ class ImageInfo:
 
     def check(self) -> "ImageInfo":
         """Refuse, before decoding, an image over the pixel budget or one that cannot fit in memory."""
-        max_pixels = _limit["max_pixels"]
-        if self.height < 1 or self.width < 1:
-            raise ImageError(f"{self.path}: image of size {self.width}x{self.height} holds no pixels")
+        check_size(self.path, self.width, self.height)
         pixels = self.width * self.height
-        if pixels > max_pixels:
-            raise ImageError(f"{self.path}: {self.width}x{self.height} is {pixels / 1e6:,.0f} MP per frame, over the "
-                             f"limit of {max_pixels / 1e6:,.0f} MP (raise it with --max-pixels if the file is "
-                             "trusted and memory allows)")
         need = 3 * pixels * self.channels * max(np.dtype(self.dtype).itemsize, 4)  # decoded frame, output, float work
         avail = _available_memory()
         if avail is not None and need > avail:
             raise ImageError(f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
                              f"to denoise and {avail / 2**30:.1f} GiB of memory is available")
         return self
+
+
+def check_size(path: Path, width: int, height: int) -> None:
+    """Refuse a frame size with no pixels or over the pixel budget; called as soon as a header gives the size."""
+    max_pixels = _limit["max_pixels"]
+    if height < 1 or width < 1:
+        raise ImageError(f"{path}: image of size {width}x{height} holds no pixels")
+    pixels = width * height
+    if pixels > max_pixels:
+        raise ImageError(f"{path}: {width}x{height} is {_megapixels(pixels)} per frame, over the limit of "
+                         f"{_megapixels(max_pixels)} (raise it with --max-pixels if the file is trusted and memory "
+                         "allows)")
+
+
+def _megapixels(n: int) -> str:
+    return f"{n / 1e6:,.1f} MP" if n >= 100_000 else f"{n:,} pixels"
 
 
 def _available_memory() -> int | None:
@@ -102,6 +113,9 @@ def probe(path: str | Path) -> ImageInfo:
         elif kind == "PNG16":
             info = _probe_png16(path)
         else:
+            if kind == "PNG":  # Pillow refuses an empty PNG as "unidentified"; say what is wrong with it
+                w, h, _, _ = _png_header(path)
+                check_size(path, w, h)
             info = _probe_pil(path)
         return info.check()
 
@@ -136,7 +150,10 @@ def read_image(path: str | Path) -> np.ndarray:
 
 
 class _errors:
-    """Turn any decoder failure into one ImageError line naming the file; warnings from codecs stay quiet."""
+    """Turn any decoder failure into one ImageError line naming the file; warnings and log records from codecs
+    (tifffile logs what it finds wrong in a file) stay quiet: the error says it once."""
+
+    _quiet_loggers = ("tifffile", "PIL")
 
     def __init__(self, path: Path):
         self.path = path
@@ -145,9 +162,14 @@ class _errors:
     def __enter__(self):
         self.warnings.__enter__()
         warnings.simplefilter("ignore")
+        self.loggers = [(lg, lg.disabled) for lg in map(logging.getLogger, self._quiet_loggers)]
+        for lg, _ in self.loggers:
+            lg.disabled = True
 
     def __exit__(self, kind, e, tb) -> bool:
         self.warnings.__exit__(kind, e, tb)
+        for lg, disabled in self.loggers:
+            lg.disabled = disabled
         if e is None or isinstance(e, (ImageError, KeyboardInterrupt)) or not isinstance(e, Exception):
             return False
         if isinstance(e, FileNotFoundError):
@@ -156,6 +178,9 @@ class _errors:
             raise ImageError(f"{self.path}: a folder, not an image file") from None
         if isinstance(e, MemoryError):
             raise ImageError(f"{self.path}: out of memory while decoding") from None
+        if isinstance(e, UnidentifiedImageError):
+            raise ImageError(f"{self.path}: not an image file n2n can read (unknown format or corrupt header)") \
+                from None
         detail = " ".join(str(e).split())[:160] or type(e).__name__
         raise ImageError(f"{self.path}: cannot read image ({detail})") from None
 
@@ -165,8 +190,8 @@ def _sniff(path: Path) -> str:
         head = f.read(33)
     if head[:4] in _TIFF_SIGS:
         return "TIFF"
-    if head[:8] == _PNG_SIG and len(head) >= 26 and head[12:16] == b"IHDR" and head[24] == 16:
-        return "PNG16"
+    if head[:8] == _PNG_SIG:
+        return "PNG16" if len(head) >= 26 and head[12:16] == b"IHDR" and head[24] == 16 else "PNG"
     return "PIL"
 
 
@@ -195,14 +220,27 @@ def _pil_target(im: Image.Image) -> tuple[str | None, int, np.dtype]:
     raise ValueError(f"unsupported image mode {mode}")
 
 
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation, read without decoding: Pillow's getexif() decodes a whole PNG to look for an eXIf chunk
+    after the pixels, so for PNG only one before them counts (in probe and read alike)."""
+    if im.format == "PNG":
+        if not im.info.get("exif"):
+            return 1
+        exif = Image.Exif()
+        exif.load(im.info["exif"])
+        return exif.get(0x0112, 1)
+    return im.getexif().get(0x0112, 1)
+
+
 def _probe_pil(path: Path) -> ImageInfo:
     with Image.open(path) as im:
+        w, h = im.size
+        check_size(path, w, h)  # before n_frames and EXIF, which may decode pixels (GIF frames, PNG)
         frames = getattr(im, "n_frames", 1)
         if frames > 1:
             raise ImageError(f"{path}: an animated {im.format} with {frames} frames; n2n denoises still images and "
                              "TIFF stacks: save the frames as a multi-page TIFF")
-        w, h = im.size
-        if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
+        if _orientation(im) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
             h, w = w, h
         _, channels, dtype = _pil_target(im)
         return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype)
@@ -210,7 +248,7 @@ def _probe_pil(path: Path) -> ImageInfo:
 
 def _read_pil(path: Path) -> np.ndarray:
     with Image.open(path) as im:
-        if im.getexif().get(0x0112, 1) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
+        if _orientation(im) != 1:  # rotate per EXIF; skipped otherwise, as it copies the image
             im = ImageOps.exif_transpose(im)
         convert, _, dtype = _pil_target(im)
         if convert:
@@ -247,7 +285,12 @@ def _probe_png16(path: Path) -> ImageInfo:
 def _read_png16(path: Path) -> np.ndarray:
     import imagecodecs
 
-    a = imagecodecs.png_decode(path.read_bytes())
+    try:
+        a = imagecodecs.png_decode(path.read_bytes())
+    except imagecodecs.PngError as e:
+        raise ValueError(f"corrupt or truncated PNG ({e})") from None
+    except UnicodeDecodeError:  # imagecodecs could not even spell out libpng's complaint
+        raise ValueError("corrupt PNG (libpng refused its chunks)") from None
     if a.dtype != np.uint16:
         raise ValueError(f"16-bit PNG decoded as {a.dtype}")
     return a[..., None] if a.ndim == 2 else a
@@ -277,18 +320,36 @@ def _tiff_dtype(dtype: np.dtype) -> np.dtype:
     raise ValueError(f"unsupported sample type {dtype}")
 
 
+def _tiff_parts(tif, path: Path) -> list[tuple[object, int]]:
+    """(series, frame count) for each image series of a TIFF, all of one frame shape and sample type: a file written
+    page by page (tifffile.imwrite(..., append=True)) holds one series per page, and is read as one stack. Series
+    that differ (a thumbnail beside the image, unrelated images) cannot be one stack and are refused."""
+    if not tif.series:
+        raise ValueError("no image in the TIFF")
+    parts, kinds = [], []
+    for s in tif.series:
+        frames, h, w, c, _ = _tiff_layout(s)
+        parts.append((s, frames))
+        kinds.append((w, h, c, np.dtype(s.dtype)))
+    if len(set(kinds)) > 1:
+        sizes = ", ".join(f"{w}x{h}x{c} {d.name}" for w, h, c, d in kinds[:4]) + (", ..." if len(kinds) > 4 else "")
+        raise ImageError(f"{path}: {len(kinds)} images of different sizes or types ({sizes}); n2n reads a TIFF as "
+                         "one image or one stack of equal frames: save each image in a file of its own")
+    return parts
+
+
 def _probe_tiff(path: Path) -> ImageInfo:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
-        if not tif.series:
-            raise ValueError("no image in the TIFF")
-        s = tif.series[0]
-        frames, h, w, channels, _ = _tiff_layout(s)
+        parts = _tiff_parts(tif, path)
+        s = parts[0][0]
+        _, h, w, channels, _ = _tiff_layout(s)
         if channels > 4:
             raise ImageError(f"{path}: {channels} samples per pixel; n2n reads 1 to 4 (gray, RGB, alpha)")
         if s.dtype == np.bool_:
             raise ImageError(f"{path}: a 1-bit (black and white) TIFF has no noise to remove")
+        frames = sum(n for _, n in parts)
         return ImageInfo(path, "TIFF", frames, h, w, channels, _tiff_dtype(np.dtype(s.dtype)))
 
 
@@ -296,10 +357,13 @@ def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
-        s = tif.series[0]
+        for s, count in _tiff_parts(tif, path):  # the series that holds this frame
+            if frame < count:
+                break
+            frame -= count
         _, h, w, c, axes = _tiff_layout(s)
         pages = s.pages if hasattr(s, "pages") else []
-        page = pages[frame] if len(pages) == info.frames and pages[frame] is not None else None
+        page = pages[frame] if len(pages) == count and pages[frame] is not None else None
         if page is not None and page.shape in ((h, w), (h, w, c), (c, h, w)):
             a = page.asarray()
             if a.shape == (c, h, w) and c > 1 and (h, w) != (c, h):  # planar samples
@@ -308,7 +372,7 @@ def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
             a = s.asarray()
             order = [i for i, ax in enumerate(axes) if ax not in "YXS"] + [axes.index("Y"), axes.index("X")]
             order += [axes.index("S")] if "S" in axes else []
-            a = np.transpose(a, order).reshape(info.frames, h, w, c)[frame]
+            a = np.transpose(a, order).reshape(count, h, w, c)[frame]
     a = a.reshape(h, w, c)
     if a.dtype.kind in "iu" and a.dtype not in (np.uint8, np.uint16):
         if a.size and (a.min() < 0 or a.max() > 65535):
@@ -350,7 +414,7 @@ def write_tiff(path: str | Path, frames: Iterable[np.ndarray]) -> int:
                 c = img.shape[2]
                 tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
                          extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
-                         contiguous=False)
+                         contiguous=False, metadata=None)  # no per-page shape: readers see one series of pages
                 count += 1
 
     atomic_write(path, write)

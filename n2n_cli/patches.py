@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from . import defaults
 from .imageio import match_channels, probe, read_frame, to_float
+from .errors import UserError
 from .synthetic import PairRecipe
 from .tensorfile import DataError
 
@@ -129,4 +130,18 @@ class PatchSource:
 
     def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         self.keys.set_epoch(order, seed)
-        return iter(self.loader)
+        try:
+            yield from self.loader
+        except UserError as e:  # a file that failed in a loader process: its one line, not the worker's traceback
+            raise type(e)(worker_message(e)) from None
+
+
+def worker_message(e: Exception) -> str:
+    """The message of an exception re-raised by a DataLoader worker, which wraps it as "Caught X in DataLoader
+    worker process N. Original Traceback ...", ending with the line "module.X: message"."""
+    text = str(e)
+    if not text.startswith("Caught ") or "Traceback" not in text:
+        return text
+    last = text.rstrip().splitlines()[-1]
+    prefix = f"{type(e).__module__}.{type(e).__qualname__}: "
+    return last[len(prefix):] if last.startswith(prefix) else last

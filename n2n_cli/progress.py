@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .train import Callback
@@ -25,7 +26,7 @@ class TrainProgress(Callback):
                                  TextColumn("loss {task.fields[loss]}  {task.fields[rate]} img/s  "
                                             "epoch left"), TimeRemainingColumn(),
                                  TextColumn("run left {task.fields[eta]}"),
-                                 console=console, transient=True, disable=not self.active)
+                                 console=console, transient=True, disable=not (self.active and console.is_terminal))
         self.task = None
         self.plain = self.active and not console.is_terminal  # logs to a file: a line every LOG_EVERY seconds
         self.last_line = 0.0
@@ -43,7 +44,7 @@ class TrainProgress(Callback):
         self.run_steps = 0  # steps taken by this process (a resumed run counts from its own start)
         if self.active:
             what = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
-            self.console.print(f"training: {what}", highlight=False, soft_wrap=True)
+            self.console.print(f"training: {what}", highlight=False, soft_wrap=True, markup=False)  # paths as they are
             if start_epoch:
                 self.console.print(f"resuming after epoch {start_epoch} of {epochs}", highlight=False)
 
@@ -84,6 +85,6 @@ def _clock(seconds: float) -> str:
 def file_progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
     """A bar over files; yields a function to call after each file with its name."""
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
+                  console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("denoising", total=total)
-        yield lambda name: progress.update(task, advance=1, description=name[-40:])
+        yield lambda name: progress.update(task, advance=1, description=escape(name[-40:]))

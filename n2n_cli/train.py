@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from . import defaults
 from . import runtime as rt
-from .atomic import atomic_write, check_output
+from .atomic import atomic_write, check_output, same_file
 from .checkpoints import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
 from .errors import UserError
 from .evaluation import evaluate
@@ -131,6 +131,7 @@ class Trainer:
         """`source` and `model`, when given, replace what cfg.data and cfg.arch describe (the course API)."""
         self.cfg, self.cb = cfg, callback or Callback()
         self.source, self.model = source, model
+        self.kept: int | None = None  # the epoch the checkpoint file holds, said when training diverges
 
     def fit(self) -> TrainResult:
         world = rt.join_world(self.cfg.device)
@@ -157,10 +158,12 @@ class Trainer:
             self._check(cfg)
         device = rt.device_for(world, rt.pick_device(cfg.device))
         start_epoch, history, opt_state, ckpt = 0, [], None, None
-        self.history = history
+        self.kept = None  # the epoch cfg.out holds from this run, or from the checkpoint resumed into it
         if cfg.resume:
             ckpt = load_checkpoint(cfg.resume)
             start_epoch = ckpt.get("epoch", 0)
+            if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume):
+                self.kept = start_epoch
             if cfg.epochs <= start_epoch:
                 raise UserError(f"{cfg.resume}: already trained {start_epoch} epochs; --epochs {cfg.epochs} must be "
                                 "more to continue")
@@ -211,7 +214,6 @@ class Trainer:
         if world.main:
             self.cb.on_start(cfg.epochs, start_epoch, steps, info)
         config = {**asdict(cfg), "batch_size": batch, "lr": lr}
-        self.history = history
         last: dict = {}
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()
@@ -220,6 +222,8 @@ class Trainer:
             loss = loss_sum / max(seen, 1)
             if not math.isfinite(loss):
                 raise Diverged(self._diverged(epoch))
+            if not all(torch.isfinite(p).all() for p in model.parameters()):  # the last step can break them alone
+                raise Diverged(self._diverged(epoch, "the weights"))
             last = {"epoch": epoch + 1, "loss": loss, "seconds": round(seconds, 3),
                     "images_per_s": round(seen * world.size / seconds, 1)}
             if world.main:
@@ -231,15 +235,14 @@ class Trainer:
                     atomic_save(make_checkpoint(model, epoch=epoch + 1, metrics=history,
                                                 optimizer=opt.state_dict(), config=config), cfg.out)
                     _write_metrics(metrics_path(cfg.out), history)
+                    self.kept = epoch + 1
                 self.cb.on_epoch(last)
             rt.barrier(world)
         return TrainResult(cfg.out, cfg.epochs, last, world.rank, info)
 
-    def _diverged(self, epoch: int) -> str:
-        history = self.history
-        kept = f"{self.cfg.out} still holds epoch {history[-1]['epoch']}" if history and self.cfg.out else \
-            "no checkpoint was written"
-        return (f"training diverged: the loss became NaN or infinite in epoch {epoch + 1} ({kept}); "
+    def _diverged(self, epoch: int, what: str = "the loss") -> str:
+        kept = f"{self.cfg.out} still holds epoch {self.kept}" if self.kept is not None else "no checkpoint was written"
+        return (f"training diverged: {what} became NaN or infinite in epoch {epoch + 1} ({kept}); "
                 "check the data for NaN values, or lower --lr")
 
     def _epoch(self, net, opt, source: TrainSource, epoch: int, batch: int, world: rt.World, device: torch.device,
