@@ -80,6 +80,8 @@ def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite:
         if not files:
             raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
     as_file = single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir()
+    if not single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir():
+        raise UserError(f"{output}: a file name, but {inputs} is a folder; give an output folder")
     if not as_file and output.exists() and not output.is_dir():
         raise UserError(f"{output}: is a file; the output must be a folder, or a .png/.tif file name for one input")
     out_dir = output.parent if as_file else output

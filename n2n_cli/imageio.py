@@ -72,7 +72,7 @@ class ImageInfo:
         avail = _available_memory()
         if avail is not None and need > avail:
             raise ImageError(f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
-                             f"to denoise and {avail / 2**30:.1f} GiB of memory is available")
+                             f"to process and {avail / 2**30:.1f} GiB of memory is available")
         return self
 
 

@@ -591,3 +591,10 @@ def test_pickle_refusal_through_the_entry_point(tmp_path):
     assert p.stderr.splitlines() == [f"error: evil.pkl: refused to load: not a plain tensor file (it holds Python "
                                      "objects that loading would run, and n2n loads only tensors and plain values)"]
     assert "weights_only" not in p.stdout + p.stderr
+
+
+def test_a_folder_input_with_a_file_name_as_output_is_refused(tmp_path):
+    write_png(tmp_path / "in" / "a.png", smooth_image(20, 20, 3, 0))
+    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "out.png")])
+    assert r.exit_code == 1 and "give an output folder" in r.output, r.output
+    assert not (tmp_path / "out.png").exists()
