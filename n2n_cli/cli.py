@@ -27,7 +27,9 @@ app = typer.Typer(
     "Examples:\n\n"
     "* `n2n denoise photos/ clean/`: denoise a folder with the bundled weights\n\n"
     "* `n2n train --data train_data.pkl --epochs 10`: train on course-format noisy pairs\n\n"
-    "* `n2n eval val_data.pkl --model n2n-model.pt`: mean PSNR on (noisy, clean) pairs",
+    "* `n2n train --data noisy/ --single`: train from single noisy images (Neighbor2Neighbor)\n\n"
+    "* `n2n eval val_data.pkl --model n2n-model.pt`: mean PSNR on (noisy, clean) pairs\n\n"
+    "* `n2n eval captures/ --pairs`: PSNR estimated from noisy pairs, no clean image",
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -118,8 +120,11 @@ MODEL_HELP = "Checkpoint, course state_dict or exported .onnx model [default: th
 @app.command()
 def train(
     data: Path = typer.Option(..., "--data", "-d", help="Tensor-pair file (.pkl/.pt/.pth), DIR/<scene>/ captures, "
-                              "a folder of TIFF stacks, a noisy folder (with --target), or clean images (with --noise)."),
+                              "a folder of TIFF stacks, a noisy folder (with --target), clean images (with --noise), "
+                              "or single noisy images (with --single)."),
     target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
+    single: bool = typer.Option(False, "--single", help="DATA is a folder of single noisy images (no second capture, "
+                                "no clean image): train with Neighbor2Neighbor sub-sampling."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Synthesise pairs from clean images: gaussian:25, "
                                         "gaussian:5-50, poisson:30 or mix:0-50."),
     clean_share: float = typer.Option(defaults.CLEAN_SHARE, "--clean-share", min=0.0, max=1.0,
@@ -143,6 +148,10 @@ def train(
     val: Optional[Path] = typer.Option(None, "--val", help="Validation data, as for `n2n eval`; PSNR after each epoch."),
     val_clean: Optional[Path] = typer.Option(None, "--val-clean", help="Clean references for a --val folder."),
     val_noise: Optional[str] = typer.Option(None, "--val-noise", help="Seeded synthetic noise for a clean --val folder."),
+    val_pairs: bool = typer.Option(False, "--val-pairs", help="--val holds noisy pairs (as --data takes them): "
+                                   "record PSNR estimated from the pairs. Scene folders and TIFF stacks need not ask."),
+    val_target: Optional[Path] = typer.Option(None, "--val-target", help="Second folder of noisy --val images, paired "
+                                              "by file name (implies --val-pairs)."),
     output: Path = typer.Option(Path(defaults.CHECKPOINT), "--output", "-o", help="Checkpoint file, written every epoch."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."),
     device: Device = typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU."),
@@ -157,7 +166,7 @@ def train(
     max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Train a denoiser on noisy pairs.
+    """Train a denoiser on noisy pairs, or on single noisy images with --single.
 
     Examples:
 
@@ -168,6 +177,9 @@ def train(
     * `n2n train --data noisy_a/ --target noisy_b/ --epochs 20`
 
     * `n2n train --data clean/ --noise gaussian:0-50 -o blind.pt`
+
+    * `n2n train --data noisy/ --single --epochs 50 --val captures_val/` (one noisy shot per scene; validation
+    PSNR estimated from the noisy pairs in captures_val/SCENE/)
 
     * `torchrun --nproc_per_node=4 -m n2n_cli train --data train_data.pkl` (several GPUs)
     """
@@ -185,10 +197,11 @@ def train(
         if arch is not None and arch not in model_names():
             raise UserError(f"--arch {arch}: unknown architecture; choose one of: {', '.join(model_names())}")
         opt = lambda p: str(p) if p is not None else None  # noqa: E731
-        cfg = TrainConfig(data=str(data), target=opt(target), noise=noise_spec, clean_share=clean_share,
+        cfg = TrainConfig(data=str(data), target=opt(target), single=single, noise=noise_spec, clean_share=clean_share,
                           gray_share=gray_share, jpeg_share=jpeg_share, arch=arch, epochs=epochs,
                           batch_size=batch_size, lr=lr, schedule=schedule.value, patch_size=patch_size,
                           augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=val_spec,
+                          val_target=opt(val_target), val_pairs=val_pairs,
                           out=str(output), overwrite=overwrite, device=device.value, seed=seed, workers=workers,
                           resume=opt(resume), compile=compile, mmap=mmap, cpu_bf16=cpu_bf16)
         with TrainProgress(err) as progress:
@@ -198,18 +211,26 @@ def train(
         text = f"saved {result.checkpoint}"
         if m:
             text += f" (epoch {m['epoch']}, loss {m['loss']:.5f}"
-            text += f", val PSNR {m['val_psnr']:.2f} dB)" if "val_psnr" in m else ")"
+            if "val_psnr" in m:
+                text += f", val PSNR {m['val_psnr']:.2f} dB"
+            elif m.get("val_psnr_estimate") is not None:
+                text += f", val PSNR {m['val_psnr_estimate']:.2f} dB estimated from noisy pairs"
+            text += ")"
         _emit(asdict(result), as_json, text)
 
 
 @app.command("eval")
 def evaluate_cmd(
-    data: Path = typer.Argument(..., help="(noisy, clean) tensor file, a noisy folder (with --clean), "
-                                "or clean images (with --noise)."),
+    data: Path = typer.Argument(..., help="(noisy, clean) tensor file, a noisy folder (with --clean), clean images "
+                                "(with --noise), or with --pairs any noisy-pair source `n2n train --data` takes."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     clean: Optional[Path] = typer.Option(None, "--clean", help="Clean references, matched by file name "
                                          "(or CLEAN/<scene>/ for DATA/<scene>/ captures)."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Add seeded synthetic noise to clean images."),
+    pairs: bool = typer.Option(False, "--pairs", help="DATA holds noisy pairs and no clean image: estimate the PSNR "
+                               "of output and input, and the noise sigma, from the pairs."),
+    target: Optional[Path] = typer.Option(None, "--target", help="With --pairs: second folder of noisy images, "
+                                          "paired by file name (implies --pairs)."),
     seed: int = typer.Option(defaults.VAL_NOISE_SEED, "--seed", help="Noise seed for --noise."),
     grid: Optional[Path] = typer.Option(None, "--grid", help="Save a noisy | denoised | clean picture (PNG)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --grid file."),
@@ -219,7 +240,8 @@ def evaluate_cmd(
     max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON, with per-image PSNR."),
 ) -> None:
-    """Mean per-image PSNR (dB) of the denoised output and of the noisy input.
+    """Mean per-image PSNR (dB) of the denoised output and of the noisy input; with --pairs, both estimated from
+    noisy pairs without any clean image.
 
     Examples:
 
@@ -228,8 +250,13 @@ def evaluate_cmd(
     * `n2n eval noisy/ --clean clean/ --model n2n-model.pt --grid grid.png`
 
     * `n2n eval clean/ --noise gaussian:25 --json`
+
+    * `n2n eval captures/ --pairs --model n2n-model.pt` (captures/SCENE/ holds 2+ noisy shots of each scene)
+
+    * `n2n eval shots_a/ --target shots_b/ --json` (two folders of noisy shots, paired by file name)
     """
     noise_spec = _noise(noise, "--noise")
+    pairs = pairs or target is not None
     with _user_errors():
         from .atomic import check_output
         from .checkpoints import resolve_model_path
@@ -239,9 +266,14 @@ def evaluate_cmd(
         from .runtime import pick_device
         from .sources import open_eval_set
 
+        if pairs and (clean is not None or noise is not None or grid is not None):
+            raise UserError("--pairs estimates quality from noisy pairs; --clean, --noise and --grid need clean images")
         if grid is not None:
             check_output(grid, [data, clean, model], "--grid", overwrite)
         set_pixel_limit(max_pixels)
+        if pairs:
+            _eval_pairs(data, target, model, device, tile, as_json)
+            return
         evalset = open_eval_set(data, clean, noise_spec, seed)
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta)
         r = evaluate(denoiser, evalset)
@@ -253,6 +285,26 @@ def evaluate_cmd(
         result["images"] = [{"name": n, "psnr_noisy": a, "psnr": b} for n, a, b in r.images]
     _emit(result, as_json, f"PSNR {r.psnr:.2f} dB (noisy input {r.psnr_noisy:.2f} dB, {r.gain:+.2f} dB) "
           f"over {r.count} images")
+
+
+def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device: Device, tile: int,
+                as_json: bool) -> None:
+    from .checkpoints import resolve_model_path
+    from .evaluation import ASSUMES, estimate_pairs
+    from .infer import make_denoiser
+    from .runtime import pick_device
+    from .sources import open_pair_set
+
+    pairset = open_pair_set(data, target)
+    r = estimate_pairs(make_denoiser(model, pick_device(device.value), tile), pairset)
+    gain = r.psnr - r.input_psnr
+    result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr_estimate": r.psnr,
+              "input_psnr_estimate": r.input_psnr, "gain_estimate": gain, "sigma_estimate": r.sigma,
+              "count": r.count, "structure_share_max": r.structure, "assumes": ASSUMES,
+              "images": [{"name": n, "input_psnr_estimate": a, "psnr_estimate": b, "structure_share": s}
+                         for n, a, b, s in r.images]}
+    _emit(result, as_json, f"estimated PSNR {r.psnr:.2f} dB (noisy input {r.input_psnr:.2f} dB, {gain:+.2f} dB), "
+          f"noise sigma {r.sigma:.2f} (0-255 scale), from {r.count} pairs\n{ASSUMES}")
 
 
 @app.command()

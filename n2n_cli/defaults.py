@@ -22,7 +22,12 @@ AUGMENT = True  # random flips and 90-degree rotations, the same for both images
 SEED = 0
 WORKERS = 2  # data-loader worker processes for image folders (0: decode and crop in the training process)
 CACHE_MB = 2048  # decoded images kept in memory per process; beyond this, files are decoded on every use
+NE2NE_GAMMA = 2.0  # --single (Neighbor2Neighbor): regulariser weight, ramped linearly from 0 to this over the run
 VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same command prints the same PSNR
+
+# quality from noisy pairs (`n2n eval --pairs`, validation on pairs during training)
+PAIR_BLOCK = 8  # side of the blocks over which a pair's difference is averaged to find structure noise cannot explain
+PAIR_TOLERANCE_DB = 0.5  # refuse a pair whose difference holds enough structure to bias the input estimate by this
 
 # inference
 TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the image

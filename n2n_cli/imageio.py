@@ -287,10 +287,8 @@ def _read_png16(path: Path) -> np.ndarray:
 
     try:
         a = imagecodecs.png_decode(path.read_bytes())
-    except imagecodecs.PngError as e:
-        raise ValueError(f"corrupt or truncated PNG ({e})") from None
-    except UnicodeDecodeError:  # imagecodecs could not even spell out libpng's complaint
-        raise ValueError("corrupt PNG (libpng refused its chunks)") from None
+    except (imagecodecs.PngError, UnicodeDecodeError):  # libpng's own text arrives garbled at times: not shown
+        raise ValueError("corrupt PNG (libpng refused its chunks or data)") from None
     if a.dtype != np.uint16:
         raise ValueError(f"16-bit PNG decoded as {a.dtype}")
     return a[..., None] if a.ndim == 2 else a

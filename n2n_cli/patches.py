@@ -1,7 +1,7 @@
 """Random crops from image files for training, decoded once per loader process and kept in a bounded cache.
 
-A group holds the frames of one scene, as (file, frame) references: its noisy captures, or its one clean image when
-pairs are synthesised by a recipe. Crops are keyed by (sample index, seed), so what a sample holds depends on its key
+A group holds the frames of one scene, as (file, frame) references: its noisy captures, its one clean image when
+pairs are synthesised by a recipe, or its one noisy image when training from single images. Crops are keyed by (sample index, seed), so what a sample holds depends on its key
 alone: not on which loader process draws it, and a resumed run draws what the original would have.
 """
 
@@ -58,11 +58,13 @@ def crop(img: np.ndarray, y: int, x: int, size: int) -> torch.Tensor:
 
 
 class PatchPairs(Dataset):
-    """Pairs of aligned random crops from groups of frames. An epoch draws, for each group, as many patches as its
-    image area holds (at least one)."""
+    """Pairs of aligned random crops from groups of frames, or with `single` one crop of each group's one image (a
+    1-tuple). An epoch draws, for each group, as many patches as its image area holds (at least one)."""
 
-    def __init__(self, groups: Sequence[Sequence[Ref]], patch: int, channels: int, recipe: PairRecipe | None = None):
+    def __init__(self, groups: Sequence[Sequence[Ref]], patch: int, channels: int, recipe: PairRecipe | None = None,
+                 single: bool = False):
         self.groups, self.patch, self.channels, self.recipe = [list(g) for g in groups], patch, channels, recipe
+        self.single = single
         counts = []
         for g in self.groups:
             info = probe(g[0][0])
@@ -73,22 +75,25 @@ class PatchPairs(Dataset):
     def __len__(self) -> int:
         return int(self.ends[-1])
 
-    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _corner(self, rng: random.Random, img: np.ndarray) -> tuple[int, int]:
+        return rng.randint(0, max(img.shape[0] - self.patch, 0)), rng.randint(0, max(img.shape[1] - self.patch, 0))
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, ...]:
         i, seed = key
         rng = random.Random(seed)
         if self.cache is None:
             self.cache = ImageCache(self.channels)
         group = self.groups[int(np.searchsorted(self.ends, i, side="right"))]
-        if self.recipe is not None:  # one clean image: two noisy copies of one crop
+        if self.recipe is not None or self.single:
             img = self.cache.get(group[0])
-            y, x = rng.randint(0, max(img.shape[0] - self.patch, 0)), rng.randint(0, max(img.shape[1] - self.patch, 0))
-            return self.recipe(crop(img, y, x, self.patch), seed)
+            c = crop(img, *self._corner(rng, img), self.patch)
+            return (c,) if self.single else self.recipe(c, seed)  # recipe: two noisy copies of one clean crop
         pick = rng.sample(range(len(group)), 2) if len(group) > 1 else [0, 0]  # random pair, either way round
         a, b = (self.cache.get(group[k]) for k in pick)
         if a.shape != b.shape:
             (pa, fa), (pb, fb) = group[pick[0]], group[pick[1]]
             raise DataError(f"{pa}: size {a.shape[1]}x{a.shape[0]} differs from {pb} ({b.shape[1]}x{b.shape[0]})")
-        y, x = rng.randint(0, max(a.shape[0] - self.patch, 0)), rng.randint(0, max(a.shape[1] - self.patch, 0))
+        y, x = self._corner(rng, a)
         return crop(a, y, x, self.patch), crop(b, y, x, self.patch)
 
 
@@ -128,7 +133,7 @@ class PatchSource:
         self.loader = DataLoader(self.patches, batch_size=batch, sampler=self.keys, num_workers=workers,
                                  pin_memory=device.type == "cuda", persistent_workers=workers > 0)
 
-    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[Sequence[torch.Tensor]]:
         self.keys.set_epoch(order, seed)
         try:
             yield from self.loader

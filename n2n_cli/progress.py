@@ -71,7 +71,13 @@ class TrainProgress(Callback):
                                highlight=False)
 
     def on_epoch(self, m: dict) -> None:
-        val = f"  val PSNR {m['val_psnr']:.2f} dB (noisy {m['val_psnr_noisy']:.2f})" if "val_psnr" in m else ""
+        val = ""
+        if "val_psnr" in m:
+            val = f"  val PSNR {m['val_psnr']:.2f} dB (noisy {m['val_psnr_noisy']:.2f})"
+        elif "val_psnr_estimate" in m:
+            out = m["val_psnr_estimate"]
+            val = (f"  val PSNR estimated from pairs {'n/a' if out is None else f'{out:.2f}'} dB "
+                   f"(noisy {m['val_psnr_noisy_estimate']:.2f}, sigma {m['val_sigma_estimate']:.1f})")
         self.console.print(f"epoch {m['epoch']}/{self.epochs}  loss {m['loss']:.5f}  "
                            f"{m['images_per_s']:,.0f} img/s  {m['seconds']:.1f} s{val}", highlight=False)
 

@@ -1,8 +1,9 @@
 """Where data comes from: the user's path (and options) -> a training source or an evaluation set.
 
 Training sources (`TensorPairs`, `PatchSource`) share one protocol: `name`, `channels`, `len()`, `start(device,
-batch, workers)` and `epoch(order, seed)` yielding (input, target) batches. Evaluation sets (`TensorEval`,
-`FileEval`) share another: `name`, `channels`, `len()` and `batches()` yielding `EvalBatch`es. Files are addressed
+batch, workers)` and `epoch(order, seed)` yielding batches: (input, target), or (image,) for single noisy images.
+Evaluation sets (`TensorEval`, `FileEval`) share another: `name`, `channels`, `len()` and `batches()` yielding
+`EvalBatch`es; pair sets (`TensorPairSet`, `FilePairs`) the same, yielding `PairBatch`es of two noisy captures. Files are addressed
 as (file, frame), so TIFF stacks are captures or evaluation images like any other.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -31,7 +32,7 @@ class TrainSource(Protocol):
 
     def start(self, device: torch.device, batch: int, workers: int) -> None: ...
 
-    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]: ...
+    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[Sequence[torch.Tensor]]: ...
 
 
 @dataclass
@@ -105,38 +106,71 @@ def matched_pairs(a_dir: Path, b_dir: Path, a_flag: str = "DATA", b_flag: str = 
 # --- training -----------------------------------------------------------------------------------------------------
 
 def open_train_source(data: str | Path, target: str | Path | None = None, recipe: PairRecipe | None = None,
-                      patch: int = defaults.PATCH_SIZE, mmap: bool = True) -> TrainSource:
+                      patch: int = defaults.PATCH_SIZE, mmap: bool = True, single: bool = False) -> TrainSource:
     """Pick the source from what `data` is: a tensor-pair file; DIR/<scene>/ captures; a folder of TIFF stacks (each
-    stack one scene's captures); a noisy folder + `target` folder; or a clean folder + a `recipe` for noise."""
+    stack one scene's captures); a noisy folder + `target` folder; a clean folder + a `recipe` for noise; or, with
+    `single`, a folder of single noisy images (every frame one image, no pairs)."""
     data = Path(data)
     if _is_tensor_file(data):
+        if single:
+            raise DataError(f"{data}: --single trains from a folder of noisy images, not a tensor-pair file")
         if recipe is not None or target is not None:
             raise DataError(f"{data}: a tensor-pair file already holds its pairs; --noise and --target are for folders")
         return TensorPairs.open(data, mmap=mmap)
     require_dir(data, "images or scene folders")
-    if target is not None:
-        pairs = matched_pairs(data, Path(target), "--data", "--target")
-        groups = [[(a, 0), (b, 0)] for a, b in pairs]
-        return _patch_source(data, groups, patch, None)
-    images = list_images(data)
-    if recipe is not None:
+    if single:
+        if recipe is not None or target is not None:
+            raise DataError(f"{data}: --single trains from one noisy image at a time; --noise and --target make pairs")
+        images = list_images(data)
+        if not images:
+            raise DataError(f"{data}: no images found (--single takes the noisy images directly in the folder)")
+        return _patch_source(data, [[r] for p in images for r in _frames(p)], patch, None, single=True)
+    if target is None and recipe is not None:
+        images = list_images(data)
         if not images:
             raise DataError(f"{data}: no images found (clean images go directly in the folder)")
         return _patch_source(data, [[r] for p in images for r in _frames(p)], patch, recipe)
+    hint = ", --noise (e.g. gaussian:25) to synthesise them from clean images, or --single to train from one noisy " \
+           "image each"
+    return _patch_source(data, pair_groups(data, target, "--data", hint), patch, None)
+
+
+def pair_groups(data: Path, target: str | Path | None = None, data_flag: str = "DATA", hint: str = "") \
+        -> list[list[Ref]]:
+    """The captures of each scene in a folder source: `data` + `target` folders paired by name; DIR/<scene>/
+    captures; or a folder of TIFF stacks, each stack one scene. Anything else has no pairs: an error (+ `hint`)."""
+    require_dir(data, "images or scene folders")
+    if target is not None:
+        return [[(a, 0), (b, 0)] for a, b in matched_pairs(data, Path(target), data_flag, "--target")]
+    images = list_images(data)
     if _subfolders(data) and not images:
-        return _patch_source(data, scene_groups(data), patch, None)
+        return scene_groups(data)
     stacks = [p for p in images if probe(p).frames > 1]
     if images and len(stacks) == len(images):
-        return _patch_source(data, [_frames(p) for p in stacks], patch, None)
-    raise DataError(f"{data}: a folder of single images has no pairs: add --noise (e.g. gaussian:25) to synthesise "
-                    "them from clean images, --target B_DIR for matching noisy images, or use DIR/<scene>/ captures")
+        return [_frames(p) for p in stacks]
+    if not images:
+        raise DataError(f"{data}: no images found")
+    raise DataError(f"{data}: a folder of single images has no pairs: use DIR/<scene>/ captures, a folder of TIFF "
+                    f"stacks, or --target B_DIR for matching noisy images{hint}")
 
 
-def _patch_source(data: Path, groups: list[list[Ref]], patch: int, recipe: PairRecipe | None) -> PatchSource:
+def is_pair_folder(data: str | Path) -> bool:
+    """A folder that can only mean noisy pairs: DIR/<scene>/ captures, or TIFF stacks only."""
+    data = Path(data)
+    if not data.is_dir() or _is_tensor_file(data):
+        return False
+    images = list_images(data)
+    if not images:
+        return bool(_subfolders(data))
+    return all(probe(p).frames > 1 for p in images)
+
+
+def _patch_source(data: Path, groups: list[list[Ref]], patch: int, recipe: PairRecipe | None,
+                  single: bool = False) -> PatchSource:
     if not groups:
         raise DataError(f"{data}: no images found")
     channels = _channels(probe(groups[0][0][0]))
-    return PatchSource(str(data), PatchPairs(groups, patch, channels, recipe))
+    return PatchSource(str(data), PatchPairs(groups, patch, channels, recipe, single))
 
 
 # --- evaluation ---------------------------------------------------------------------------------------------------
@@ -167,24 +201,34 @@ class FileEval:
     def __len__(self) -> int:
         return len(self.items)
 
-    def _load(self, ref: Ref) -> tuple[torch.Tensor, np.dtype]:
-        img = read_frame(*ref)
-        return torch.from_numpy(to_float(match_channels(img, self.channels))).permute(2, 0, 1)[None], img.dtype
-
     def batches(self) -> Iterator[EvalBatch]:
         for k, (noisy_ref, clean_ref) in enumerate(self.items):
-            c, dtype = self._load(clean_ref)
+            c, dtype = _load(clean_ref, self.channels)
             if self.noise is not None:
                 n, bits = self.noise(c, torch.Generator().manual_seed(self.noise_seed + k)), 8  # synthetic: 8-bit
             else:
-                n, _ = self._load(noisy_ref)
-                bits = 16 if dtype == np.uint16 else 32 if dtype == np.float32 else 8
+                n, _ = _load(noisy_ref, self.channels)
+                bits = _bits(dtype)
                 if n.shape != c.shape:
                     raise DataError(f"{noisy_ref[0]}: size {n.shape[-1]}x{n.shape[-2]} differs from its clean image "
                                     f"{clean_ref[0]} ({c.shape[-1]}x{c.shape[-2]})")
             ref = noisy_ref if self.noise is None else clean_ref
-            name = ref[0].name + (f"[{ref[1]}]" if probe(ref[0]).frames > 1 else "")
-            yield EvalBatch([name], n, c, bits)
+            yield EvalBatch([_label(ref, ref[0].name)], n, c, bits)
+
+
+def _load(ref: Ref, channels: int) -> tuple[torch.Tensor, np.dtype]:
+    """A frame as a 1 x C x H x W float tensor in [0, 1], and the file's sample type."""
+    img = read_frame(*ref)
+    return torch.from_numpy(to_float(match_channels(img, channels))).permute(2, 0, 1)[None], img.dtype
+
+
+def _bits(dtype: np.dtype) -> int:
+    """The bit depth an output is scored at: what a file of this sample type stores."""
+    return 16 if dtype == np.uint16 else 32 if dtype == np.float32 else 8
+
+
+def _label(ref: Ref, name: str) -> str:
+    return name + (f"[{ref[1]}]" if probe(ref[0]).frames > 1 else "")
 
 
 def _frame_pairs(noisy: Path, clean: Path) -> list[tuple[Ref, Ref]]:
@@ -199,7 +243,7 @@ def _frame_pairs(noisy: Path, clean: Path) -> list[tuple[Ref, Ref]]:
 
 def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: Noise | None = None,
                   noise_seed: int = defaults.VAL_NOISE_SEED, clean_flag: str = "--clean",
-                  noise_flag: str = "--noise") -> EvalSet:
+                  noise_flag: str = "--noise", pairs_flag: str = "--pairs") -> EvalSet:
     """A tensor file (noisy, clean); a noisy folder + `clean` folder matched by name (or DIR/<scene>/ captures +
     CLEAN/<scene>/ reference); or a clean folder + `noise`. The flags name the options of the command at hand."""
     data = Path(data)
@@ -217,8 +261,9 @@ def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: Nois
         refs = [r for p in images for r in _frames(p)]
         return FileEval([(r, r) for r in refs], _channels(probe(images[0])), str(data), noise, noise_seed)
     if clean is None:
-        raise DataError(f"{data}: a folder needs its references: {clean_flag} CLEAN_DIR (matched by name) "
-                        f"or {noise_flag} to add synthetic noise to clean images")
+        raise DataError(f"{data}: a folder needs its references: {clean_flag} CLEAN_DIR (matched by name), "
+                        f"{noise_flag} to add synthetic noise to clean images, or {pairs_flag} to estimate quality "
+                        "from noisy pairs")
     clean = Path(clean)
     require_dir(clean, "clean images")
     scenes = _subfolders(data)
@@ -235,3 +280,90 @@ def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: Nois
     if not items:
         raise DataError(f"{data}: no images found")
     return FileEval(items, _channels(probe(items[0][1][0])), str(data))
+
+
+# --- noisy pairs, for quality estimated without a clean image -----------------------------------------------------
+
+@dataclass
+class PairBatch:
+    names: list[str]
+    first: torch.Tensor  # N x C x H x W in [0, 1]: the model's input
+    second: torch.Tensor  # another capture of the same scene, the same shape
+    bits: int  # bit depth the output is scored at
+
+
+class PairSet:
+    """Noisy pairs (x1, x2) of one scene each: `name`, `channels`, `len()` and `batches()` yielding PairBatches."""
+
+    name: str
+    channels: int
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def batches(self) -> Iterator[PairBatch]:
+        raise NotImplementedError
+
+
+class TensorPairSet(PairSet):
+    """A (noisy_1, noisy_2) tensor file, read in chunks."""
+
+    def __init__(self, a: torch.Tensor, b: torch.Tensor, name: str, chunk: int = 1000):
+        self.a, self.b, self.name, self.chunk, self.channels = a, b, name, chunk, a.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def batches(self) -> Iterator[PairBatch]:
+        for i in range(0, len(self.a), self.chunk):
+            a, b = self.a[i:i + self.chunk], self.b[i:i + self.chunk]
+            yield PairBatch([f"#{i + k}" for k in range(len(a))], to_unit(a), to_unit(b), 8)
+
+
+class FilePairs(PairSet):
+    """Pairs of frames of image files, one pair per batch."""
+
+    def __init__(self, items: list[tuple[Ref, Ref]], channels: int, name: str):
+        self.items, self.channels, self.name = items, channels, name
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def batches(self) -> Iterator[PairBatch]:
+        for ra, rb in self.items:
+            a, dtype = _load(ra, self.channels)
+            b, _ = _load(rb, self.channels)
+            if a.shape != b.shape:
+                raise DataError(f"{ra[0]}: size {a.shape[-1]}x{a.shape[-2]} differs from its partner {rb[0]} "
+                                f"({b.shape[-1]}x{b.shape[-2]})")
+            yield PairBatch([f"{_label(ra, str(ra[0]))} + {_label(rb, str(rb[0]))}"], a, b, _bits(dtype))
+
+
+def open_pair_set(data: str | Path, target: str | Path | None = None, data_flag: str = "DATA") -> PairSet:
+    """Noisy pairs from any source `n2n train --data` takes as pairs: a (noisy_1, noisy_2) tensor file, DIR/<scene>/
+    captures, a folder of TIFF stacks, or a folder + `target` folder paired by name. A scene's captures pair up in
+    order, (1st, 2nd), (3rd, 4th), ...: each capture in one pair at most, so every pair's noise is independent."""
+    data = Path(data)
+    if _is_tensor_file(data):
+        if target is not None:
+            raise DataError(f"{data}: a tensor-pair file already holds its pairs; --target is for folders")
+        a, b = load_tensor_pair(data, mmap=False)
+        return TensorPairSet(a, b, str(data))
+    groups = pair_groups(data, target, data_flag)
+    items = [(g[k], g[k + 1]) for g in groups for k in range(0, len(g) - 1, 2)]
+    return FilePairs(items, _channels(probe(items[0][0][0])), str(data))
+
+
+def open_val_set(data: str | Path, clean: str | Path | None = None, noise: Noise | None = None,
+                 target: str | Path | None = None, pairs: bool = False) -> EvalSet | PairSet:
+    """Validation data for training: noisy pairs when asked (`pairs`, `target`) or when the data can only be pairs
+    (DIR/<scene>/ captures or TIFF stacks with no clean references and no noise); otherwise as `n2n eval` reads it."""
+    if pairs or target is not None:
+        if clean is not None or noise is not None:
+            raise DataError(f"{data}: --val-pairs and --val-target take noisy pairs; --val-clean and --val-noise are "
+                            "for clean references")
+        return open_pair_set(data, target, "--val")
+    if clean is None and noise is None and is_pair_folder(data):
+        return open_pair_set(data, None, "--val")
+    return open_eval_set(data, clean, noise, clean_flag="--val-clean", noise_flag="--val-noise",
+                         pairs_flag="--val-pairs")

@@ -1,4 +1,5 @@
-"""The trainer: Noise2Noise on pairs from any data source, on one device or under torchrun (DDP).
+"""The trainer: Noise2Noise on pairs from any data source, or Neighbor2Neighbor on single noisy images (`single`),
+on one device or under torchrun (DDP). What is learned from a batch is the objective's business (objectives.py).
 
 Every epoch ends with an atomic checkpoint and a metrics file next to it, so an interruption loses at most one
 epoch and `resume` continues where it stopped. Randomness is derived from (seed, epoch, rank), so a resumed run
@@ -13,21 +14,21 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 
 from . import defaults
 from . import runtime as rt
 from .atomic import atomic_write, check_output, same_file
 from .checkpoints import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
 from .errors import UserError
-from .evaluation import evaluate
+from .evaluation import estimate_pairs, validation_metrics
 from .infer import Denoiser
 from .models import create_model
 from .noise import Noise
-from .sources import TrainSource, open_eval_set, open_train_source
+from .objectives import make_objective
+from .sources import PairSet, TrainSource, open_train_source, open_val_set
 from .synthetic import PairRecipe
 
 
@@ -35,6 +36,7 @@ from .synthetic import PairRecipe
 class TrainConfig:
     data: str
     target: Optional[str] = None  # second folder of noisy images, matched by name
+    single: bool = False  # `data` holds single noisy images: train with Neighbor2Neighbor (objectives.py)
     noise: Optional[Noise] = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
     clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
@@ -49,6 +51,8 @@ class TrainConfig:
     val: Optional[str] = None
     val_clean: Optional[str] = None
     val_noise: Optional[Noise] = None
+    val_target: Optional[str] = None  # `val` is noisy pairs with this second folder: PSNR estimated from the pairs
+    val_pairs: bool = False  # `val` is noisy pairs (any pair source); scene folders and stacks are so without asking
     out: Optional[str] = defaults.CHECKPOINT  # None: keep the model in memory only (the course API)
     device: str = "auto"
     seed: int = defaults.SEED
@@ -113,16 +117,17 @@ def lr_at(step: int, total: int, base: float, schedule: str) -> float:
     return base * 0.5 * (1 + math.cos(math.pi * min(step / max(total, 1), 1.0)))
 
 
-def dihedral(a: torch.Tensor, b: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same random flip / 90-degree rotation for both images of each pair (N x C x H x W)."""
-    n = a.shape[0]
-    r = torch.rand(n, 3, generator=g, device=a.device) < 0.5
-    x = torch.stack([a, b])  # 2 x N x C x H x W
+def dihedral(images: Sequence[torch.Tensor], g: torch.Generator) -> list[torch.Tensor]:
+    """The same random flip / 90-degree rotation for every image of a sample: both of a pair, or a single image
+    (each N x C x H x W)."""
+    n = images[0].shape[0]
+    r = torch.rand(n, 3, generator=g, device=images[0].device) < 0.5
+    x = torch.stack(list(images))  # K x N x C x H x W
     x = torch.where(r[:, 0].view(1, n, 1, 1, 1), x.flip(-1), x)
     x = torch.where(r[:, 1].view(1, n, 1, 1, 1), x.flip(-2), x)
     if x.shape[-1] == x.shape[-2]:
         x = torch.where(r[:, 2].view(1, n, 1, 1, 1), x.transpose(-1, -2), x)
-    return x[0], x[1]
+    return list(x)
 
 
 class Trainer:
@@ -132,6 +137,7 @@ class Trainer:
         self.cfg, self.cb = cfg, callback or Callback()
         self.source, self.model = source, model
         self.kept: int | None = None  # the epoch the checkpoint file holds, said when training diverges
+        self.objective = make_objective(cfg.single)
 
     def fit(self) -> TrainResult:
         world = rt.join_world(self.cfg.device)
@@ -147,7 +153,7 @@ class Trainer:
         if cfg.epochs < 1:
             raise UserError(f"--epochs {cfg.epochs}: train for at least one epoch")
         if cfg.out:
-            inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean]
+            inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean, cfg.val_target]
             resuming_out = cfg.resume is not None and Path(cfg.out).exists() and Path(cfg.resume).exists() \
                 and Path(cfg.out).samefile(cfg.resume)
             check_output(cfg.out, inputs, "--output", cfg.overwrite, may_replace=resuming_out)
@@ -170,18 +176,19 @@ class Trainer:
             if self.model is None and cfg.arch is not None and cfg.arch != ckpt["model"]:
                 raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as --arch {cfg.arch}")
         recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if cfg.noise else None
-        source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap)
+        source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap, cfg.single)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
             raise UserError(f"--batch-size {batch} must be divisible by the number of processes ({world.size})")
         lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
         valset = None
         if cfg.val and world.main:
-            valset = open_eval_set(cfg.val, cfg.val_clean, cfg.val_noise, clean_flag="--val-clean",
-                                   noise_flag="--val-noise")
+            valset = open_val_set(cfg.val, cfg.val_clean, cfg.val_noise, cfg.val_target, cfg.val_pairs)
             if valset.channels != source.channels:
                 raise UserError(f"{cfg.val}: {valset.channels}-channel images, but the training data has "
                                 f"{source.channels}")
+            if isinstance(valset, PairSet):
+                estimate_pairs(None, valset)  # refuse pairs the estimate cannot use now, not after an epoch
 
         torch.manual_seed(cfg.seed)
         if ckpt is not None:
@@ -210,7 +217,8 @@ class Trainer:
         n = len(source)
         steps = math.ceil(len(epoch_order(n, batch, cfg.seed, 0, world)) / per_rank)
         info = {"model": model.arch, "data": source.name, "samples": n, "batch_size": batch, "lr": lr,
-                "device": str(device), "processes": world.size, "noise": str(cfg.noise) if cfg.noise else None}
+                "device": str(device), "processes": world.size, "noise": str(cfg.noise) if cfg.noise else None,
+                "objective": "neighbor2neighbor" if cfg.single else "noise2noise"}
         if world.main:
             self.cb.on_start(cfg.epochs, start_epoch, steps, info)
         config = {**asdict(cfg), "batch_size": batch, "lr": lr}
@@ -228,8 +236,7 @@ class Trainer:
                     "images_per_s": round(seen * world.size / seconds, 1)}
             if world.main:
                 if valset is not None:
-                    v = evaluate(Denoiser(unwrap(net), device), valset)
-                    last.update(val_psnr=round(v.psnr, 4), val_psnr_noisy=round(v.psnr_noisy, 4))
+                    last.update(validation_metrics(Denoiser(unwrap(net), device), valset))
                 history.append(last)
                 if cfg.out:
                     atomic_save(make_checkpoint(model, epoch=epoch + 1, metrics=history,
@@ -253,20 +260,23 @@ class Trainer:
         order = epoch_order(len(source), batch, cfg.seed, epoch, world)
         net.train()
         loss_sum, seen = torch.zeros((), device=device), 0
-        for step, (a, b) in enumerate(source.epoch(order, seed)):  # crops keyed by (index, seed)
-            a, b = a.to(device, non_blocking=True), b.to(device, non_blocking=True)
-            if cfg.augment:
-                a, b = dihedral(a, b, g)
-            a = a.contiguous(memory_format=torch.channels_last)
+
+        def forward(x: torch.Tensor) -> torch.Tensor:
             with rt.autocast(device, cfg.cpu_bf16):
-                out = net(a)
-            loss = F.mse_loss(out.float(), b)
+                return net(x.contiguous(memory_format=torch.channels_last)).float()
+
+        for step, batch in enumerate(source.epoch(order, seed)):  # crops keyed by (index, seed)
+            batch = [t.to(device, non_blocking=True) for t in batch]
+            if cfg.augment:
+                batch = dihedral(batch, g)
+            done = epoch * steps + step
+            loss = self.objective(forward, batch, g, (done + 1) / (cfg.epochs * steps))
             for group in opt.param_groups:
-                group["lr"] = lr_at(epoch * steps + step, cfg.epochs * steps, lr, cfg.schedule)
+                group["lr"] = lr_at(done, cfg.epochs * steps, lr, cfg.schedule)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            k = a.shape[0]
+            k = batch[0].shape[0]
             loss_sum += loss.detach() * k
             seen += k
             report = step % 20 == 0

@@ -51,6 +51,20 @@ def scene_dir(tmp_path):
     return d
 
 
+def write_noisy_images(folder, count: int, side: int, channels: int, sigma: float = 25, seed: int = 0) -> None:
+    """`count` single noisy images (one noisy copy of each smooth picture), no pairs, no clean image."""
+    for i in range(count):
+        write_png(folder / f"n{i}.png", noisy(smooth_image(side, side, channels, seed + i).astype(float), sigma, 50 + i))
+
+
+@pytest.fixture
+def single_dir(tmp_path):
+    """Four single noisy 48x48 RGB PNGs (sigma 25)."""
+    d = tmp_path / "single"
+    write_noisy_images(d, 4, 48, 3)
+    return d
+
+
 @pytest.fixture
 def pair_file(tmp_path):
     """A 64-pair course-format training file: two independent noisy copies, uint8 64 x 3 x 16 x 16."""

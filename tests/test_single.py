@@ -1,0 +1,132 @@
+"""Training from single noisy images (--single, Neighbor2Neighbor): learning, every model, resume, CLI, torchrun."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from n2n_cli.checkpoints import load_checkpoint
+from n2n_cli.cli import app
+from n2n_cli.imageio import write_png
+from n2n_cli.models import model_names
+from n2n_cli.noise import parse_noise
+from n2n_cli.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, subsample
+from n2n_cli.sources import open_train_source
+from n2n_cli.tensorfile import DataError
+from n2n_cli.train import Callback, Trainer, TrainConfig, metrics_path
+from conftest import smooth_image, write_noisy_images
+
+runner = CliRunner()
+
+
+def cfg(data, out, **kw):
+    base = dict(data=str(data), single=True, arch="tiny", epochs=2, batch_size=8, patch_size=16, out=str(out),
+                device="cpu", workers=0)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_subsampling_takes_two_different_neighbours_of_every_cell():
+    x = torch.arange(2 * 3 * 6 * 8, dtype=torch.float32).view(2, 3, 6, 8)
+    first, second = neighbour_masks(2, 6, 8, torch.Generator().manual_seed(0), x.device)
+    g1, g2 = subsample(x, first), subsample(x, second)
+    assert g1.shape == g2.shape == (2, 3, 3, 4)
+    row, col = lambda v: (v % 48) // 8, lambda v: v % 8  # noqa: E731
+    for a, b in zip(g1.flatten().tolist(), g2.flatten().tolist()):
+        assert (row(a) // 2, col(a) // 2) == (row(b) // 2, col(b) // 2)  # one 2x2 cell
+        assert abs(row(a) - row(b)) + abs(col(a) - col(b)) == 1  # two edge-sharing pixels
+    assert torch.equal(g1[:, 1] - g1[:, 0], torch.full_like(g1[:, 0], 48))  # the same pixel in every channel
+    assert len({tuple(p) for p in torch.stack([first, second], -1).view(-1, 2).tolist()}) == len(NEIGHBOURS)
+
+
+def test_the_regulariser_ramps_up_over_training():
+    y = torch.rand(2, 1, 8, 8)
+    shift = lambda x: x * 0.5 + 0.1  # noqa: E731  a network whose own output differs between neighbours
+    loss = lambda p: Neighbor2Neighbor()(shift, [y], torch.Generator().manual_seed(0), p).item()  # noqa: E731
+    assert loss(0.0) < loss(0.5) < loss(1.0)
+
+
+def test_single_noisy_images_teach_denoising(tmp_path):
+    """No pair, no clean image: the model beats its noisy input on held-out clean images after a few epochs."""
+    write_noisy_images(tmp_path / "noisy", 4, 96, 3)
+    for i in range(2):
+        write_png(tmp_path / "val" / f"v{i}.png", smooth_image(64, 64, 3, 10 + i))
+    r = Trainer(cfg(tmp_path / "noisy", tmp_path / "m.pt", epochs=20, lr=1e-2, patch_size=32,
+                    val=str(tmp_path / "val"), val_noise=parse_noise("gaussian:25"))).fit()
+    assert r.info["objective"] == "neighbor2neighbor"
+    assert r.metrics["val_psnr"] > r.metrics["val_psnr_noisy"] + 2, r.metrics
+
+
+@pytest.mark.parametrize("arch", model_names())
+def test_every_model_trains_a_step_from_single_images(single_dir, tmp_path, arch):
+    out = tmp_path / f"{arch}.pt"
+    r = Trainer(cfg(single_dir, out, arch=arch, epochs=1, batch_size=4, augment=False, lr=1e-4)).fit()
+    assert r.metrics["loss"] > 0 and load_checkpoint(out)["model"] == arch
+
+
+def test_resume_with_single_images_matches_an_uninterrupted_run(single_dir, tmp_path):
+    class Stop(Callback):
+        def on_step(self, epoch, step, images, loss):
+            if epoch == 1 and step == 2:
+                raise KeyboardInterrupt
+
+    straight, broken = tmp_path / "straight.pt", tmp_path / "broken.pt"
+    Trainer(cfg(single_dir, straight)).fit()
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(cfg(single_dir, broken), Stop()).fit()
+    assert load_checkpoint(broken)["epoch"] == 1
+    Trainer(cfg(single_dir, broken, resume=str(broken))).fit()
+    a, b = load_checkpoint(straight), load_checkpoint(broken)
+    assert b["epoch"] == 2 and b["config"]["single"]
+    for k in a["state_dict"]:
+        assert torch.allclose(a["state_dict"][k], b["state_dict"][k], atol=1e-6), k
+
+
+def test_single_needs_a_folder_of_images(pair_file, scene_dir, clean_dir):
+    with pytest.raises(DataError, match="not a tensor-pair file"):
+        open_train_source(pair_file, single=True)
+    with pytest.raises(DataError, match="directly in the folder"):
+        open_train_source(scene_dir, single=True)
+    with pytest.raises(DataError, match="--noise and --target make pairs"):
+        open_train_source(clean_dir, recipe=object(), single=True)
+
+
+def test_cli_train_single_with_validation_estimated_from_pairs(tmp_path, scene_dir):
+    """`n2n train --single` on gray noisy images, validated on noisy pairs (scene folders, no references)."""
+    write_noisy_images(tmp_path / "gray", 3, 36, 1, sigma=10, seed=20)
+    out = tmp_path / "m.pt"
+    r = runner.invoke(app, ["train", "--data", str(tmp_path / "gray"), "--single", "-a", "tiny", "-e", "2", "-b", "4",
+                            "-p", "16", "--val", str(scene_dir), "-o", str(out), "--device", "cpu", "--workers", "0",
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert res["info"]["objective"] == "neighbor2neighbor" and res["metrics"]["epoch"] == 2
+    rows = [json.loads(line) for line in metrics_path(out).read_text().splitlines()]
+    for row in rows:  # a quality curve without clean images
+        assert {"val_psnr_estimate", "val_psnr_noisy_estimate", "val_sigma_estimate"} <= set(row), row
+        assert "val_psnr" not in row
+    assert rows[0]["val_sigma_estimate"] == pytest.approx(10, rel=0.2)  # scene_dir's captures: sigma 10
+    r = runner.invoke(app, ["train", "--data", str(tmp_path / "gray"), "--single", "--noise", "gaussian:25"])
+    assert r.exit_code == 1 and "make pairs" in r.output and "Traceback" not in r.output
+
+
+def test_two_process_single_image_training(single_dir, tmp_path):
+    ckpt_dir, dump = tmp_path / "ckpt", tmp_path / "dump"
+    ckpt_dir.mkdir()
+    dump.mkdir()
+    root = str(Path(__file__).resolve().parent.parent)  # the workers import this tree's n2n_cli, not an installed one
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(Path(__file__).with_name("ddp_worker.py")), str(single_dir), str(ckpt_dir / "m.pt"), str(dump), "single"]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    w0, w1 = (torch.load(dump / f"rank{k}.pt", weights_only=True) for k in range(2))
+    for k in w0:
+        assert torch.equal(w0[k], w1[k]), f"ranks disagree on {k}"
+    ck = load_checkpoint(ckpt_dir / "m.pt")
+    assert ck["epoch"] == 2 and ck["config"]["single"]
