@@ -2,7 +2,7 @@
 quality estimate from noisy pairs (`n2n eval --pairs`) against the truth. By hand, not in CI; every table says what
 ran: the commands, the settings, the seconds measured.
 
-Run from the repository root; data comes from ../shared/data (--data-root), outputs go to local/single_vs_pairs/
+Run from the repository root; data comes from data/ (--data-root, see benchmarks/README.md), outputs go to local/single_vs_pairs/
 (git-ignored):
 
     python benchmarks/single_vs_pairs.py synthetic --minutes 30   # bsds431 + sigma 25 -> cbsd68 sigma 25
@@ -302,7 +302,7 @@ def estimate(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("what", choices=("synthetic", "fmd", "estimate"))
-    ap.add_argument("--data-root", default=str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--data-root", default=str(REPO / "data"), help="the data root of benchmarks/README.md")
     ap.add_argument("--minutes", type=float, default=30.0, help="training time per method")
     ap.add_argument("--arch", default="fast")
     ap.add_argument("--patch", type=int, default=defaults.PATCH_SIZE)
