@@ -174,3 +174,12 @@ def test_models_lists_architectures():
     r = run("models")
     assert r.exit_code == 0, r.output
     assert "seed" in r.output and "unet" in r.output
+
+
+def test_train_model_flag_still_works_with_a_hint(pair_file, tmp_path):
+    r = run("train", "--data", pair_file, "-m", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--device", "cpu")
+    assert r.exit_code == 0, r.output
+    assert "--arch" in r.output
+    from n2n_cli.checkpoints import load_checkpoint
+
+    assert load_checkpoint(tmp_path / "m.pt")["model"] == "tiny"

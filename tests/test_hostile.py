@@ -353,7 +353,7 @@ def test_float_tensor_files_are_told_apart(tmp_path, values, code, needle):
 
 @pytest.fixture
 def tree(tmp_path):
-    """in/x.png and in/x.jpg (the issue's photos/a.png and photos/a.jpg), photo.png beside in/, link -> in and
+    """in/x.png and in/x.jpg (a photo beside its own earlier PNG), photo.png beside in/, link -> in and
     x-link.png -> in/x.png."""
     write_png(tmp_path / "in" / "x.png", smooth_image(20, 20, 3, 0))
     (tmp_path / "in" / "x.jpg").write_bytes(pil_bytes(smooth_image(20, 20, 3, 1), "JPEG"))
