@@ -119,7 +119,7 @@ MODEL_HELP = "Checkpoint, course state_dict or exported .onnx model [default: th
 
 @app.command()
 def train(
-    data: Path = typer.Option(..., "--data", "-d", help="Tensor-pair file (.pkl/.pt/.pth), DIR/<scene>/ captures, "
+    data: Path = typer.Option(..., "--data", "-d", help="Tensor-pair file (.pkl/.pt/.pth), DIR/SCENE/ captures, "
                               "a folder of TIFF stacks, a noisy folder (with --target), clean images (with --noise), "
                               "or single noisy images (with --single)."),
     target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
@@ -172,7 +172,7 @@ def train(
 
     * `n2n train --data train_data.pkl --epochs 10 --arch seed --val val_data.pkl`
 
-    * `n2n train --data captures/ --epochs 50` (captures/<scene>/ holds 2+ noisy shots of each scene)
+    * `n2n train --data captures/ --epochs 50` (captures/SCENE/ holds 2+ noisy shots of each scene)
 
     * `n2n train --data noisy_a/ --target noisy_b/ --epochs 20`
 
@@ -225,7 +225,7 @@ def evaluate_cmd(
                                 "(with --noise), or with --pairs any noisy-pair source `n2n train --data` takes."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     clean: Optional[Path] = typer.Option(None, "--clean", help="Clean references, matched by file name "
-                                         "(or CLEAN/<scene>/ for DATA/<scene>/ captures)."),
+                                         "(or CLEAN/SCENE/ for DATA/SCENE/ captures)."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Add seeded synthetic noise to clean images."),
     pairs: bool = typer.Option(False, "--pairs", help="DATA holds noisy pairs and no clean image: estimate the PSNR "
                                "of output and input, and the noise sigma, from the pairs."),
