@@ -225,22 +225,25 @@ def bench_train_patches(args, tmp: Path) -> list[Row]:
         k = max(args.patch_images, 64) if gpu else args.patch_images  # a GPU gets through a few images in no time
         sub = tmp / f"patches-{dev.type}"
         k = link_first_images(folder, k, sub)
-        rates = {a: [] for a in archs}
+        # (label, arch, bf16 on the CPU): bf16 rows only where the CPU computes bf16 natively
+        runs = [(a, a, False) for a in archs]
+        runs += [(f"{archs[-1]} --cpu-bf16", archs[-1], True)] if not gpu and cpu_has_bf16() else []
+        rates = {label: [] for label, _, _ in runs}
         for r in range(args.repeats):  # interleaved
-            for arch in archs:
-                log(f"train-patches {dev.type} {arch}: {k} images, repeat {r + 1}/{args.repeats}")
+            for label, arch, bf16 in runs:
+                log(f"train-patches {dev.type} {label}: {k} images, repeat {r + 1}/{args.repeats}")
                 cfg = TrainConfig(data=str(sub), noise=parse_noise("gaussian:0-50"), arch=arch,
                                   patch_size=args.patch, epochs=2 if gpu else 1, out=str(tmp / f"p-{arch}.pt"),
-                                  overwrite=True, device=dev.type)
-                rates[arch].append(trainer_rate(cfg))
+                                  overwrite=True, device=dev.type, cpu_bf16=bf16)
+                rates[label].append(trainer_rate(cfg))
         note = ", 2nd epoch" if gpu else ""
         base = statistics.median(rates[archs[0]])
-        for arch in archs:
-            v = statistics.median(rates[arch])
-            rows.append(row("train-patches", f"`n2n train --arch {arch}`, {args.patch}x{args.patch} patches of the "
+        for label, _, _ in runs:
+            v = statistics.median(rates[label])
+            first = label == archs[0]
+            rows.append(row("train-patches", f"`n2n train --arch {label}`, {args.patch}x{args.patch} patches of the "
                             f"first {plural(k, 'image')} of {folder.name}, gaussian:0-50, {defaults.WORKERS} workers, "
-                            f"{dev.type}{note}", v, "patches/s", base if arch != archs[0] else None,
-                            v / base if arch != archs[0] else None))
+                            f"{dev.type}{note}", v, "patches/s", None if first else base, None if first else v / base))
     return rows
 
 
