@@ -14,7 +14,7 @@ synthetic: the pair model trains with `--noise gaussian:25` (two fresh noisy cop
 with `--single` on one noisy copy of every training image, made once with seeded sigma-25 noise (clipped, 8-bit,
 as a real file). fmd: the pair model trains on raw/<field>/ captures (10 per field), the single model on the first
 capture of each field only. Equal time: each method first trains one epoch to measure its seconds per epoch, then
-trains afresh for as many epochs as --minutes allows; the table gives the seconds it actually took.
+trains afresh for the whole number of epochs nearest to --minutes; the table gives the seconds it actually took.
 
 estimate: pairs of captures are scored with `n2n eval DIR --pairs`, the truth with the same model against the
 clean image (synthetic) or avg50 (FMD), both as the PSNR of the mean squared error over all pixels, over the same
@@ -111,13 +111,13 @@ def header(args: argparse.Namespace) -> None:
 # --- training comparison -------------------------------------------------------------------------------------------
 
 def train_timed(name: str, data_args: list[object], args: argparse.Namespace) -> tuple[Path, int, float]:
-    """Train one epoch to measure this method's pace, then afresh for the epochs that fit args.minutes.
+    """Train one epoch to measure this method's pace, then afresh for the whole epochs nearest to args.minutes.
     Returns (checkpoint, epochs, training seconds measured)."""
     common = ["--arch", args.arch, "--patch-size", args.patch, "--batch-size", args.batch, "--workers", args.workers,
               "--seed", defaults.SEED, "--device", args.device, "--overwrite"]
     calib = WORK / f"{name}-pace.pt"
     r = n2n("train", *data_args, *common, "--epochs", 1, "-o", calib)
-    epochs = max(1, int(args.minutes * 60 // r["metrics"]["seconds"]))
+    epochs = max(1, round(args.minutes * 60 / r["metrics"]["seconds"]))  # nearest, so whole epochs miss by <= half
     out = WORK / f"{name}.pt"
     n2n("train", *data_args, *common, "--epochs", epochs, "-o", out)
     rows = [json.loads(line) for line in out.with_name(out.stem + ".metrics.jsonl").read_text().splitlines()]
