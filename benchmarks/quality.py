@@ -21,7 +21,7 @@ Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigm
 nlm (scikit-image non-local means with an estimated sigma), seed (--seed-model), bundled (--model, default the
 bundled weights; with --tta also averaged over flips and rotations), and one row per --extra LABEL=MODEL.
 With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
-the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and the --fmd-model network.
+the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and each --fmd-model network.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="one more model row (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
     p.add_argument("--tta", action="store_true", help="also run the bundled model with --tta (8 flips/rotations)")
     p.add_argument("--fmd", type=Path, default=None, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
-    p.add_argument("--fmd-model", default=None, help="model trained on FMD fields 1-17")
+    p.add_argument("--fmd-model", action="append", default=[], help="a model trained on FMD fields 1-17 (repeatable)")
     p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")
     p.add_argument("--json", type=Path, default=None, help="also write the results, per image included, here")
     args = p.parse_args(argv)
@@ -325,11 +325,11 @@ def fmd_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, s
             notes.append(f"FMD {key} skipped: `{missing[0]}` is not installed (pip install -e .[bench])")
         else:
             methods.append((key, label, fn))
-    if args.fmd_model is None:
+    if not args.fmd_model:
         notes.append("FMD model skipped: no --fmd-model given")
-    else:
+    for path in args.fmd_model:
         try:
-            label, fn = network(args.fmd_model)
+            label, fn = network(path)
             methods.append(("fmd-model", f"fmd-model: {label}", fn))
         except UserError as e:
             notes.append(f"FMD model skipped: {e}")
