@@ -26,4 +26,6 @@ def test_every_bundled_file_loads_and_denoises(path):
 
 def test_bare_bundled_name_resolves():
     model, ck = load_model(defaults.BUNDLED)
-    assert ck["model"] == "unet"
+    assert ck["model"] == "fast"
+    _, old = load_model("unet-blind-rgb.pt")  # the earlier default still ships, by its bare name
+    assert old["model"] == "unet"
