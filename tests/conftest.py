@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -86,3 +91,19 @@ def val_file(tmp_path):
     path = tmp_path / "val_data.pkl"
     torch.save((n, (clean * 255).round().to(torch.uint8)), path)
     return path
+
+
+def torchrun_worker(data, tmp_path, *extra: str) -> tuple[Path, Path]:
+    """Run tests/ddp_worker.py on DATA in two CPU processes (torchrun, gloo); returns (checkpoint folder, the folder
+    where each rank dumped its final weights). The workers import this tree's n2n_cli, not an installed one."""
+    ckpt_dir, dump = tmp_path / "ckpt", tmp_path / "dump"
+    ckpt_dir.mkdir()
+    dump.mkdir()
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           str(Path(__file__).with_name("ddp_worker.py")), str(data), str(ckpt_dir / "m.pt"), str(dump), *extra]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return ckpt_dir, dump

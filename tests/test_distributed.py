@@ -1,26 +1,13 @@
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import torch
 
 from n2n_cli.models import create_model
 from n2n_cli.train import Trainer, TrainConfig
 from n2n_cli.checkpoints import load_checkpoint
+from conftest import torchrun_worker
 
 
 def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
-    ckpt_dir, dump = tmp_path / "ckpt", tmp_path / "dump"
-    ckpt_dir.mkdir()
-    dump.mkdir()
-    root = str(Path(__file__).resolve().parent.parent)  # the workers import this tree's n2n_cli, not an installed one
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(Path(__file__).with_name("ddp_worker.py")), str(pair_file), str(ckpt_dir / "m.pt"), str(dump)]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
+    ckpt_dir, dump = torchrun_worker(pair_file, tmp_path)
 
     w0, w1 = (torch.load(dump / f"rank{k}.pt", weights_only=True) for k in range(2))
     for k in w0:

@@ -1,10 +1,6 @@
 """Training from single noisy images (--single, Neighbor2Neighbor): learning, every model, resume, CLI, torchrun."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -19,7 +15,7 @@ from n2n_cli.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, s
 from n2n_cli.sources import open_train_source
 from n2n_cli.tensorfile import DataError
 from n2n_cli.train import Callback, Trainer, TrainConfig, metrics_path
-from conftest import smooth_image, write_noisy_images
+from conftest import smooth_image, torchrun_worker, write_noisy_images
 
 runner = CliRunner()
 
@@ -115,16 +111,7 @@ def test_cli_train_single_with_validation_estimated_from_pairs(tmp_path, scene_d
 
 
 def test_two_process_single_image_training(single_dir, tmp_path):
-    ckpt_dir, dump = tmp_path / "ckpt", tmp_path / "dump"
-    ckpt_dir.mkdir()
-    dump.mkdir()
-    root = str(Path(__file__).resolve().parent.parent)  # the workers import this tree's n2n_cli, not an installed one
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(Path(__file__).with_name("ddp_worker.py")), str(single_dir), str(ckpt_dir / "m.pt"), str(dump), "single"]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
+    ckpt_dir, dump = torchrun_worker(single_dir, tmp_path, "single")
     w0, w1 = (torch.load(dump / f"rank{k}.pt", weights_only=True) for k in range(2))
     for k in w0:
         assert torch.equal(w0[k], w1[k]), f"ranks disagree on {k}"
