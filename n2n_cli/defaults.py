@@ -3,7 +3,6 @@
 # models
 MODEL = "fast"  # architecture trained by `n2n train` when --arch is not given
 BUNDLED = "fast-blind.pt"  # default bundled weights (weights/), used by eval, denoise and Model.load_pretrained_model
-BUNDLED_GRAY = "unet-blind-gray.pt"  # bundled weights for gray images, used with BUNDLED when no model is named
 COURSE_MODEL = "seed"  # architecture of a fresh course-API Model(): the EE-559 report's network
 
 # training

@@ -16,7 +16,7 @@ from torch import nn
 
 from . import defaults
 from .backends import OnnxPredictor, Predictor, TorchPredictor
-from .checkpoints import CheckpointError, bundled_dir, load_model
+from .checkpoints import CheckpointError, load_model
 from .imageio import split_alpha
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
@@ -156,14 +156,11 @@ def _dihedral_mean(fn, x: np.ndarray) -> np.ndarray:
 
 
 def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False) -> Denoiser:
-    """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file; None gives the bundled
-    weights: the colour default, with the bundled gray model for gray images when one ships."""
+    """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file; None gives the default bundled
+    weights (which serve gray images too: they were trained on a share of gray crops)."""
     if model is not None and str(model).lower().endswith(".onnx"):
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
         return Denoiser(OnnxPredictor(model), tile=tile, tta=tta)
     net, _ = load_model(model)
-    gray = None
-    if model is None and (bundled_dir() / defaults.BUNDLED_GRAY).is_file():
-        gray, _ = load_model(defaults.BUNDLED_GRAY)
-    return Denoiser(net, device, tile=tile, gray_model=gray, tta=tta)
+    return Denoiser(net, device, tile=tile, tta=tta)
