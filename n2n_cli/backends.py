@@ -21,6 +21,7 @@ from .runtime import autocast
 class Predictor(Protocol):
     channels: int  # image channels the network takes and gives (1 or 3)
     device: torch.device  # where it runs, for the tile batch size
+    multiple: int  # the network pads its input to a multiple of this: tiles are sized to it
 
     def __call__(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -30,6 +31,7 @@ class TorchPredictor:
         self.device = device or next(model.parameters()).device
         self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()
         self.channels = model.channels
+        self.multiple = getattr(model, "multiple", 1)
         self.cpu_bf16 = cpu_bf16
 
     @torch.inference_mode()
@@ -60,6 +62,7 @@ class OnnxPredictor:
             raise UserError(f"{path}: expected an N x C x H x W image model with C = 1 or 3, got input {inp.shape}")
         self.channels = int(inp.shape[1])
         self.device = torch.device("cpu")
+        self.multiple = 1  # not recorded in the graph: tiles are split evenly but not rounded
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         (y,) = self.session.run(None, {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})

@@ -35,12 +35,17 @@ def _ramp(n: int, overlap: int, start_inner: bool, end_inner: bool) -> np.ndarra
     return w
 
 
-def _starts(size: int, tile: int, overlap: int) -> list[int]:
+def _layout(size: int, tile: int, overlap: int, multiple: int = 1) -> tuple[list[int], int]:
+    """Tile starts and the tile length along one side of `size` pixels: as few tiles of at most `tile` as keep
+    neighbours `overlap` apart, spread evenly (all the same length, overlaps as equal as integers allow) and as
+    short as that allows, rounded up to the network's `multiple` when that still fits. Evenly spread tiles cost
+    little more than the image itself; the last tile pushed back against the edge can cost half again."""
     if size <= tile:
-        return [0]
-    step = tile - overlap
-    s = list(range(0, size - tile, step))
-    return s + [size - tile]
+        return [0], size
+    n = -(-(size - overlap) // (tile - overlap))
+    t = -(-(size + (n - 1) * overlap) // n)
+    t = min(tile, -(-t // multiple) * multiple)
+    return [round(i * (size - t) / (n - 1)) for i in range(n)], t
 
 
 class Denoiser:
@@ -106,8 +111,9 @@ class Denoiser:
         if alpha is not None:
             out[..., -1:] = alpha
         h, w, c = color.shape
-        th, tw = min(self.tile, h), min(self.tile, w)
-        ys, xs = _starts(h, th, self.overlap), _starts(w, tw, self.overlap)
+        multiple = getattr(self.net, "multiple", 1)
+        ys, th = _layout(h, self.tile, self.overlap, multiple)
+        xs, tw = _layout(w, self.tile, self.overlap, multiple)
         wx = [_ramp(tw, self.overlap, x > 0, x + tw < w) for x in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
         wsum = np.zeros((0, w, 1), np.float32)

@@ -91,6 +91,7 @@ class UNet(nn.Module):
     def __init__(self, channels: int = 3, width: int = 48):
         super().__init__()
         self.channels = channels
+        self.multiple = 32  # five poolings
         w, w2 = width, 2 * width
 
         def conv(cin: int, cout: int) -> nn.Module:
@@ -104,7 +105,7 @@ class UNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        xp = _pad_to(x, 32)
+        xp = _pad_to(x, self.multiple)
         skips = [xp]
         t = self.enc0(xp)
         for i, layer in enumerate(self.enc):

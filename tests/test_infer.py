@@ -1,8 +1,10 @@
+import random
+
 import numpy as np
 import pytest
 import torch
 
-from n2n_cli.infer import Denoiser
+from n2n_cli.infer import Denoiser, _layout
 from n2n_cli.models import create_model
 from conftest import smooth_image
 
@@ -62,3 +64,18 @@ def test_tta_makes_the_output_equivariant_to_flips_and_rotations():
     assert np.abs(np.rot90(d(np.rot90(img).copy()), -1) - out).max() < 1e-5
     plain = Denoiser(create_model("fast"), torch.device("cpu"))
     assert np.abs(plain(img[:, ::-1].copy())[:, ::-1] - plain(img)).max() > 1e-4  # without TTA it is not
+
+
+def test_tile_layout_covers_evenly_and_keeps_the_overlap():
+    rng = random.Random(0)
+    for _ in range(3000):
+        tile = rng.randint(20, 1200)
+        overlap = rng.randint(0, tile // 4)
+        size, multiple = rng.randint(1, 5000), rng.choice([1, 8, 32])
+        starts, t = _layout(size, tile, overlap, multiple)
+        assert t <= min(tile, size) and starts[0] == 0 and starts[-1] + t == size
+        steps = [b - a for a, b in zip(starts, starts[1:])]
+        assert all(0 < s <= t - overlap for s in steps)  # neighbours share at least `overlap` pixels
+        assert max(steps, default=0) - min(steps, default=0) <= 1  # evenly spread
+    # a 1224-pixel side in 512-pixel tiles: three of 432 (a multiple of 8), not two of 512 and one pushed back
+    assert _layout(1224, 512, 32, 8) == ([0, 396, 792], 432)
