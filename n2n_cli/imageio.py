@@ -389,11 +389,13 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
     def write(f) -> None:
         if image.dtype == np.uint8:
             Image.fromarray(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
-                            _PIL_MODE_OF_CHANNELS[image.shape[2]]).save(f, format="PNG")
+                            _PIL_MODE_OF_CHANNELS[image.shape[2]]).save(f, format="PNG",
+                                                                        compress_level=defaults.PNG_LEVEL)
         else:
             import imagecodecs
 
-            f.write(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image)))
+            f.write(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
+                                           level=defaults.PNG_LEVEL))
 
     atomic_write(path, write)
 
