@@ -149,6 +149,8 @@ class FastUNet(nn.Module):
         self.up = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in zip(widths[:-1], widths[1:])])
         self.dec = nn.ModuleList([convs(w, n) for w, n in zip(widths[:-1], depth[:-1])])
         self.tail = nn.Conv2d(widths[0], 4 * channels, 3, padding=1)
+        nn.init.zeros_(self.tail.weight)  # a fresh model is the identity: it starts from the input, not from noise
+        nn.init.zeros_(self.tail.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]

@@ -26,6 +26,17 @@ def smooth_image(h: int, w: int, c: int, seed: int, dtype=np.uint8) -> np.ndarra
     return np.rint(np.stack(chans, axis=2) * peak).astype(dtype)
 
 
+def scrambled(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """`model` with its all-zero parameters (a fresh `fast` model's output layer, which makes it the identity) drawn
+    at random, so that a test comparing outputs sees the whole network at work."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            if not p.any():
+                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+    return model
+
+
 def noisy(img: np.ndarray, sigma: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return np.clip(np.rint(img + rng.normal(0, sigma, img.shape)), 0, 255).astype(np.uint8)

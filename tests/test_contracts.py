@@ -17,7 +17,7 @@ from n2n_cli.imageio import probe, read_image
 from n2n_cli.infer import Denoiser
 from n2n_cli.models import create_model
 from n2n_cli.noise import parse_noise
-from conftest import smooth_image
+from conftest import scrambled, smooth_image
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -102,7 +102,7 @@ def test_weights_of_another_architecture_are_refused(tmp_path):
 
 
 def test_model_variants_are_rebuilt_from_their_checkpoint(tmp_path):
-    model = create_model("fast", channels=1, widths=(8, 16), depth=(1, 1))
+    model = scrambled(create_model("fast", channels=1, widths=(8, 16), depth=(1, 1)))
     torch.save(make_checkpoint(model), tmp_path / "v.pt")
     back, ck = load_model(tmp_path / "v.pt")
     assert ck["model_kwargs"] == {"channels": 1, "widths": (8, 16), "depth": (1, 1)}

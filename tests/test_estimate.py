@@ -120,7 +120,7 @@ def synthetic_pair_file(tmp_path):
 
 def test_cli_eval_pairs_text_and_json(synthetic_pair_file, tmp_path):
     model = tmp_path / "fast.pt"
-    atomic_save(make_checkpoint(create_model("fast")), model)  # untrained: the identity, near enough
+    atomic_save(make_checkpoint(create_model("fast")), model)  # untrained: the identity
     r = runner.invoke(app, ["eval", str(synthetic_pair_file), "--pairs", "-m", str(model), "--device", "cpu"])
     assert r.exit_code == 0, r.output
     assert "estimated PSNR" in r.stdout and "noise sigma" in r.stdout and "from 3 pairs" in r.stdout
