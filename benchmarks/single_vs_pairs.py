@@ -19,7 +19,8 @@ trains afresh for the whole number of epochs nearest to --minutes; the table giv
 estimate: pairs of captures are scored with `n2n eval DIR --pairs`, the truth with the same model against the
 clean image (synthetic) or avg50 (FMD), both as the PSNR of the mean squared error over all pixels, over the same
 first captures. FMD's avg50 is itself a mean of 50 captures taken over time, so it carries their photobleaching;
-the second truth column scales it to each capture's mean brightness.
+the second truth column scales it to each capture's mean brightness, the third also takes out avg50's own error,
+measured from the captures alone (`reference_error`).
 """
 
 from __future__ import annotations
@@ -197,19 +198,42 @@ def expected_capture(clean: np.ndarray, sigma: float) -> torch.Tensor:
     return mean[torch.from_numpy(np.ascontiguousarray(clean)).long()].permute(2, 0, 1)[None]
 
 
-def truth(model: str | None, pairs_dir: Path, refs, device: str) -> tuple[float, float, float, float]:
-    """PSNR (of the pooled MSE) of the pairs' first captures and of the model's outputs for them, against the two
-    references `refs(first_capture_name, channels, first_capture)` gives: the clean image, and the mean capture."""
+def truth(model: str | None, pairs_dir: Path, refs, device: str) -> tuple[float, ...]:
+    """PSNR (of the pooled MSE) of the pairs' first captures and of the model's outputs for them, against the
+    references `refs(first_capture_name, channels, first_capture)` gives: the clean image, the mean capture, and the
+    squared errors of the mean capture itself for an input and for an output (zero where it is exact); the last two
+    values come with those errors taken out."""
     denoiser = make_denoiser(model, pick_device(device))
-    sums = np.zeros(4)
+    sums, taken_out = np.zeros(4), np.zeros(2)
     samples = 0
     for b in open_pair_set(pairs_dir).batches():
-        ref, matched = refs(b.names[0], b.first.shape[1], b.first)
+        ref, matched, err_in, err_out = refs(b.names[0], b.first.shape[1], b.first)
         out = quantize_to(denoiser.predict(b.first), b.bits)
         for i, (x, r) in enumerate([(b.first, ref), (out, ref), (b.first, matched), (out, matched)]):
             sums[i] += ((x.double() - r.double()) ** 2).sum().item()
+        taken_out += np.array([err_in, err_out]) * b.first.numel()
         samples += b.first.numel()
-    return tuple(psnr_of_mse(s / samples) for s in sums)
+    return tuple(psnr_of_mse(s / samples) for s in [*sums, sums[2] - taken_out[0], sums[3] - taken_out[1]])
+
+
+def reference_error(raw: Path, avg50: Path) -> dict:
+    """How far avg50 (scaled to the captures' mean brightness) is from the captures' own noise-free mean, measured
+    from the captures alone, no model involved ([0, 1] scale). `sigma2`: the noise variance, half the mean squared
+    difference of consecutive captures. `bias2`: the mean squared error of avg50 against the mean of the n captures
+    less what their noise explains: with the n captures among avg50's 50, the difference holds noise of variance
+    sigma2 (1/n - 1/50), the rest is avg50's own error (bleaching over its 50 captures, 8-bit rounding). `drift2`:
+    how much the noise-free capture itself changes between the first and the last capture (the growth of the half
+    mean squared difference with the captures' distance). An input x1 then reads bias2 - sigma2/50 worse against
+    avg50 than against E[x1] (x1 is in avg50), an output bias2 + sigma2/50 (avg50's noise is not in it)."""
+    caps = [to_float(read_image(p)).astype(np.float64) for p in list_images(raw)]
+    n = len(caps)
+    half = lambda a, b: ((a - b) ** 2).mean() / 2  # noqa: E731
+    sigma2 = float(np.mean([half(a, b) for a, b in zip(caps, caps[1:])]))
+    mean = np.mean(caps, 0)
+    ref = to_float(read_image(avg50)).astype(np.float64)
+    ref = ref * (mean.mean() / ref.mean())
+    bias2 = float(((mean - ref) ** 2).mean()) - sigma2 * (1 / n - 1 / 50)
+    return {"n": n, "sigma2": sigma2, "bias2": bias2, "drift2": 2 * (half(caps[0], caps[-1]) - sigma2)}
 
 
 def shares(synth: Path, fmd_fields: list[Path]) -> None:
@@ -244,13 +268,15 @@ def estimate(args: argparse.Namespace) -> None:
     def check(label: str, pairs_dir: Path, refs, models: list[str]) -> None:
         for m in models:
             r = n2n("eval", pairs_dir, "--pairs", "--device", args.device, *(["--model", Path(m)] if m else []))
-            t_in, t_out, t_in_m, t_out_m = truth(m or None, pairs_dir, refs, args.device)  # m "": bundled
+            t_in, t_out, t_in_m, t_out_m, t_in_c, t_out_c = truth(m or None, pairs_dir, refs, args.device)  # "": bundled
             name = Path(r["model"]).name
             est_in, est_out = r["input_psnr_estimate"], r["psnr_estimate"]
             vs = lambda est, true: f"{true:.2f} ({est - true:+.2f})"  # noqa: E731
+            exact = not label.startswith("FMD")  # the synthetic mean capture is exact: nothing to take out
             rows.append([label, name, str(r["count"]), f"{r['sigma_estimate']:.2f}",
-                         f"{est_in:.2f}", vs(est_in, t_in), vs(est_in, t_in_m),
-                         f"{est_out:.2f}", vs(est_out, t_out), vs(est_out, t_out_m)])
+                         f"{est_in:.2f}", vs(est_in, t_in), vs(est_in, t_in_m), "" if exact else vs(est_in, t_in_c),
+                         f"{est_out:.2f}", vs(est_out, t_out), vs(est_out, t_out_m),
+                         "" if exact else vs(est_out, t_out_c)])
 
     # synthetic pairs: two seeded sigma-25 copies of each clean cbsd68 image, as scenes
     synth = fresh(WORK / "estimate_cbsd68")
@@ -262,8 +288,8 @@ def estimate(args: argparse.Namespace) -> None:
         write_png(synth / p.stem / "2.png", add_noise(img, defaults.VAL_NOISE_SEED + 2 * k + 1))
     scene = lambda name: Path(name.split(" + ")[0]).parent.name  # noqa: E731  pairs are named "first + second"
 
-    def synth_refs(name: str, channels: int, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return unit(clean[scene(name)], channels), expected_capture(clean[scene(name)], SIGMA)
+    def synth_refs(name: str, channels: int, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float, float]:
+        return unit(clean[scene(name)], channels), expected_capture(clean[scene(name)], SIGMA), 0.0, 0.0
 
     trained = [WORK / "synthetic-pairs.pt", WORK / "synthetic-single.pt"]
     models = [args.model] + [str(p) for p in trained if p.is_file()]
@@ -271,9 +297,13 @@ def estimate(args: argparse.Namespace) -> None:
 
     # FMD: capture pairs of the test fields against avg50
     fmd = root / "real" / "fmd_confocal_bpae_b"
-    def gt(name: str, channels: int, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    refs_err = {f: reference_error(fmd / "raw" / f, fmd / "gt" / f / "avg50.png") for f in FMD_TEST}
+
+    def gt(name: str, channels: int, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float, float]:
         ref = unit(read_image(fmd / "gt" / scene(name) / "avg50.png"), channels)
-        return ref, ref * (first.double().mean() / ref.double().mean())  # avg50 at the capture's brightness
+        e = refs_err[scene(name)]
+        return (ref, ref * (first.double().mean() / ref.double().mean()),  # avg50 at the capture's brightness
+                e["bias2"] - e["sigma2"] / 50, e["bias2"] + e["sigma2"] / 50)
 
     fmd_models = [args.fmd_model] + [str(p) for p in (WORK / "fmd-pairs.pt", WORK / "fmd-single.pt") if p.is_file()]
     for f in FMD_TEST + [FMD_TEST]:
@@ -288,14 +318,26 @@ def estimate(args: argparse.Namespace) -> None:
         means = [read_image(p).mean() for p in list_images(fmd / "raw" / f)]
         print(f"FMD field {f}: mean brightness of its captures {min(means):.2f}-{max(means):.2f} of 255, of avg50 "
               f"{read_image(fmd / 'gt' / f / 'avg50.png').mean():.2f}\n")
+    print("### FMD's reference: avg50 against the captures' own mean, from the captures alone (squared levels of "
+          "255)\n")
+    lv = lambda v: f"{v * 255 ** 2:.2f}"  # noqa: E731
+    table(["field", "captures", "noise variance (consecutive captures)", "avg50's own error (bias2)",
+           "change of the noise-free capture, first to last (drift2)", "taken out of an input / an output"],
+          [[f, str(e["n"]), lv(e["sigma2"]), lv(e["bias2"]), lv(e["drift2"]),
+            f"{lv(e['bias2'] - e['sigma2'] / 50)} / {lv(e['bias2'] + e['sigma2'] / 50)}"] for f, e in refs_err.items()])
     print("### Estimated from noisy pairs vs true PSNR (dB, PSNR of the mean squared error over all pixels)\n")
     table(["pairs", "model", "pairs", "sigma est.", "input est.", "input true (est. - true)",
-           "input vs mean capture (est. - it)", "output est.", "output true (est. - true)",
-           "output vs mean capture (est. - it)"], rows)
+           "input vs mean capture (est. - it)", "the same, avg50's error out (est. - it)", "output est.",
+           "output true (est. - true)", "output vs mean capture (est. - it)", "the same, avg50's error out (est. - it)"],
+          rows)
     print("true: against the clean image (cbsd68) or avg50 (FMD). mean capture: against E[x], the noise-free "
           "capture the estimate measures against: for the synthetic pairs computed exactly (the clean image where "
           "clipping at 0 and 255 leaves the noise's mean at 0, brighter or darker where it does not); for FMD, avg50 "
-          "scaled to each capture's mean brightness (avg50 averages 50 captures taken while the sample bleached).\n")
+          "scaled to each capture's mean brightness (avg50 averages 50 captures taken while the sample bleached). "
+          "avg50's error out: its own error measured in the table above (from the captures alone, assuming they are "
+          "10 of avg50's 50, as FMD's file numbers say) taken out of the squared error before the PSNR. Where that "
+          "error is as large as a model's, the truth is uncertain by about the change of the capture between its "
+          "first and last frames (drift2).\n")
     print("commands:\n\n```\n" + "\n".join(ran) + "\n```")
 
 
