@@ -139,22 +139,25 @@ def _key(path: Path) -> tuple[int, int] | Path:
         return path.resolve()
 
 
-def mark_folders(plan: Plan) -> None:
-    for d in plan.folders:
-        if not (d / MARKER).is_file():
-            atomic_write(d / MARKER, lambda f: f.write(b"Denoised images written by n2n. n2n may replace them when "
-                                                       b"run again into this folder, and skips this folder as input.\n"))
+def mark_folder(d: Path) -> None:
+    if not (d / MARKER).is_file():
+        atomic_write(d / MARKER, lambda f: f.write(b"Denoised images written by n2n. n2n may replace them when "
+                                                   b"run again into this folder, and skips this folder as input.\n"))
 
 
 def denoise_files(denoiser: Denoiser, plan: Plan, on_file: Callable[[str], None] = lambda n: None,
                   on_error: Callable[[str], None] = lambda m: None) -> DenoiseResult:
-    """Denoise each planned file; report any failure of one file through `on_error` and go on."""
-    mark_folders(plan)
+    """Denoise each planned file; report any failure of one file through `on_error` and go on. An output folder is
+    marked once a file has been written into it (a folder whose files all failed is left as it was)."""
+    unmarked = set(plan.folders)
     r = DenoiseResult(0, 0)
     for job in plan.jobs:
         try:
             _denoise_one(denoiser, job, r)
             r.written += 1
+            if job.dest.parent in unmarked:
+                mark_folder(job.dest.parent)
+                unmarked.discard(job.dest.parent)
         except (KeyboardInterrupt, SystemExit):
             raise
         except UserError as e:

@@ -409,6 +409,16 @@ def test_into_input_folder_on_request_and_never_read_back(tree, models):
     assert r.exit_code == 0, r.output  # its own earlier outputs may be replaced, by the documented marker
 
 
+def test_a_folder_whose_files_all_fail_gets_no_output_folder(tmp_path, models):
+    write_png(tmp_path / "in" / "good" / "a.png", smooth_image(12, 12, 3, 1))
+    (tmp_path / "in" / "bad").mkdir()
+    (tmp_path / "in" / "bad" / "b.png").write_bytes(b"not a png")
+    r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"], "--recursive")
+    assert r.exit_code == 1 and "b.png" in r.stderr
+    assert (tmp_path / "out" / "good" / "a.png").is_file() and (tmp_path / "out" / "good" / ".n2n-output").is_file()
+    assert not (tmp_path / "out" / "bad").exists()  # no empty folder, no marker claiming outputs that never came
+
+
 # --- data loss: train, eval and synth never write over what they read ------------------------------------------
 
 @pytest.fixture
