@@ -158,6 +158,8 @@ def train(
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from a checkpoint of an earlier run."),
+    init: Optional[str] = typer.Option(None, "--init", help="Start from a model's weights (a checkpoint, or a bundled "
+                                       "name such as fast-blind.pt) with a fresh optimizer and schedule: fine-tuning."),
     compile: bool = typer.Option(False, "--compile", help="torch.compile the model (pays off on long GPU runs)."),
     mmap: bool = typer.Option(True, "--mmap/--no-mmap", help="Memory-map tensor files (train on files larger "
                               "than memory) or read them whole."),
@@ -181,6 +183,9 @@ def train(
     * `n2n train --data noisy/ --single --epochs 50 --val captures_val/` (one noisy shot per scene; validation
     PSNR estimated from the noisy pairs in captures_val/SCENE/)
 
+    * `n2n train --data captures/ --init fast-blind.pt --epochs 5 --lr 2e-4` (fine-tune the bundled model on your
+    own pairs)
+
     * `torchrun --nproc_per_node=4 -m n2n_cli train --data train_data.pkl` (several GPUs)
     """
     noise_spec, val_spec = _noise(noise, "--noise"), _noise(val_noise, "--val-noise")
@@ -203,7 +208,7 @@ def train(
                           augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=val_spec,
                           val_target=opt(val_target), val_pairs=val_pairs,
                           out=str(output), overwrite=overwrite, device=device.value, seed=seed, workers=workers,
-                          resume=opt(resume), compile=compile, mmap=mmap, cpu_bf16=cpu_bf16)
+                          resume=opt(resume), init=init, compile=compile, mmap=mmap, cpu_bf16=cpu_bf16)
         with TrainProgress(err) as progress:
             result = Trainer(cfg, progress).fit()
     if result.rank == 0:

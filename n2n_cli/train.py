@@ -21,7 +21,7 @@ import torch
 from . import defaults
 from . import runtime as rt
 from .atomic import atomic_write, check_output, same_file
-from .checkpoints import atomic_save, build_model, load_checkpoint, make_checkpoint, unwrap
+from .checkpoints import atomic_save, build_model, load_checkpoint, make_checkpoint, resolve_model_path, unwrap
 from .errors import UserError
 from .evaluation import estimate_pairs, validation_metrics
 from .infer import Denoiser
@@ -58,6 +58,7 @@ class TrainConfig:
     seed: int = defaults.SEED
     workers: int = defaults.WORKERS
     resume: Optional[str] = None
+    init: Optional[str] = None  # start from this model's weights (a checkpoint or a bundled name), fresh optimizer
     compile: bool = False
     mmap: bool = True  # memory-map tensor files instead of reading them whole
     overwrite: bool = False  # replace an existing `out` that is not the checkpoint being resumed
@@ -152,8 +153,12 @@ class Trainer:
             raise UserError(f"--lr {cfg.lr}: the learning rate must be a finite number above 0")
         if cfg.epochs < 1:
             raise UserError(f"--epochs {cfg.epochs}: train for at least one epoch")
+        if cfg.init and cfg.resume:
+            raise UserError("--init and --resume: choose one (--resume continues a run with its optimizer and "
+                            "schedule; --init starts a new run from a model's weights)")
         if cfg.out:
-            inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean, cfg.val_target]
+            inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean, cfg.val_target,
+                      resolve_model_path(cfg.init) if cfg.init else None]
             resuming_out = cfg.resume is not None and Path(cfg.out).exists() and Path(cfg.resume).exists() \
                 and Path(cfg.out).samefile(cfg.resume)
             check_output(cfg.out, inputs, "--output", cfg.overwrite, may_replace=resuming_out)
@@ -175,6 +180,12 @@ class Trainer:
                                 "more to continue")
             if self.model is None and cfg.arch is not None and cfg.arch != ckpt["model"]:
                 raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as --arch {cfg.arch}")
+        init_from = None
+        if cfg.init and self.model is None:
+            init_from = resolve_model_path(cfg.init)
+            ckpt = load_checkpoint(init_from)
+            if cfg.arch is not None and cfg.arch != ckpt["model"]:
+                raise UserError(f"{cfg.init}: a {ckpt['model']!r} model cannot start a --arch {cfg.arch} run")
         recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if cfg.noise else None
         source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap, cfg.single)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
@@ -192,11 +203,12 @@ class Trainer:
 
         torch.manual_seed(cfg.seed)
         if ckpt is not None:
-            model = build_model(ckpt, cfg.resume)
+            model = build_model(ckpt, init_from or cfg.resume)
             if model.channels != source.channels:
-                raise UserError(f"{cfg.resume}: a {model.channels}-channel model cannot train on "
+                raise UserError(f"{init_from or cfg.resume}: a {model.channels}-channel model cannot train on "
                                 f"{source.channels}-channel data")
-            history, opt_state = list(ckpt.get("metrics", [])), ckpt.get("optimizer")
+            if init_from is None:  # resuming: the run's history and optimizer go on; --init starts both afresh
+                history, opt_state = list(ckpt.get("metrics", [])), ckpt.get("optimizer")
         else:
             model = self.model or create_model(cfg.arch or defaults.MODEL, channels=source.channels)
         model.to(device=device, memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike

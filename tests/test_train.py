@@ -6,6 +6,7 @@ import torch
 from n2n_cli.train import Callback, Trainer, TrainConfig, epoch_order, metrics_path
 from n2n_cli.runtime import World
 from n2n_cli.checkpoints import load_checkpoint
+from n2n_cli.errors import UserError
 from n2n_cli.noise import parse_noise
 
 
@@ -43,6 +44,38 @@ def test_resume_after_interruption_matches_an_uninterrupted_run(pair_file, tmp_p
     assert b["epoch"] == 2 and len(b["metrics"]) == 2
     for k in a["state_dict"]:
         assert torch.allclose(a["state_dict"][k], b["state_dict"][k], atol=1e-6), k
+
+
+def test_init_starts_a_new_run_from_a_models_weights(pair_file, tmp_path):
+    first = tmp_path / "first.pt"
+    Trainer(cfg(pair_file, first, epochs=2)).fit()
+    tuned = tmp_path / "tuned.pt"
+    Trainer(cfg(pair_file, tuned, epochs=1, lr=1e-12, init=str(first))).fit()  # a step too small to move anything
+    a, b = load_checkpoint(first), load_checkpoint(tuned)
+    assert b["epoch"] == 1 and len(b["metrics"]) == 1  # a new run: its own epochs, history and optimizer
+    for k in a["state_dict"]:
+        assert torch.allclose(a["state_dict"][k], b["state_dict"][k], atol=1e-6), k
+    scratch = tmp_path / "scratch.pt"
+    Trainer(cfg(pair_file, scratch, epochs=1, lr=1e-12)).fit()
+    assert not torch.allclose(load_checkpoint(scratch)["state_dict"]["conv1.weight"], a["state_dict"]["conv1.weight"])
+
+
+def test_init_refuses_resume_another_arch_and_its_own_file(pair_file, tmp_path):
+    first = tmp_path / "first.pt"
+    Trainer(cfg(pair_file, first, epochs=1)).fit()
+    with pytest.raises(UserError, match="--init and --resume"):
+        Trainer(cfg(pair_file, tmp_path / "x.pt", init=str(first), resume=str(first))).fit()
+    with pytest.raises(UserError, match="cannot start a --arch seed run"):
+        Trainer(cfg(pair_file, tmp_path / "x.pt", init=str(first), arch="seed")).fit()
+    with pytest.raises(UserError, match="names an input"):
+        Trainer(cfg(pair_file, first, init=str(first), overwrite=True)).fit()
+
+
+def test_init_takes_a_bundled_name(pair_file, tmp_path):
+    out = tmp_path / "tuned.pt"
+    Trainer(cfg(pair_file, out, epochs=1, arch=None, init="fast-blind.pt", lr=1e-12)).fit()
+    ck = load_checkpoint(out)
+    assert ck["model"] == "fast" and ck["config"]["init"] == "fast-blind.pt"
 
 
 def test_folder_sources_train(scene_dir, clean_dir, tmp_path):
