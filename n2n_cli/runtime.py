@@ -56,6 +56,16 @@ class World:
         return self.rank == 0
 
 
+def any_rank(flag: bool, world: World, device: torch.device) -> bool:
+    """True on every process when `flag` is true on any (one collective; a plain bool without torchrun), so that a
+    decision to stop is taken by all processes at the same step, never leaving the others waiting."""
+    if world.size <= 1:
+        return flag
+    t = torch.tensor(float(flag), device=device)
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+
 def join_world(device_name: str) -> World:
     """Join the process group when launched by torchrun (WORLD_SIZE > 1): NCCL on GPUs, gloo on CPUs."""
     size = int(os.environ.get("WORLD_SIZE", "1"))

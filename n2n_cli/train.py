@@ -240,7 +240,7 @@ class Trainer:
             loss_sum, seen = self._epoch(net, opt, source, epoch, batch, world, device, lr, steps)
             seconds = time.perf_counter() - t0
             loss = loss_sum / max(seen, 1)
-            if not math.isfinite(loss):
+            if rt.any_rank(not math.isfinite(loss), world, device):
                 raise Diverged(self._diverged(epoch))
             if not all(torch.isfinite(p).all() for p in model.parameters()):  # the last step can break them alone
                 raise Diverged(self._diverged(epoch, "the weights"))
@@ -293,7 +293,7 @@ class Trainer:
             seen += k
             report = step % 20 == 0
             mean = (loss_sum / seen).item() if report else None
-            if report and not math.isfinite(mean):
+            if report and rt.any_rank(not math.isfinite(mean), world, device):
                 raise Diverged(self._diverged(epoch))
             if world.main:
                 self.cb.on_step(epoch, step, k * world.size, mean)
