@@ -366,8 +366,13 @@ def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
             a = page.asarray()
             if a.shape == (c, h, w) and c > 1 and (h, w) != (c, h):  # planar samples
                 a = np.moveaxis(a, 0, -1)
-        else:  # layouts whose frames are not one page each (ImageJ contiguous stacks): read the series once
-            a = s.asarray()
+        else:  # layouts whose frames are not one page each (ImageJ contiguous stacks)
+            offset = getattr(s, "dataoffset", None)
+            if offset is not None:  # stored contiguous and uncompressed: map it, so only this frame is read
+                a = np.memmap(path, dtype=np.dtype(s.dtype).newbyteorder(tif.byteorder), mode="r", offset=offset,
+                              shape=tuple(s.shape))
+            else:
+                a = s.asarray()
             order = [i for i, ax in enumerate(axes) if ax not in "YXS"] + [axes.index("Y"), axes.index("X")]
             order += [axes.index("S")] if "S" in axes else []
             a = np.transpose(a, order).reshape(count, h, w, c)[frame]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from n2n_cli.imageio import ImageError, read_image, write_png
+from n2n_cli.imageio import ImageError, probe, read_frame, read_image, write_png
 from conftest import smooth_image
 
 
@@ -36,3 +36,21 @@ def test_write_is_atomic_on_failure(tmp_path):
     with pytest.raises(ValueError):
         write_png(tmp_path / "x.png", np.zeros((4, 4, 5), np.uint8))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("byteorder,truncate", [("<", True), (">", True), ("<", False)])
+def test_imagej_hyperstack_frames_in_order(tmp_path, byteorder, truncate, monkeypatch):
+    import tifffile
+
+    stack = np.arange(2 * 3 * 5 * 7, dtype=np.uint16).reshape(2, 3, 5, 7) * 300  # T, Z, Y, X
+    path = tmp_path / "hyper.tif"
+    # truncate: one IFD for the whole contiguous stack (as ImageJ writes stacks over 4 GB): memory-mapped, frame by
+    # frame; otherwise one page per frame
+    tifffile.imwrite(path, stack, imagej=True, metadata={"axes": "TZYX"}, byteorder=byteorder, truncate=truncate)
+    info = probe(path)
+    assert info.frames == 6 and (info.height, info.width) == (5, 7)
+    if truncate:  # never the whole series decoded for one frame
+        monkeypatch.setattr(tifffile.TiffPageSeries, "asarray", lambda *a, **k: pytest.fail("read the whole stack"))
+    for k in range(6):
+        frame = read_frame(path, k, info)
+        assert frame.dtype == np.uint16 and np.array_equal(frame[..., 0], stack.reshape(6, 5, 7)[k])
