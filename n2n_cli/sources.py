@@ -106,10 +106,13 @@ def matched_pairs(a_dir: Path, b_dir: Path, a_flag: str = "DATA", b_flag: str = 
 # --- training -----------------------------------------------------------------------------------------------------
 
 def open_train_source(data: str | Path, target: str | Path | None = None, recipe: PairRecipe | None = None,
-                      patch: int = defaults.PATCH_SIZE, mmap: bool = True, single: bool = False) -> TrainSource:
+                      patch: int = defaults.PATCH_SIZE, mmap: bool = True, single: bool = False,
+                      channels: int | None = None) -> TrainSource:
     """Pick the source from what `data` is: a tensor-pair file; DIR/<scene>/ captures; a folder of TIFF stacks (each
     stack one scene's captures); a noisy folder + `target` folder; a clean folder + a `recipe` for noise; or, with
-    `single`, a folder of single noisy images (every frame one image, no pairs)."""
+    `single`, a folder of single noisy images (every frame one image, no pairs). Image folders are read as
+    `channels` channels when given (the model's: gray replicated to RGB, RGB averaged to gray), else as their first
+    image's; a tensor file always has its own."""
     data = Path(data)
     if _is_tensor_file(data):
         if single:
@@ -124,15 +127,15 @@ def open_train_source(data: str | Path, target: str | Path | None = None, recipe
         images = list_images(data)
         if not images:
             raise DataError(f"{data}: no images found (--single takes the noisy images directly in the folder)")
-        return _patch_source(data, [[r] for p in images for r in _frames(p)], patch, None, single=True)
+        return _patch_source(data, [[r] for p in images for r in _frames(p)], patch, None, channels, single=True)
     if target is None and recipe is not None:
         images = list_images(data)
         if not images:
             raise DataError(f"{data}: no images found (clean images go directly in the folder)")
-        return _patch_source(data, [[r] for p in images for r in _frames(p)], patch, recipe)
+        return _patch_source(data, [[r] for p in images for r in _frames(p)], patch, recipe, channels)
     hint = ", --noise (e.g. gaussian:25) to synthesise them from clean images, or --single to train from one noisy " \
            "image each"
-    return _patch_source(data, pair_groups(data, target, "--data", hint), patch, None)
+    return _patch_source(data, pair_groups(data, target, "--data", hint), patch, None, channels)
 
 
 def pair_groups(data: Path, target: str | Path | None = None, data_flag: str = "DATA", hint: str = "") \
@@ -166,10 +169,10 @@ def is_pair_folder(data: str | Path) -> bool:
 
 
 def _patch_source(data: Path, groups: list[list[Ref]], patch: int, recipe: PairRecipe | None,
-                  single: bool = False) -> PatchSource:
+                  channels: int | None = None, single: bool = False) -> PatchSource:
     if not groups:
         raise DataError(f"{data}: no images found")
-    channels = _channels(probe(groups[0][0][0]))
+    channels = channels or _channels(probe(groups[0][0][0]))
     return PatchSource(str(data), PatchPairs(groups, patch, channels, recipe, single))
 
 

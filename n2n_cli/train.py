@@ -187,7 +187,9 @@ class Trainer:
             if cfg.arch is not None and cfg.arch != ckpt["model"]:
                 raise UserError(f"{cfg.init}: a {ckpt['model']!r} model cannot start a --arch {cfg.arch} run")
         recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if cfg.noise else None
-        source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap, cfg.single)
+        channels = ckpt.get("model_kwargs", {}).get("channels") if ckpt else getattr(self.model, "channels", None)
+        source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap, cfg.single,
+                                                  channels)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
             raise UserError(f"--batch-size {batch} must be divisible by the number of processes ({world.size})")
@@ -195,9 +197,7 @@ class Trainer:
         valset = None
         if cfg.val and world.main:
             valset = open_val_set(cfg.val, cfg.val_clean, cfg.val_noise, cfg.val_target, cfg.val_pairs)
-            if valset.channels != source.channels:
-                raise UserError(f"{cfg.val}: {valset.channels}-channel images, but the training data has "
-                                f"{source.channels}")
+            # any channel count validates: the Denoiser serves gray images to a colour model and the reverse
             if isinstance(valset, PairSet):
                 estimate_pairs(None, valset)  # refuse pairs the estimate cannot use now, not after an epoch
 

@@ -71,6 +71,17 @@ def test_init_refuses_resume_another_arch_and_its_own_file(pair_file, tmp_path):
         Trainer(cfg(pair_file, first, init=str(first), overwrite=True)).fit()
 
 
+def test_init_colour_model_fine_tunes_on_gray_captures(pair_file, scene_dir, tmp_path):
+    colour = tmp_path / "colour.pt"
+    Trainer(cfg(pair_file, colour, epochs=1)).fit()
+    out = tmp_path / "tuned.pt"
+    Trainer(cfg(scene_dir, out, epochs=1, patch_size=16, init=str(colour), val=str(scene_dir))).fit()
+    ck = load_checkpoint(out)  # the model's channels: the gray captures were read as RGB, and validated as gray
+    assert ck["model_kwargs"]["channels"] == 3 and "val_psnr_estimate" in ck["metrics"][-1]
+    Trainer(cfg(scene_dir, out, epochs=2, patch_size=16, resume=str(out))).fit()  # and resumes the same way
+    assert load_checkpoint(out)["epoch"] == 2
+
+
 def test_init_takes_a_bundled_name(pair_file, tmp_path):
     out = tmp_path / "tuned.pt"
     Trainer(cfg(pair_file, out, epochs=1, arch=None, init="fast-blind.pt", lr=1e-12)).fit()
