@@ -52,14 +52,15 @@ class TrainProgress(Callback):
         if step == 0:
             if self.task is not None:
                 self.progress.remove_task(self.task)
-            self.t0, self.images = time.perf_counter(), 0
+            self.t0, self.images = time.perf_counter(), 0  # the rate counts from the end of the first step
             self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps, loss="-", rate="-",
                                                eta="-")
-        self.images += images
+        else:
+            self.images += images
         self.run_steps += 1
         now = time.perf_counter()
         left = (self.epochs - epoch - 1) * self.steps + self.steps - step - 1
-        fields = {"rate": f"{self.images / max(now - self.t0, 1e-9):,.0f}",
+        fields = {"rate": f"{self.images / (now - self.t0):,.0f}" if self.images else "-",
                   "eta": _clock(left * (now - self.run_t0) / self.run_steps)}
         if loss is not None:
             fields["loss"] = f"{loss:.5f}"
