@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -17,7 +18,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from . import defaults
-from .imageio import match_channels, probe, read_frame, to_float
+from .imageio import match_channels, pixel_limit, probe, read_frame, set_pixel_limit, to_float
 from .errors import UserError
 from .synthetic import PairRecipe
 from .tensorfile import DataError
@@ -114,6 +115,12 @@ class EpochKeys(Sampler):
         return len(self.keys)
 
 
+def _worker_init(max_pixels: int, worker_id: int) -> None:
+    """A loader process decodes under the run's --max-pixels, also where it starts afresh (spawn: macOS, Windows)
+    instead of inheriting it (fork)."""
+    set_pixel_limit(max_pixels)
+
+
 class PatchSource:
     """Image files as a training source: crops drawn by loader processes."""
 
@@ -131,7 +138,8 @@ class PatchSource:
 
     def start(self, device: torch.device, batch: int, workers: int) -> None:
         self.loader = DataLoader(self.patches, batch_size=batch, sampler=self.keys, num_workers=workers,
-                                 pin_memory=device.type == "cuda", persistent_workers=workers > 0)
+                                 pin_memory=device.type == "cuda", persistent_workers=workers > 0,
+                                 worker_init_fn=partial(_worker_init, pixel_limit()))
 
     def epoch(self, order: torch.Tensor, seed: int) -> Iterator[Sequence[torch.Tensor]]:
         self.keys.set_epoch(order, seed)

@@ -8,6 +8,8 @@ from n2n_cli.runtime import World
 from n2n_cli.checkpoints import load_checkpoint
 from n2n_cli.errors import UserError
 from n2n_cli.noise import parse_noise
+from n2n_cli.synthetic import PairRecipe
+from n2n_cli import defaults
 
 
 def cfg(data, out, **kw):
@@ -131,3 +133,22 @@ def test_folder_crops_do_not_depend_on_the_worker_count(clean_dir, tmp_path):
         runs.append(load_checkpoint(out)["state_dict"])
     for k in runs[0]:
         assert torch.allclose(runs[0][k], runs[1][k], atol=1e-6), k
+
+
+def test_spawned_loader_workers_keep_the_runs_pixel_limit(clean_dir, tmp_path):
+    import multiprocessing
+
+    from n2n_cli.imageio import ImageError, set_pixel_limit
+    from n2n_cli.sources import open_train_source
+
+    source = open_train_source(clean_dir, recipe=PairRecipe(parse_noise("gaussian:25")), patch=16)
+    set_pixel_limit(100)  # lowered after the files were opened: only the workers' own reads can refuse them now
+    method = multiprocessing.get_start_method()
+    multiprocessing.set_start_method("spawn", force=True)  # a fresh interpreter per worker, as on macOS and Windows
+    try:
+        source.start(torch.device("cpu"), 4, 1)
+        with pytest.raises(ImageError, match="pixels"):
+            next(iter(source.epoch(torch.arange(4), 0)))
+    finally:
+        multiprocessing.set_start_method(method, force=True)
+        set_pixel_limit(defaults.MAX_PIXELS)
