@@ -41,6 +41,9 @@ class ImageCache:
             self.items.move_to_end(ref)
             return img
         img = match_channels(read_frame(*ref), self.channels)
+        if img.dtype.kind == "f" and img.size and (img.min() < 0 or img.max() > 1):  # NaN: refused by read_frame
+            raise DataError(f"{ref[0]}: float samples from {float(img.min()):g} to {float(img.max()):g}: training "
+                            "reads float images as [0, 1]; rescale the file or save it as 16-bit")
         if img.nbytes <= self.budget:
             self.items[ref] = img
             self.used += img.nbytes

@@ -533,6 +533,17 @@ def test_nan_pixels_in_a_training_folder_are_one_line_from_loader_workers(tmp_pa
     assert not (tmp_path / "m.pt").exists()
 
 
+def test_float_training_images_outside_0_1_are_one_line(tmp_path):
+    for k in range(3):
+        write_tiff(tmp_path / "clean" / f"f{k}.tif", [smooth_image(24, 24, 1, k).astype(np.float32) / (255 if k else 60)])
+    r = run("train", "--data", tmp_path / "clean", "--noise", "gaussian:25", "-a", "tiny", "-e", "1", "-p", "16",
+            "-o", tmp_path / "m.pt", "--workers", "2")
+    assert r.exit_code == 1, r.output
+    assert lines(r.stderr)[-1].startswith(f"error: {tmp_path / 'clean' / 'f0.tif'}: float samples from ")
+    assert "reads float images as [0, 1]" in r.stderr and "Traceback" not in r.output
+    assert not (tmp_path / "m.pt").exists()
+
+
 def test_a_nan_checkpoint_is_refused_by_denoise_and_eval(tmp_path, models):
     ck = torch.load(models["tiny"], weights_only=True)
     next(iter(ck["state_dict"].values())).fill_(float("nan"))
