@@ -111,7 +111,8 @@ def _tta_option():
 
 
 def _tile_option():
-    return typer.Option(defaults.TILE, "--tile", min=16, help="Largest tile side; tiles are spread evenly, memory is bounded by it.")
+    return typer.Option(defaults.TILE, "--tile", min=16,
+                        help="Largest tile side; tiles are spread evenly, memory is bounded by it.")
 
 
 MODEL_HELP = "Checkpoint, course state_dict or exported .onnx model [default: the bundled best weights]."

@@ -39,6 +39,7 @@ def set_pixel_limit(max_pixels: int) -> None:
 def pixel_limit() -> int:
     return _limit["max_pixels"]
 
+
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
 _TIFF_SIGS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _PIL_MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
