@@ -36,7 +36,10 @@ class TorchPredictor:
 
     @torch.inference_mode()
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        t = torch.from_numpy(np.ascontiguousarray(x)).to(self.device).contiguous(memory_format=torch.channels_last)
+        if not x.flags.writeable or min(x.strides) < 0:
+            x = np.array(x)
+        # any positive strides are taken as they are: tiles stacked as N x H x W x C are channels_last already
+        t = torch.from_numpy(x).to(self.device).contiguous(memory_format=torch.channels_last)
         with autocast(self.device, self.cpu_bf16):
             y = self.model(t)
         return y.float().clamp_(0, 1).cpu().numpy()

@@ -397,15 +397,10 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
         raise ValueError(f"cannot write array of shape {image.shape} and dtype {image.dtype} as PNG")
 
     def write(f) -> None:
-        if image.dtype == np.uint8:
-            Image.fromarray(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
-                            _PIL_MODE_OF_CHANNELS[image.shape[2]]).save(f, format="PNG",
-                                                                        compress_level=defaults.PNG_LEVEL)
-        else:
-            import imagecodecs
+        import imagecodecs
 
-            f.write(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
-                                           level=defaults.PNG_LEVEL))
+        f.write(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
+                                       level=defaults.PNG_LEVEL, filter=defaults.PNG_FILTER))
 
     atomic_write(path, write)
 

@@ -114,6 +114,10 @@ class Denoiser:
         multiple = getattr(self.net, "multiple", 1)
         ys, th = _layout(h, self.tile, self.overlap, multiple)
         xs, tw = _layout(w, self.tile, self.overlap, multiple)
+        if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
+            (rows,) = self._run([self._scaled(color, lo, peak * scale)], self.batch)
+            self._store(out[..., :c], rows, peak, lo, scale)
+            return out
         wx = [_ramp(tw, self.overlap, x > 0, x + tw < w) for x in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
         wsum = np.zeros((0, w, 1), np.float32)
@@ -124,16 +128,34 @@ class Denoiser:
                 acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = _ramp(th, self.overlap, y > 0, y + th < h)
-            tiles = [(color[y:y + th, x:x + tw].astype(np.float32) - lo) / (peak * scale) for x in xs]
+            tiles = [self._scaled(color[y:y + th, x:x + tw], lo, peak * scale) for x in xs]
             for x, wxx, t in zip(xs, wx, self._run(tiles, self.batch)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
                 acc[y - top:y - top + th, x:x + tw] += t * wt
                 wsum[y - top:y - top + th, x:x + tw] += wt
             done = (ys[i + 1] if i + 1 < len(ys) else h) - top  # rows no later tile touches
-            rows = acc[:done] / np.maximum(wsum[:done], 1e-12)
-            out[top:top + done, :, :c] = (rows * scale + lo) if peak == 1.0 else np.clip(np.rint(rows * peak), 0, peak)
+            self._store(out[top:top + done, :, :c], acc[:done] / np.maximum(wsum[:done], 1e-12), peak, lo, scale)
             acc, wsum, top = acc[done:], wsum[done:], top + done
         return out
+
+    @staticmethod
+    def _scaled(pixels: np.ndarray, lo: float, span: float) -> np.ndarray:
+        """Image pixels -> float32 network input in [0, 1]."""
+        t = pixels.astype(np.float32)
+        if lo:
+            t -= lo
+        t /= span
+        return t
+
+    @staticmethod
+    def _store(dest: np.ndarray, rows: np.ndarray, peak: float, lo: float, scale: float) -> None:
+        """Network output in [0, 1] (float32, may be overwritten) -> `dest`: the image's dtype and range."""
+        if peak == 1.0:
+            dest[...] = rows * scale + lo
+        else:
+            rows *= peak
+            np.rint(rows, out=rows)
+            dest[...] = np.clip(rows, 0, peak, out=rows)
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """N x C x H x W float in [0, 1] -> denoised, same shape. Small images go through in batches holding as many
