@@ -10,6 +10,10 @@ the first --images images of CBSD68 at sigma 15/25/50 and of Set12 at sigma 25 (
 
     python benchmarks/arch_search.py --minutes 9                       # the default candidates
     python benchmarks/arch_search.py --minutes 1 --only f48x3 --images 2   # a smoke run
+    python benchmarks/arch_search.py --only f48x3 --steps 3000 --noise mix:0-55  # a recipe against the default
+
+With --steps every candidate trains that many steps instead of a time budget, and --noise replaces the recipe's
+noise (e.g. mix:0-55, half Gaussian and half Poisson-Gaussian): two runs then compare recipes on equal updates.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ CANDIDATES = {
 }
 PATCH, BATCH = 64, 16
 RECIPE = dict(clean_share=0.05, gray_share=0.2, jpeg_share=0.2)
+NOISE = "gaussian:0-55"
 
 
 def cost(kw: dict) -> dict:
@@ -75,9 +80,9 @@ def cost(kw: dict) -> dict:
             "s_per_mp": sorted(times)[1] / 1.048576, "steps_per_s": 10 / (time.perf_counter() - t0)}
 
 
-def train_and_score(kw: dict, steps: int, data: Path, images: int) -> dict:
+def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = NOISE) -> dict:
     torch.manual_seed(0)
-    recipe = PairRecipe(parse_noise("gaussian:0-55"), **RECIPE)
+    recipe = PairRecipe(parse_noise(noise), **RECIPE)
     source = open_train_source(data / "train" / "bsds431", recipe=recipe, patch=PATCH)
     model = create_model("fast", **kw).to(memory_format=torch.channels_last)
     lr = 1e-3 * math.sqrt(BATCH / 8)
@@ -119,16 +124,20 @@ def main() -> None:
     ap.add_argument("--only", default=",".join(CANDIDATES), help="comma list of candidates")
     ap.add_argument("--images", type=int, default=20, help="first N images of each test set")
     ap.add_argument("--data-root", type=Path, default=REPO / "data")
+    ap.add_argument("--steps", type=int, default=0, help="train each candidate this many steps (0: --minutes)")
+    ap.add_argument("--noise", default=NOISE, help="the recipe's training noise")
     args = ap.parse_args()
+    parse_noise(args.noise)  # a bad spec fails here, not after the cost measurements
     print(f"CPU: {cpu_model()}, torch {torch.__version__}, {torch.get_num_threads()} threads; {args.minutes:g} min "
-          f"per candidate; recipe gaussian:0-55 {json.dumps(RECIPE)}, {PATCH}x{PATCH} crops, batch {BATCH}\n")
+          f"per candidate (or --steps {args.steps}); recipe {args.noise} {json.dumps(RECIPE)}, {PATCH}x{PATCH} crops, batch {BATCH}\n")
     cols = ["candidate", "widths / depth", "params", "GMAC/MP", "network s/MP", "train steps/s", "steps", "wall s",
             "cbsd68 s15", "cbsd68 s25", "cbsd68 s50", "set12 s25"]
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols), flush=True)
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
         kw = CANDIDATES[name]
         c = cost(kw)
-        r = train_and_score(kw, int(args.minutes * 60 * c["steps_per_s"]), args.data_root, args.images)
+        steps = args.steps or int(args.minutes * 60 * c["steps_per_s"])
+        r = train_and_score(kw, steps, args.data_root, args.images, args.noise)
         cells = [name, f"{kw['widths']} / {kw['depth']}", f"{c['params']:,}", f"{c['gmac_per_mp']:.1f}",
                  f"{c['s_per_mp']:.2f}", f"{c['steps_per_s']:.2f}", str(r["steps"]), str(r["wall_s"])]
         cells += [f"{r[k]:.2f}" for k in ("cbsd68:15", "cbsd68:25", "cbsd68:50", "set12:25")]
