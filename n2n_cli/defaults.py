@@ -44,6 +44,7 @@ PNG_LEVEL = 1  # zlib level of written PNGs (libpng): level 6 made writing up to
 PNG_FILTER = 64  # row filter "average" on every row: with level 1, files as small as Pillow's level 6 with adaptive
 #                  filtering, written in a sixth of the time (benchmarks/png_write.py)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+ICC_MAX_BYTES = 2**24  # an embedded colour profile larger than this (16 MiB) makes the file refused
 MAX_PIXELS = 2**28  # pixels per frame decoded at most (268 MP, e.g. 16384 x 16384), checked from the header
 #                     before decoding: a small file that would decode to gigabytes is refused; --max-pixels raises it
 TENSOR_SUFFIXES = (".pkl", ".pt", ".pth")

@@ -190,7 +190,7 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult) -> None:
     t0 = time.perf_counter()
     busy = r.decode_s + r.network_s
     if job.dest.suffix.lower() == ".png":
-        write_png(job.dest, next(frames()))
+        write_png(job.dest, next(frames()), info.icc)
     else:
-        write_tiff(job.dest, frames())
+        write_tiff(job.dest, frames(), info.icc)
     r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)

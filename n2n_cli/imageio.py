@@ -43,6 +43,7 @@ def pixel_limit() -> int:
 _PNG_SIG = b"\x89PNG\r\n\x1a\n"
 _TIFF_SIGS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _PIL_MODE_OF_CHANNELS = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
+_TIFF_ICC_TAG = 34675  # InterColorProfile
 
 
 class ImageError(UserError):
@@ -60,6 +61,7 @@ class ImageInfo:
     width: int
     channels: int  # as read: alpha included
     dtype: np.dtype  # uint8, uint16 or float32
+    icc: bytes | None = None  # the embedded ICC colour profile, written again into the output
 
     @property
     def is_float(self) -> bool:
@@ -248,7 +250,7 @@ def _probe_pil(path: Path) -> ImageInfo:
         if _orientation(im) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
             h, w = w, h
         _, channels, dtype = _pil_target(im)
-        return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype)
+        return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype, im.info.get("icc_profile") or None)
 
 
 def _read_pil(path: Path) -> np.ndarray:
@@ -284,7 +286,32 @@ def _probe_png16(path: Path) -> ImageInfo:
     channels = {0: 1, 4: 2, 2: 3, 6: 4}.get(color)
     if channels is None:
         raise ValueError(f"bad PNG colour type {color} for 16 bits")
-    return ImageInfo(path, "PNG16", 1, h, w, channels, np.dtype(np.uint16))
+    return ImageInfo(path, "PNG16", 1, h, w, channels, np.dtype(np.uint16), _png_icc(path))
+
+
+def _png_icc(path: Path) -> bytes | None:
+    """The ICC profile of a PNG's iCCP chunk, from the chunks before the pixel data (where the format puts it)."""
+    with open(path, "rb") as f:
+        f.seek(33)  # after the signature and IHDR
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            if kind in (b"IDAT", b"IEND"):
+                return None
+            if kind != b"iCCP":
+                f.seek(length + 4, 1)
+                continue
+            data = f.read(length)
+            name_end = data.find(b"\0")
+            if name_end < 0 or len(data) < name_end + 2 or data[name_end + 1] != 0:
+                raise ValueError("corrupt iCCP chunk")
+            z = zlib.decompressobj()
+            icc = z.decompress(data[name_end + 2:], defaults.ICC_MAX_BYTES)
+            if z.unconsumed_tail:
+                raise ValueError(f"ICC profile over {defaults.ICC_MAX_BYTES // 2**20} MiB")
+            return icc or None
 
 
 def _read_png16(path: Path) -> np.ndarray:
@@ -353,7 +380,9 @@ def _probe_tiff(path: Path) -> ImageInfo:
         if s.dtype == np.bool_:
             raise ImageError(f"{path}: a 1-bit (black and white) TIFF has no noise to remove")
         frames = sum(n for _, n in parts)
-        return ImageInfo(path, "TIFF", frames, h, w, channels, _tiff_dtype(np.dtype(s.dtype)))
+        icc = tif.pages[0].tags.get(_TIFF_ICC_TAG)
+        icc = bytes(icc.value) if icc is not None and isinstance(icc.value, (bytes, bytearray)) and icc.value else None
+        return ImageInfo(path, "TIFF", frames, h, w, channels, _tiff_dtype(np.dtype(s.dtype)), icc)
 
 
 def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
@@ -390,8 +419,22 @@ def _read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
 
 # --- writing -------------------------------------------------------------------------------------------------------
 
-def write_png(path: str | Path, image: np.ndarray) -> None:
-    """Write an H x W x C uint8/uint16 array as PNG, atomically."""
+def icc_fits(icc: bytes | None, channels: int) -> bool:
+    """True when an ICC profile describes images of this many channels (alpha aside): a gray profile for gray, an
+    RGB one for colour. A CMYK photo is read as RGB, so its profile must not follow it."""
+    return bool(icc) and len(icc) >= 128 and icc[16:20] == (b"GRAY" if channels in (1, 2) else b"RGB ")
+
+
+def _png_with_icc(png: bytes, icc: bytes) -> bytes:
+    """The PNG with an iCCP chunk right after IHDR (before the pixel data, as the format asks)."""
+    data = b"ICC profile\0\0" + zlib.compress(icc)
+    chunk = struct.pack(">I4s", len(data), b"iCCP") + data + struct.pack(">I", zlib.crc32(b"iCCP" + data))
+    return png[:33] + chunk + png[33:]
+
+
+def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None) -> None:
+    """Write an H x W x C uint8/uint16 array as PNG, atomically, with `icc` as its colour profile when that profile
+    fits the image's channels."""
     path = Path(path)
     if image.ndim != 3 or image.shape[2] not in _PIL_MODE_OF_CHANNELS or image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"cannot write array of shape {image.shape} and dtype {image.dtype} as PNG")
@@ -399,15 +442,17 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
     def write(f) -> None:
         import imagecodecs
 
-        f.write(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
-                                       level=defaults.PNG_LEVEL, filter=defaults.PNG_FILTER))
+        png = bytes(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
+                                           level=defaults.PNG_LEVEL, filter=defaults.PNG_FILTER))
+        f.write(_png_with_icc(png, icc) if icc_fits(icc, image.shape[2]) else png)
 
     atomic_write(path, write)
 
 
-def write_tiff(path: str | Path, frames: Iterable[np.ndarray]) -> int:
+def write_tiff(path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None = None) -> int:
     """Write H x W x C frames (one dtype and shape) as a multi-page TIFF, one page per frame, compressed losslessly,
-    atomically; frames are written as they come, so a stack need not fit in memory. Returns the frame count."""
+    atomically; frames are written as they come, so a stack need not fit in memory. `icc`: the colour profile,
+    kept when it fits the channels. Returns the frame count."""
     import tifffile
 
     count = 0
@@ -419,7 +464,7 @@ def write_tiff(path: str | Path, frames: Iterable[np.ndarray]) -> int:
                 c = img.shape[2]
                 tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
                          extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
-                         contiguous=False, metadata=None)  # no per-page shape: readers see one series of pages
+                         contiguous=False, metadata=None, iccprofile=icc if icc_fits(icc, c) else None)  # no per-page shape: readers see one series of pages
                 count += 1
 
     atomic_write(path, write)

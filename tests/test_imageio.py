@@ -54,3 +54,64 @@ def test_imagej_hyperstack_frames_in_order(tmp_path, byteorder, truncate, monkey
     for k in range(6):
         frame = read_frame(path, k, info)
         assert frame.dtype == np.uint16 and np.array_equal(frame[..., 0], stack.reshape(6, 5, 7)[k])
+
+
+def _profile(space: bytes, seed: int) -> bytes:
+    """A stand-in ICC profile: a 128-byte header whose colour space field (bytes 16-20) is `space`, an empty tag
+    table, then data."""
+    body = bytes(4) + np.random.default_rng(seed).integers(0, 256, 296, dtype=np.uint8).tobytes()  # no tags
+    head = (428).to_bytes(4, "big") + b"n2n " + bytes(4) + b"mntr" + space + b"XYZ " + bytes(12) + b"acsp" + bytes(88)
+    return head + body
+
+
+def _denoise_folder(src, out):
+    import torch
+
+    from n2n_cli.denoise import denoise_files, plan_outputs
+    from n2n_cli.infer import Denoiser
+    from n2n_cli.models import create_model
+
+    torch.manual_seed(0)
+    errors = []
+    r = denoise_files(Denoiser(create_model("tiny").eval(), torch.device("cpu")), plan_outputs(src, out),
+                      on_error=errors.append)
+    assert r.failed == 0, errors
+
+
+def test_colour_profiles_follow_the_image(tmp_path):
+    """An embedded ICC profile is written into the output when it describes the output's channels: RGB and gray,
+    8 and 16 bits, PNG and JPEG in, TIFF stacks; a CMYK JPEG's profile is dropped (the output is RGB)."""
+    import tifffile
+    from PIL import Image
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    rgb, gray, cmyk = _profile(b"RGB ", 1), _profile(b"GRAY", 2), _profile(b"CMYK", 3)
+    Image.fromarray(smooth_image(24, 20, 3, 0)).save(src / "rgb.png", icc_profile=rgb)
+    Image.fromarray(smooth_image(24, 20, 1, 1, np.uint16)[..., 0]).save(src / "gray16.png", icc_profile=gray)
+    Image.fromarray(smooth_image(24, 20, 3, 2)).save(src / "photo.jpg", icc_profile=rgb)
+    Image.fromarray(smooth_image(24, 20, 3, 3)).convert("CMYK").save(src / "print.jpg", icc_profile=cmyk)
+    tifffile.imwrite(src / "stack.tif", np.stack([smooth_image(24, 20, 1, k)[..., 0] for k in range(3)]),
+                     photometric="minisblack", iccprofile=gray)
+    Image.fromarray(smooth_image(24, 20, 3, 4)).save(src / "plain.png")
+    assert probe(src / "gray16.png").icc == gray and probe(src / "stack.tif").icc == gray
+    _denoise_folder(src, out)
+    for name, want in (("rgb", rgb), ("gray16", gray), ("photo", rgb), ("print", None), ("plain", None)):
+        with Image.open(out / f"{name}.png") as im:
+            assert im.info.get("icc_profile") == want, name
+    with tifffile.TiffFile(out / "stack.tif") as tif:
+        assert len(tif.pages) == 3 and tif.pages[0].tags[34675].value == gray
+
+
+def test_colour_profile_bomb_is_refused(tmp_path):
+    import struct
+    import zlib
+
+    png = (tmp_path / "x.png")
+    write_png(png, smooth_image(8, 8, 1, 0, np.uint16))
+    data = png.read_bytes()
+    payload = b"p\0\0" + zlib.compress(bytes(2**24 + 1), 9)
+    chunk = struct.pack(">I4s", len(payload), b"iCCP") + payload + struct.pack(">I", zlib.crc32(b"iCCP" + payload))
+    png.write_bytes(data[:33] + chunk + data[33:])
+    with pytest.raises(ImageError, match="x.png.*ICC profile over 16 MiB"):
+        probe(png)
