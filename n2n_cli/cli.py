@@ -110,6 +110,12 @@ def _tta_option():
     return typer.Option(False, "--tta", help="Average over the 8 flips and rotations of each tile (8x slower).")
 
 
+def _strength_option():
+    return typer.Option(defaults.STRENGTH, "--strength", min=0.0, max=1.0,
+                        help="How much of the noise to take away: 1 all the model finds, 0.7 leaves some grain "
+                        "(the output is input + strength x (denoised - input)).")
+
+
 def _tile_option():
     return typer.Option(defaults.TILE, "--tile", min=16,
                         help="Largest tile side; tiles are spread evenly, memory is bounded by it.")
@@ -243,6 +249,7 @@ def evaluate_cmd(
     device: Device = typer.Option(Device.auto, "--device"),
     tile: int = _tile_option(),
     tta: bool = _tta_option(),
+    strength: float = _strength_option(),
     max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON, with per-image PSNR."),
 ) -> None:
@@ -278,10 +285,10 @@ def evaluate_cmd(
             check_output(grid, [data, clean, model], "--grid", overwrite)
         set_pixel_limit(max_pixels)
         if pairs:
-            _eval_pairs(data, target, model, device, tile, as_json)
+            _eval_pairs(data, target, model, device, tile, tta, strength, as_json)
             return
         evalset = open_eval_set(data, clean, noise_spec, seed)
-        denoiser = make_denoiser(model, pick_device(device.value), tile, tta)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
         r = evaluate(denoiser, evalset)
         if grid is not None:
             save_grid(grid, denoiser, evalset)
@@ -293,8 +300,8 @@ def evaluate_cmd(
           f"over {r.count} images")
 
 
-def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device: Device, tile: int,
-                as_json: bool) -> None:
+def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device: Device, tile: int, tta: bool,
+                strength: float, as_json: bool) -> None:
     from .checkpoints import resolve_model_path
     from .evaluation import ASSUMES, estimate_pairs
     from .infer import make_denoiser
@@ -302,7 +309,7 @@ def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device
     from .sources import open_pair_set
 
     pairset = open_pair_set(data, target)
-    r = estimate_pairs(make_denoiser(model, pick_device(device.value), tile), pairset)
+    r = estimate_pairs(make_denoiser(model, pick_device(device.value), tile, tta, strength), pairset)
     gain = r.psnr - r.input_psnr
     result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr_estimate": r.psnr,
               "input_psnr_estimate": r.input_psnr, "gain_estimate": gain, "sigma_estimate": r.sigma,
@@ -327,6 +334,7 @@ def denoise(
     device: Device = typer.Option(Device.auto, "--device"),
     tile: int = _tile_option(),
     tta: bool = _tta_option(),
+    strength: float = _strength_option(),
     max_pixels: int = _max_pixels_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -342,6 +350,8 @@ def denoise(
     * `n2n denoise scans/ out/ --recursive`
 
     * `n2n denoise stack.tif out/ --model my-model.pt`
+
+    * `n2n denoise photos/ out/ --strength 0.7` (keeps a little grain)
     """
     with _user_errors():
         from .denoise import denoise_files, plan_outputs
@@ -352,7 +362,7 @@ def denoise(
 
         set_pixel_limit(max_pixels)
         plan = plan_outputs(inputs, output, recursive, overwrite, into_input_folder)
-        denoiser = make_denoiser(model, pick_device(device.value), tile, tta)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
         for note in plan.notes:
             err.print(Text("note: ", style="yellow") + Text(note))
         with file_progress(err, len(plan.jobs)) as advance:

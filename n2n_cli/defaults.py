@@ -29,6 +29,7 @@ PAIR_BLOCK = 8  # side of the blocks over which a pair's difference is averaged 
 PAIR_TOLERANCE_DB = 0.5  # refuse a pair whose difference holds enough structure to bias the input estimate by this
 
 # inference
+STRENGTH = 1.0  # share of the estimated noise that denoising removes (--strength; 1: all of it)
 TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the image
 OVERLAP = 32  # pixels shared by neighbouring tiles, blended linearly
 TILE_BATCH = 1  # tiles per forward pass on the CPU (more only costs memory there)

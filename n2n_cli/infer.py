@@ -53,11 +53,14 @@ class Denoiser:
 
     def __init__(self, model: nn.Module | Predictor, device: torch.device | None = None, tile: int = defaults.TILE,
                  overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None,
-                 tta: bool = False):
+                 tta: bool = False, strength: float = defaults.STRENGTH):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
         gray images. `overlap` defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over
-        the 8 flips and 90-degree rotations of each tile (8 times the work)."""
-        self.tta = tta
+        the 8 flips and 90-degree rotations of each tile (8 times the work). `strength`: how much of the noise
+        removed is taken away, from 0 (the input unchanged) to 1 (the network's output)."""
+        if not 0 <= strength <= 1:
+            raise ValueError(f"strength {strength} must lie in [0, 1]")
+        self.tta, self.strength = tta, strength
         wrap = lambda m: TorchPredictor(m, device) if isinstance(m, nn.Module) else m  # noqa: E731
         self.net, self.gray = wrap(model), wrap(gray_model) if gray_model is not None else None
         self.channels = self.net.channels
@@ -79,6 +82,8 @@ class Denoiser:
         for i in range(0, n, batch):
             xb = x[i:i + batch]
             yb = _dihedral_mean(self._net, xb) if self.tta else self._net(xb)
+            if self.strength != 1:
+                yb = xb + self.strength * (yb - xb)
             out.append(yb[..., :h, :w])
         return list(np.concatenate(out).transpose(0, 2, 3, 1))
 
@@ -183,12 +188,13 @@ def _dihedral_mean(fn, x: np.ndarray) -> np.ndarray:
     return acc / 8
 
 
-def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False) -> Denoiser:
+def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False,
+                  strength: float = defaults.STRENGTH) -> Denoiser:
     """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file; None gives the default bundled
     weights (which serve gray images too: they were trained on a share of gray crops)."""
     if model is not None and str(model).lower().endswith(".onnx"):
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
-        return Denoiser(OnnxPredictor(model), tile=tile, tta=tta)
+        return Denoiser(OnnxPredictor(model), tile=tile, tta=tta, strength=strength)
     net, _ = load_model(model)
-    return Denoiser(net, device, tile=tile, tta=tta)
+    return Denoiser(net, device, tile=tile, tta=tta, strength=strength)

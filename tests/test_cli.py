@@ -183,3 +183,15 @@ def test_train_model_flag_still_works_with_a_hint(pair_file, tmp_path):
     from n2n_cli.checkpoints import load_checkpoint
 
     assert load_checkpoint(tmp_path / "m.pt")["model"] == "tiny"
+
+
+def test_denoise_strength_zero_returns_the_input(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    img = noisy(smooth_image(30, 40, 3, 0).astype(float), 20, 0)
+    write_png(src / "a.png", img)
+    r = run("denoise", src, tmp_path / "out", "--strength", "0")
+    assert r.exit_code == 0, r.output
+    assert np.array_equal(read_image(tmp_path / "out" / "a.png"), img)
+    r = run("denoise", src, tmp_path / "out2", "--strength", "1.5")
+    assert r.exit_code == 2 and not (tmp_path / "out2").exists()

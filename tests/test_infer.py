@@ -79,3 +79,18 @@ def test_tile_layout_covers_evenly_and_keeps_the_overlap():
         assert max(steps, default=0) - min(steps, default=0) <= 1  # evenly spread
     # a 1224-pixel side in 512-pixel tiles: three of 432 (a multiple of 8), not two of 512 and one pushed back
     assert _layout(1224, 512, 32, 8) == ([0, 396, 792], 432)
+
+
+@pytest.mark.parametrize("tile", [1024, 48])
+def test_strength_blends_input_and_output(tile):
+    torch.manual_seed(2)
+    model = scrambled(create_model("fast"))
+    img = smooth_image(60, 70, 3, 7)
+    full = Denoiser(model, torch.device("cpu"), tile=tile)(img).astype(float)
+    none = Denoiser(model, torch.device("cpu"), tile=tile, strength=0.0)(img)
+    half = Denoiser(model, torch.device("cpu"), tile=tile, strength=0.5)(img).astype(float)
+    assert np.array_equal(none, img)  # strength 0: the input, exactly
+    assert np.abs(full - img).mean() > 2  # the model changes the image...
+    assert np.abs(half - (full + img) / 2).max() <= 1  # ...and half strength lies halfway, within rounding
+    with pytest.raises(ValueError, match="strength"):
+        Denoiser(model, torch.device("cpu"), strength=1.5)
