@@ -65,7 +65,9 @@ class OnnxPredictor:
             raise UserError(f"{path}: expected an N x C x H x W image model with C = 1 or 3, got input {inp.shape}")
         self.channels = int(inp.shape[1])
         self.device = torch.device("cpu")
-        self.multiple = 1  # not recorded in the graph: tiles are split evenly but not rounded
+        meta = self.session.get_modelmeta().custom_metadata_map
+        multiple = meta.get("n2n_multiple", "1")  # written by `n2n export`; other graphs: tiles off any grid
+        self.multiple = int(multiple) if multiple.isdigit() and 0 < int(multiple) <= 1024 else 1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         (y,) = self.session.run(None, {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})

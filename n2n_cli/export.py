@@ -6,6 +6,7 @@ graph takes any size; tests compare it with torch at odd sizes.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -16,12 +17,13 @@ from .atomic import atomic_write
 from .errors import UserError
 
 OPSET = 17
+MULTIPLE_KEY = "n2n_multiple"  # metadata: the grid the network pads to, so tiles start on it (infer._layout)
 
 
 def export_onnx(model: nn.Module, path: str | Path) -> None:
     """Write `model` (in eval mode, float32, on the CPU) as ONNX with input `image` N x C x H x W in [0, 1]."""
     try:
-        import onnx  # noqa: F401  (the exporter needs it; a clear message beats its ImportError)
+        import onnx  # the exporter needs it too; a clear message beats its ImportError
     except ImportError:
         raise UserError("exporting to ONNX needs the onnx package: pip install 'n2n-cli[onnx]'") from None
     model = model.float().cpu().eval()
@@ -29,11 +31,15 @@ def export_onnx(model: nn.Module, path: str | Path) -> None:
     path = Path(path)
 
     def write(f) -> None:
+        buf = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, (example,), f, input_names=["image"], output_names=["denoised"],
+            torch.onnx.export(model, (example,), buf, input_names=["image"], output_names=["denoised"],
                               dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
                                             "denoised": {0: "batch", 2: "height", 3: "width"}},
                               opset_version=OPSET, dynamo=False)
+        graph = onnx.load_from_string(buf.getvalue())
+        onnx.helper.set_model_props(graph, {MULTIPLE_KEY: str(getattr(model, "multiple", 1))})
+        f.write(graph.SerializeToString())
 
     atomic_write(path, write)

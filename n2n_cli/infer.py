@@ -1,9 +1,10 @@
 """Tiled, batched prediction: memory is bounded by the tile, not by the image.
 
 Tiles overlap by `overlap` pixels. At a tile's inner edges the first quarter of the overlap is ignored (it saw a
-border that the full image does not have) and the rest is blended with a linear ramp, so seams do not show and a
-model with a small receptive field gives the same result tiled as untiled. Everything here is numpy; the network is
-called through a Predictor (backends.py).
+border that the full image does not have) and the rest is blended with a linear ramp, so seams do not show. Tiles
+start on the network's grid (its `multiple`), so it sees every pixel in the same phase as in one piece: away from
+the seams the tiled output is the untiled one. Everything here is numpy; the network is called through a
+Predictor (backends.py).
 """
 
 from __future__ import annotations
@@ -35,17 +36,19 @@ def _ramp(n: int, overlap: int, start_inner: bool, end_inner: bool) -> np.ndarra
     return w
 
 
-def _layout(size: int, tile: int, overlap: int, multiple: int = 1) -> tuple[list[int], int]:
-    """Tile starts and the tile length along one side of `size` pixels: as few tiles of at most `tile` as keep
-    neighbours `overlap` apart, spread evenly (all the same length, overlaps as equal as integers allow) and as
-    short as that allows, rounded up to the network's `multiple` when that still fits. Evenly spread tiles cost
-    little more than the image itself; the last tile pushed back against the edge can cost half again."""
+def _layout(size: int, tile: int, overlap: int, multiple: int = 1) -> list[tuple[int, int]]:
+    """(start, length) of each tile along one side of `size` pixels: as few tiles of at most `tile` as keep
+    neighbours `overlap` apart, spread evenly and as short as that allows. Starts fall on the network's grid (a
+    multiple of `multiple`, the step of its pixel-unshuffle and downsampling), so a tile sees the pixels in the
+    same phase as the whole image would, and the tiled output equals the untiled one away from the seams. Every
+    tile has one length, a multiple of the grid, but the last, which ends at the image's edge."""
     if size <= tile:
-        return [0], size
-    n = -(-(size - overlap) // (tile - overlap))
-    t = -(-(size + (n - 1) * overlap) // n)
-    t = min(tile, -(-t // multiple) * multiple)
-    return [round(i * (size - t) / (n - 1)) for i in range(n)], t
+        return [(0, size)]
+    unit = multiple if tile // multiple > -(-overlap // multiple) else 1  # a tile below the grid: no alignment
+    cells, tile_c, overlap_c = -(-size // unit), tile // unit, -(-overlap // unit)
+    n = -(-(cells - overlap_c) // (tile_c - overlap_c))
+    t = -(-(cells + (n - 1) * overlap_c) // n)
+    return [(s, min(t * unit, size - s)) for s in (round(i * (cells - t) / (n - 1)) * unit for i in range(n))]
 
 
 class Denoiser:
@@ -87,6 +90,15 @@ class Denoiser:
             out.append(yb[..., :h, :w])
         return list(np.concatenate(out).transpose(0, 2, 3, 1))
 
+    def _run_sizes(self, tiles: list[np.ndarray]) -> list[np.ndarray]:
+        """_run over tiles of up to two sizes (the last tile of a row is shorter): each size in its own batches."""
+        out: list[np.ndarray] = [np.empty(0)] * len(tiles)
+        for shape in dict.fromkeys(t.shape for t in tiles):
+            idx = [i for i, t in enumerate(tiles) if t.shape == shape]
+            for i, y in zip(idx, self._run([tiles[i] for i in idx], self.batch)):
+                out[i] = y
+        return out
+
     def _net(self, xb: np.ndarray) -> np.ndarray:
         """N x C x H x W -> the network's output. Gray images take the gray network when there is one; else a colour
         network sees them replicated (output: the channel mean), and a gray network takes colour images channel by
@@ -117,28 +129,28 @@ class Denoiser:
             out[..., -1:] = alpha
         h, w, c = color.shape
         multiple = getattr(self.net, "multiple", 1)
-        ys, th = _layout(h, self.tile, self.overlap, multiple)
-        xs, tw = _layout(w, self.tile, self.overlap, multiple)
+        ys = _layout(h, self.tile, self.overlap, multiple)
+        xs = _layout(w, self.tile, self.overlap, multiple)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
             (rows,) = self._run([self._scaled(color, lo, peak * scale)], self.batch)
             self._store(out[..., :c], rows, peak, lo, scale)
             return out
-        wx = [_ramp(tw, self.overlap, x > 0, x + tw < w) for x in xs]
+        wx = [_ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
         wsum = np.zeros((0, w, 1), np.float32)
         top = 0
-        for i, y in enumerate(ys):
+        for i, (y, th) in enumerate(ys):
             grow = y + th - top - len(acc)
             if grow > 0:
                 acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = _ramp(th, self.overlap, y > 0, y + th < h)
-            tiles = [self._scaled(color[y:y + th, x:x + tw], lo, peak * scale) for x in xs]
-            for x, wxx, t in zip(xs, wx, self._run(tiles, self.batch)):
+            tiles = [self._scaled(color[y:y + th, x:x + tw], lo, peak * scale) for x, tw in xs]
+            for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
                 acc[y - top:y - top + th, x:x + tw] += t * wt
                 wsum[y - top:y - top + th, x:x + tw] += wt
-            done = (ys[i + 1] if i + 1 < len(ys) else h) - top  # rows no later tile touches
+            done = (ys[i + 1][0] if i + 1 < len(ys) else h) - top  # rows no later tile touches
             self._store(out[top:top + done, :, :c], acc[:done] / np.maximum(wsum[:done], 1e-12), peak, lo, scale)
             acc, wsum, top = acc[done:], wsum[done:], top + done
         return out

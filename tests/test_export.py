@@ -22,7 +22,7 @@ def test_every_model_exports_and_matches_torch_at_odd_sizes(name, tmp_path):
     model = scrambled(create_model(name)).eval()
     export_onnx(model, tmp_path / "m.onnx")
     run = OnnxPredictor(tmp_path / "m.onnx")
-    assert run.channels == 3
+    assert run.channels == 3 and run.multiple == getattr(model, "multiple", 1)  # tiles start on its grid
     for h, w in [(37, 53), (200, 232)]:
         x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(h))
         with torch.no_grad():
@@ -37,12 +37,14 @@ def test_export_then_denoise_with_onnx_from_the_cli(tmp_path):
     assert r.exit_code == 0, r.output
     img = noisy(smooth_image(45, 61, 3, 0).astype(float), 25, 1)
     write_png(tmp_path / "in" / "a.png", img)
-    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "onnx"), "-m", str(tmp_path / "n2n.onnx")])
+    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "onnx"), "-m", str(tmp_path / "n2n.onnx"),
+                                  "--tile", "32"])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "torch"), "--device", "cpu"])
+    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "torch"), "--device", "cpu",
+                                  "--tile", "32"])
     assert r.exit_code == 0, r.output
     a, b = read_image(tmp_path / "onnx" / "a.png").astype(int), read_image(tmp_path / "torch" / "a.png").astype(int)
-    assert np.abs(a - b).max() <= 1  # the same bundled network, two runtimes: equal up to a rounding flip
+    assert np.abs(a - b).max() <= 1  # the same bundled network and tiles, two runtimes: equal up to a rounding flip
     r = CliRunner().invoke(app, ["export", str(tmp_path / "n2n.onnx")])
     assert r.exit_code == 1 and "exists" in r.output  # no silent overwrite
 

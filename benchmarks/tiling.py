@@ -1,0 +1,65 @@
+"""What tiling does to the output: each tile against the whole image through the network in one piece.
+
+A by-hand benchmark, not run in CI. The first K images of a folder (default CBSD68) get Gaussian noise (sigma 25,
+clipped, rounded to 8 bits, seeded per image as `n2n eval` does) and are denoised with a model (default: the
+bundled weights) untiled, then with each tile side and overlap given. Printed per setting, averaged over the
+images: the mean and largest difference from the untiled output in 8-bit levels, the share of pixels more than
+2 levels off, and the PSNR of both against the clean image.
+
+    python benchmarks/tiling.py --images 4 --tiles 128,256 --overlaps 32,64
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from n2n_cli import defaults
+from n2n_cli.checkpoints import load_model
+from n2n_cli.imageio import list_images, read_frame
+from n2n_cli.infer import Denoiser
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def psnr(out: np.ndarray, clean: np.ndarray) -> float:
+    return float(10 * np.log10(255.0**2 / np.mean((out.astype(np.float64) - clean) ** 2)))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--folder", default=str(REPO / "data/dev/cbsd68"))
+    p.add_argument("--images", type=int, default=4)
+    p.add_argument("--model", default=None, help="checkpoint [default: the bundled weights]")
+    p.add_argument("--tiles", default="128,256", help="comma list of tile sides")
+    p.add_argument("--overlaps", default=str(defaults.OVERLAP), help="comma list of overlaps")
+    args = p.parse_args()
+    torch.manual_seed(0)
+    model, _ = load_model(args.model)
+    cpu = torch.device("cpu")
+    settings = [(int(t), int(o)) for t in args.tiles.split(",") for o in args.overlaps.split(",")]
+    stats: dict[tuple[int, int], list[tuple[float, float, float, float, float]]] = {s: [] for s in settings}
+    for i, path in enumerate(list_images(Path(args.folder))[:args.images]):
+        clean = read_frame(path, 0).astype(np.float64)
+        noise = np.random.default_rng(defaults.VAL_NOISE_SEED + i).normal(0, 25, clean.shape)
+        noisy = np.clip(np.rint(clean + noise), 0, 255).astype(np.uint8)
+        whole = Denoiser(model, cpu, tile=max(noisy.shape[:2]))(noisy)
+        for tile, overlap in settings:
+            out = Denoiser(model, cpu, tile=tile, overlap=overlap)(noisy)
+            d = np.abs(out.astype(np.float64) - whole)
+            stats[(tile, overlap)].append((d.mean(), d.max(), (d > 2).mean(), psnr(whole, clean), psnr(out, clean)))
+    print(f"# tiling against one piece: {args.images} images of {Path(args.folder).name}, sigma 25, model "
+          f"{args.model or 'bundled'}\n")
+    print("| tile | overlap | mean diff (levels) | max diff | share > 2 levels | PSNR untiled | PSNR tiled |")
+    print("|---|---|---|---|---|---|---|")
+    for (tile, overlap), rows in stats.items():
+        m = np.array(rows)
+        print(f"| {tile} | {overlap} | {m[:, 0].mean():.2f} | {m[:, 1].max():.0f} | {m[:, 2].mean():.1%} | "
+              f"{m[:, 3].mean():.3f} | {m[:, 4].mean():.3f} |")
+
+
+if __name__ == "__main__":
+    main()
