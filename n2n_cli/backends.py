@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .errors import UserError
+from .export import MULTIPLE_KEY
 from .runtime import autocast
 
 
@@ -66,7 +67,7 @@ class OnnxPredictor:
         self.channels = int(inp.shape[1])
         self.device = torch.device("cpu")
         meta = self.session.get_modelmeta().custom_metadata_map
-        multiple = meta.get("n2n_multiple", "1")  # written by `n2n export`; other graphs: tiles off any grid
+        multiple = meta.get(MULTIPLE_KEY, "1")  # written by `n2n export`; other graphs: tiles off any grid
         self.multiple = int(multiple) if multiple.isdigit() and 0 < int(multiple) <= 1024 else 1
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

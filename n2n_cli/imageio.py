@@ -464,7 +464,8 @@ def write_tiff(path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None
                 c = img.shape[2]
                 tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
                          extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
-                         contiguous=False, metadata=None, iccprofile=icc if icc_fits(icc, c) else None)  # no per-page shape: readers see one series of pages
+                         contiguous=False, iccprofile=icc if icc_fits(icc, c) else None,
+                         metadata=None)  # no per-page shape: readers see one series of pages
                 count += 1
 
     atomic_write(path, write)

@@ -59,8 +59,8 @@ class Denoiser:
                  tta: bool = False, strength: float = defaults.STRENGTH):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
         gray images. `overlap` defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over
-        the 8 flips and 90-degree rotations of each tile (8 times the work). `strength`: how much of the noise
-        removed is taken away, from 0 (the input unchanged) to 1 (the network's output)."""
+        the 8 flips and 90-degree rotations of each tile (8 times the work). `strength`: how much of what the
+        network removes is taken away, from 0 (the input unchanged) to 1 (the network's output)."""
         if not 0 <= strength <= 1:
             raise ValueError(f"strength {strength} must lie in [0, 1]")
         self.tta, self.strength = tta, strength
