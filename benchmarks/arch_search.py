@@ -11,9 +11,13 @@ the first --images images of CBSD68 at sigma 15/25/50 and of Set12 at sigma 25 (
     python benchmarks/arch_search.py --minutes 9                       # the default candidates
     python benchmarks/arch_search.py --minutes 1 --only f48x3 --images 2   # a smoke run
     python benchmarks/arch_search.py --only f48x3 --steps 3000 --noise mix:0-55  # a recipe against the default
+    python benchmarks/arch_search.py --only f48x3 --steps 3000 --channels 1      # a gray-only model, Set12 only
 
 With --steps every candidate trains that many steps instead of a time budget, and --noise replaces the recipe's
 noise (e.g. mix:0-55, half Gaussian and half Poisson-Gaussian): two runs then compare recipes on equal updates.
+--channels 1 trains a gray model on the training photos read as gray (no gray share: every crop is gray) and
+scores it on Set12 only: against the default run it asks whether a separate gray model would serve gray images
+better than the colour model's gray share.
 """
 
 from __future__ import annotations
@@ -49,16 +53,17 @@ CANDIDATES = {
 PATCH, BATCH = 64, 16
 RECIPE = dict(clean_share=0.05, gray_share=0.2, jpeg_share=0.2)
 NOISE = "gaussian:0-55"
+SETS = (("cbsd68", 15), ("cbsd68", 25), ("cbsd68", 50), ("set12", 25))
 
 
-def cost(kw: dict) -> dict:
+def cost(kw: dict, channels: int = 3) -> dict:
     """GMAC/MP, parameters, network s/MP (1 MP, median of 3) and training steps/s on random 64x64 batches."""
-    model = create_model("fast", **kw).eval()
+    model = create_model("fast", channels=channels, **kw).eval()
     with FlopCounterMode(display=False) as fc:
-        model(torch.rand(1, 3, 256, 256))
+        model(torch.rand(1, channels, 256, 256))
     mac_per_pixel = fc.get_total_flops() / 2 / (256 * 256)
     model = model.to(memory_format=torch.channels_last)
-    x = torch.rand(1, 3, 1024, 1024).contiguous(memory_format=torch.channels_last)
+    x = torch.rand(1, channels, 1024, 1024).contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         model(x)
         times = []
@@ -68,7 +73,8 @@ def cost(kw: dict) -> dict:
             times.append(time.perf_counter() - t0)
     model.train()
     opt = torch.optim.Adam(model.parameters(), 1e-3)
-    a, b = torch.rand(BATCH, 3, PATCH, PATCH).contiguous(memory_format=torch.channels_last), torch.rand(BATCH, 3, PATCH, PATCH)
+    a = torch.rand(BATCH, channels, PATCH, PATCH).contiguous(memory_format=torch.channels_last)
+    b = torch.rand(BATCH, channels, PATCH, PATCH)
     for i in range(13):
         if i == 3:
             t0 = time.perf_counter()
@@ -80,11 +86,11 @@ def cost(kw: dict) -> dict:
             "s_per_mp": sorted(times)[1] / 1.048576, "steps_per_s": 10 / (time.perf_counter() - t0)}
 
 
-def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = NOISE) -> dict:
+def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = NOISE, channels: int = 3) -> dict:
     torch.manual_seed(0)
-    recipe = PairRecipe(parse_noise(noise), **RECIPE)
-    source = open_train_source(data / "train" / "bsds431", recipe=recipe, patch=PATCH)
-    model = create_model("fast", **kw).to(memory_format=torch.channels_last)
+    recipe = PairRecipe(parse_noise(noise), **(RECIPE if channels == 3 else {**RECIPE, "gray_share": 0.0}))
+    source = open_train_source(data / "train" / "bsds431", recipe=recipe, patch=PATCH, channels=channels)
+    model = create_model("fast", channels=channels, **kw).to(memory_format=torch.channels_last)
     lr = 1e-3 * math.sqrt(BATCH / 8)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     keys = EpochKeys()
@@ -107,7 +113,7 @@ def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = 
             step += 1
     out = {"steps": steps, "wall_s": round(time.perf_counter() - t0)}
     denoiser = Denoiser(model.eval(), torch.device("cpu"))
-    for name, sigma in (("cbsd68", 15), ("cbsd68", 25), ("cbsd68", 50), ("set12", 25)):
+    for name, sigma in SETS if channels == 3 else SETS[-1:]:
         folder = data / "dev" / name
         subset = REPO / "local" / "arch_search" / name
         subset.mkdir(parents=True, exist_ok=True)
@@ -126,21 +132,22 @@ def main() -> None:
     ap.add_argument("--data-root", type=Path, default=REPO / "data")
     ap.add_argument("--steps", type=int, default=0, help="train each candidate this many steps (0: --minutes)")
     ap.add_argument("--noise", default=NOISE, help="the recipe's training noise")
+    ap.add_argument("--channels", type=int, choices=(1, 3), default=3, help="1: a gray model, scored on Set12 only")
     args = ap.parse_args()
     parse_noise(args.noise)  # a bad spec fails here, not after the cost measurements
     print(f"CPU: {cpu_model()}, torch {torch.__version__}, {torch.get_num_threads()} threads; {args.minutes:g} min "
-          f"per candidate (or --steps {args.steps}); recipe {args.noise} {json.dumps(RECIPE)}, {PATCH}x{PATCH} crops, batch {BATCH}\n")
+          f"per candidate (or --steps {args.steps}); {args.channels} channels; recipe {args.noise} {json.dumps(RECIPE)}, {PATCH}x{PATCH} crops, batch {BATCH}\n")
     cols = ["candidate", "widths / depth", "params", "GMAC/MP", "network s/MP", "train steps/s", "steps", "wall s",
             "cbsd68 s15", "cbsd68 s25", "cbsd68 s50", "set12 s25"]
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols), flush=True)
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
         kw = CANDIDATES[name]
-        c = cost(kw)
+        c = cost(kw, args.channels)
         steps = args.steps or int(args.minutes * 60 * c["steps_per_s"])
-        r = train_and_score(kw, steps, args.data_root, args.images, args.noise)
+        r = train_and_score(kw, steps, args.data_root, args.images, args.noise, args.channels)
         cells = [name, f"{kw['widths']} / {kw['depth']}", f"{c['params']:,}", f"{c['gmac_per_mp']:.1f}",
                  f"{c['s_per_mp']:.2f}", f"{c['steps_per_s']:.2f}", str(r["steps"]), str(r["wall_s"])]
-        cells += [f"{r[k]:.2f}" for k in ("cbsd68:15", "cbsd68:25", "cbsd68:50", "set12:25")]
+        cells += [f"{r[k]:.2f}" if k in r else "-" for k in ("cbsd68:15", "cbsd68:25", "cbsd68:50", "set12:25")]
         print("| " + " | ".join(cells) + " |", flush=True)
 
 
