@@ -151,6 +151,9 @@ def train(
     schedule: Schedule = typer.Option(defaults.SCHEDULE, "--schedule", help="Learning-rate schedule."),
     patch_size: int = typer.Option(defaults.PATCH_SIZE, "--patch-size", "-p", min=8,
                                    help="Crop size for image folders."),
+    channels: Optional[int] = typer.Option(None, "--channels", min=1, max=3, help="Read image folders as 1 (gray: "
+                                           "a colour source is averaged) or 3 channels and train a model of that "
+                                           "many [default: the first image's, or the --resume/--init model's]."),
     augment: bool = typer.Option(defaults.AUGMENT, "--augment/--no-augment", help="Random flips and rotations."),
     val: Optional[Path] = typer.Option(None, "--val", help="Validation data, as for `n2n eval`; PSNR after each epoch."),
     val_clean: Optional[Path] = typer.Option(None, "--val-clean", help="Clean references for a --val folder."),
@@ -206,12 +209,15 @@ def train(
         from .train import TrainConfig, Trainer
 
         set_pixel_limit(max_pixels)
+        if channels not in (None, 1, 3):
+            raise UserError(f"--channels {channels}: models take 1 (gray) or 3 (RGB) channels")
         if arch is not None and arch not in model_names():
             raise UserError(f"--arch {arch}: unknown architecture; choose one of: {', '.join(model_names())}")
         opt = lambda p: str(p) if p is not None else None  # noqa: E731
         cfg = TrainConfig(data=str(data), target=opt(target), single=single, noise=noise_spec, clean_share=clean_share,
                           gray_share=gray_share, jpeg_share=jpeg_share, arch=arch, epochs=epochs,
                           batch_size=batch_size, lr=lr, schedule=schedule.value, patch_size=patch_size,
+                          channels=channels,
                           augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=val_spec,
                           val_target=opt(val_target), val_pairs=val_pairs,
                           out=str(output), overwrite=overwrite, device=device.value, seed=seed, workers=workers,

@@ -47,6 +47,7 @@ class TrainConfig:
     lr: Optional[float] = None  # None: defaults.LR scaled by sqrt(batch / defaults.LR_BATCH)
     schedule: str = defaults.SCHEDULE  # "cosine": lr decays to 0 over the run; "constant": the report's way
     patch_size: int = defaults.PATCH_SIZE
+    channels: Optional[int] = None  # 1 or 3: read image folders so and build the model so; None: the data's own
     augment: bool = defaults.AUGMENT
     val: Optional[str] = None
     val_clean: Optional[str] = None
@@ -189,7 +190,10 @@ class Trainer:
         recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if cfg.noise else None
         channels = ckpt.get("model_kwargs", {}).get("channels") if ckpt else getattr(self.model, "channels", None)
         source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap, cfg.single,
-                                                  channels)
+                                                  channels or cfg.channels)
+        if cfg.channels not in (None, source.channels):
+            held = f"{cfg.init or cfg.resume} is a" if channels else f"{cfg.data} holds"
+            raise UserError(f"--channels {cfg.channels}: {held} {source.channels}-channel {'model' if channels else 'data'}")
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
             raise UserError(f"--batch-size {batch} must be divisible by the number of processes ({world.size})")

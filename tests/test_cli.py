@@ -139,6 +139,7 @@ def test_refuses_to_write_into_the_input_folder(tmp_path, tiny_model):
     (("eval", "{tmp}/nowhere.pkl"), "no such"),
     (("train", "--data", "{tmp}", "-a", "nonet"), "unknown architecture"),
     (("train", "--data", "{tmp}", "--noise", "blur:3"), "noise"),
+    (("train", "--data", "{tmp}", "--channels", "2"), "1 (gray) or 3 (RGB)"),
 ])
 def test_user_mistakes_are_one_line_errors(tmp_path, args, needle):
     r = run(*[a.format(tmp=tmp_path) for a in args])

@@ -99,6 +99,17 @@ def test_folder_sources_train(scene_dir, clean_dir, tmp_path):
     assert load_checkpoint(tmp_path / "b.pt")["metrics"][0]["val_psnr"] > 0
 
 
+def test_channels_trains_a_gray_model_from_colour_photos(pair_file, clean_dir, tmp_path):
+    gray = tmp_path / "gray.pt"
+    Trainer(cfg(clean_dir, gray, epochs=1, patch_size=16, noise=parse_noise("gaussian:25"), channels=1)).fit()
+    assert load_checkpoint(gray)["model_kwargs"]["channels"] == 1
+    with pytest.raises(UserError, match="--channels 1: .* holds 3-channel data"):
+        Trainer(cfg(pair_file, tmp_path / "x.pt", channels=1)).fit()  # a tensor file has its own channels
+    with pytest.raises(UserError, match="--channels 3: .*gray.pt is a 1-channel model"):
+        Trainer(cfg(clean_dir, tmp_path / "x.pt", patch_size=16, noise=parse_noise("gaussian:25"), init=str(gray),
+                    channels=3)).fit()
+
+
 def test_shards_split_every_global_batch():
     one = epoch_order(40, 8, seed=0, epoch=3, world=World())
     r0 = epoch_order(40, 8, seed=0, epoch=3, world=World(0, 2))
