@@ -151,7 +151,7 @@ def train(
     schedule: Schedule = typer.Option(defaults.SCHEDULE, "--schedule", help="Learning-rate schedule."),
     patch_size: int = typer.Option(defaults.PATCH_SIZE, "--patch-size", "-p", min=8,
                                    help="Crop size for image folders."),
-    channels: Optional[int] = typer.Option(None, "--channels", min=1, max=3, help="Read image folders as 1 (gray: "
+    channels: Optional[int] = typer.Option(None, "--channels", help="Read image folders as 1 (gray: "
                                            "a colour source is averaged) or 3 channels and train a model of that "
                                            "many [default: the first image's, or the --resume/--init model's]."),
     augment: bool = typer.Option(defaults.AUGMENT, "--augment/--no-augment", help="Random flips and rotations."),
