@@ -139,3 +139,9 @@ def load_model(model: str | Path | None = None) -> tuple[nn.Module, dict]:
     path = resolve_model_path(model)
     ckpt = load_checkpoint(path)
     return build_model(ckpt, path), ckpt
+
+
+def load_default_gray() -> nn.Module | None:
+    """The bundled gray model that takes 1-channel images when no model is named, or None if none ships."""
+    path = bundled_dir() / defaults.BUNDLED_GRAY
+    return load_model(path)[0] if path.is_file() else None

@@ -121,7 +121,8 @@ def _tile_option():
                         help="Largest tile side; tiles are spread evenly, memory is bounded by it.")
 
 
-MODEL_HELP = "Checkpoint, course state_dict or exported .onnx model [default: the bundled best weights]."
+MODEL_HELP = ("Checkpoint, course state_dict or exported .onnx model, used for every image [default: the bundled best "
+              "weights, and the bundled gray model for gray images].")
 
 
 @app.command()
@@ -278,7 +279,6 @@ def evaluate_cmd(
     pairs = pairs or target is not None
     with _user_errors():
         from .atomic import check_output
-        from .checkpoints import resolve_model_path
         from .evaluation import evaluate, save_grid
         from .imageio import set_pixel_limit
         from .infer import make_denoiser
@@ -298,7 +298,7 @@ def evaluate_cmd(
         r = evaluate(denoiser, evalset)
         if grid is not None:
             save_grid(grid, denoiser, evalset)
-    result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr": r.psnr,
+    result = {"data": str(data), **_model_fields(model, denoiser), "psnr": r.psnr,
               "psnr_noisy": r.psnr_noisy, "gain": r.gain, "count": r.count}
     if as_json:
         result["images"] = [{"name": n, "psnr_noisy": a, "psnr": b} for n, a, b in r.images]
@@ -306,18 +306,28 @@ def evaluate_cmd(
           f"over {r.count} images")
 
 
+def _model_fields(model: Optional[str], denoiser) -> dict:
+    """The model files a result came from: the one named, or the default ones (colour, and gray where it ships)."""
+    from .checkpoints import bundled_dir, resolve_model_path
+
+    fields = {"model": str(resolve_model_path(model))}
+    if denoiser.gray is not None:
+        fields["gray_model"] = str(bundled_dir() / defaults.BUNDLED_GRAY)
+    return fields
+
+
 def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device: Device, tile: int, tta: bool,
                 strength: float, as_json: bool) -> None:
-    from .checkpoints import resolve_model_path
     from .evaluation import ASSUMES, estimate_pairs
     from .infer import make_denoiser
     from .runtime import pick_device
     from .sources import open_pair_set
 
     pairset = open_pair_set(data, target)
-    r = estimate_pairs(make_denoiser(model, pick_device(device.value), tile, tta, strength), pairset)
+    denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+    r = estimate_pairs(denoiser, pairset)
     gain = r.psnr - r.input_psnr
-    result = {"data": str(data), "model": str(resolve_model_path(model)), "psnr_estimate": r.psnr,
+    result = {"data": str(data), **_model_fields(model, denoiser), "psnr_estimate": r.psnr,
               "input_psnr_estimate": r.input_psnr, "gain_estimate": gain, "sigma_estimate": r.sigma,
               "count": r.count, "structure_share_max": r.structure, "assumes": ASSUMES,
               "images": [{"name": n, "input_psnr_estimate": a, "psnr_estimate": b, "structure_share": s}
@@ -455,8 +465,8 @@ def models() -> None:
         typer.echo(f"{name:8s} {count_parameters(create_model(name)):>9,d} parameters (RGB)")
     for path in bundled_files():
         ck = load_checkpoint(path)
-        mark = " (default)" if path.name == defaults.BUNDLED else ""
-        typer.echo(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channels")
+        mark = {defaults.BUNDLED: " (default)", defaults.BUNDLED_GRAY: " (default for gray images)"}.get(path.name, "")
+        typer.echo(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channel(s)")
 
 
 # click's exception classes, wherever this typer version keeps click (its own copy or the click package)

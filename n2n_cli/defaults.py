@@ -3,6 +3,7 @@
 # models
 MODEL = "fast"  # architecture trained by `n2n train` when --arch is not given
 BUNDLED = "fast-blind.pt"  # default bundled weights (weights/), used by eval, denoise and Model.load_pretrained_model
+BUNDLED_GRAY = "fast-gray.pt"  # default bundled weights for gray (1-channel) images in eval and denoise, when shipped
 COURSE_MODEL = "seed"  # architecture of a fresh course-API Model(): the EE-559 report's network
 
 # training

@@ -9,6 +9,7 @@ Predictor (backends.py).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from torch import nn
 
 from . import defaults
 from .backends import OnnxPredictor, Predictor, TorchPredictor
-from .checkpoints import CheckpointError, load_model
+from .checkpoints import CheckpointError, load_default_gray, load_model
 from .imageio import split_alpha
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
@@ -128,7 +129,7 @@ class Denoiser:
         if alpha is not None:
             out[..., -1:] = alpha
         h, w, c = color.shape
-        multiple = getattr(self.net, "multiple", 1)
+        multiple = math.lcm(*(getattr(p, "multiple", 1) for p in (self.net, self.gray) if p is not None))
         ys = _layout(h, self.tile, self.overlap, multiple)
         xs = _layout(w, self.tile, self.overlap, multiple)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
@@ -202,11 +203,13 @@ def _dihedral_mean(fn, x: np.ndarray) -> np.ndarray:
 
 def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False,
                   strength: float = defaults.STRENGTH) -> Denoiser:
-    """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file; None gives the default bundled
-    weights (which serve gray images too: they were trained on a share of gray crops)."""
+    """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file. None gives the default bundled
+    weights, and gray images go to the bundled gray model where one ships (else the colour model takes them,
+    replicated to RGB: it was trained on a share of gray crops). A named model takes every image."""
     if model is not None and str(model).lower().endswith(".onnx"):
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
         return Denoiser(OnnxPredictor(model), tile=tile, tta=tta, strength=strength)
     net, _ = load_model(model)
-    return Denoiser(net, device, tile=tile, tta=tta, strength=strength)
+    gray = load_default_gray() if model is None else None
+    return Denoiser(net, device, tile=tile, tta=tta, strength=strength, gray_model=gray)
