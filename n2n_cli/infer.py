@@ -59,9 +59,10 @@ class Denoiser:
                  overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None,
                  tta: bool = False, strength: float = defaults.STRENGTH):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
-        gray images. `overlap` defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over
-        the 8 flips and 90-degree rotations of each tile (8 times the work). `strength`: how much of what the
-        network removes is taken away, from 0 (the input unchanged) to 1 (the network's output)."""
+        gray images, and the RGB images whose three channels are equal (a gray picture stored as RGB). `overlap`
+        defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over the 8 flips and
+        90-degree rotations of each tile (8 times the work). `strength`: how much of what the network removes is
+        taken away, from 0 (the input unchanged) to 1 (the network's output)."""
         if not 0 <= strength <= 1:
             raise ValueError(f"strength {strength} must lie in [0, 1]")
         self.tta, self.strength = tta, strength
@@ -119,6 +120,9 @@ class Denoiser:
         their dtype's peak; float images keep their own range: values outside [0, 1] are mapped to it by the
         image's minimum and maximum, and back."""
         color, alpha = split_alpha(image)
+        if self._gray_copy(color):  # a gray picture stored as RGB: the gray network, then back to RGB
+            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])]))
+            return np.concatenate([np.repeat(g, 3, axis=2)] + ([a] if a is not None else []), axis=2)
         if image.dtype.kind in "ui":
             peak, lo, scale = float(np.iinfo(image.dtype).max), 0.0, 1.0
         else:
@@ -156,6 +160,11 @@ class Denoiser:
             acc, wsum, top = acc[done:], wsum[done:], top + done
         return out
 
+    def _gray_copy(self, color: np.ndarray) -> bool:
+        """True when there is a gray network and `color` (H x W x 3) holds one gray picture in all three channels."""
+        return (self.gray is not None and color.shape[2] == 3 and np.array_equal(color[..., 0], color[..., 1])
+                and np.array_equal(color[..., 0], color[..., 2]))
+
     @staticmethod
     def _scaled(pixels: np.ndarray, lo: float, span: float) -> np.ndarray:
         """Image pixels -> float32 network input in [0, 1]."""
@@ -182,8 +191,15 @@ class Denoiser:
         if h <= self.tile and w <= self.tile:
             per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
             imgs = x.permute(0, 2, 3, 1).float().cpu().numpy()
-            out = [y for i in range(0, n, per_batch) for y in self._run(list(imgs[i:i + per_batch]), per_batch)]
-            return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
+            out = np.empty_like(imgs)
+            gray = [self._gray_copy(img) for img in imgs]
+            for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
+                idx = [i for i in range(n) if gray[i] == as_gray]
+                part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
+                for k in range(0, len(idx), per_batch):
+                    for i, y in zip(idx[k:k + per_batch], self._run(part[k:k + per_batch], per_batch)):
+                        out[i] = y
+            return torch.from_numpy(out).permute(0, 3, 1, 2)
         return torch.stack([torch.from_numpy(self(img.permute(1, 2, 0).float().cpu().numpy())).permute(2, 0, 1)
                             for img in x])
 

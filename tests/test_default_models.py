@@ -90,3 +90,29 @@ def test_models_lists_the_gray_default(bundled):
     r = run("models")
     assert r.exit_code == 0, r.output
     assert f"{defaults.BUNDLED_GRAY} (default for gray images): fast, 1 channel(s)" in r.output
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_a_gray_picture_stored_as_rgb_takes_the_gray_model(bundled, alpha):
+    _, colour, gray = bundled
+    g = noisy(smooth_image(40, 48, 1, 4).astype(float), 20, 4)
+    a = smooth_image(40, 48, 1, 5)
+    rgb = np.concatenate([g, g, g] + ([a] if alpha else []), axis=2)
+    both = Denoiser(colour, CPU, gray_model=gray)
+    want = Denoiser(gray, CPU)(np.concatenate([g] + ([a] if alpha else []), axis=2))
+    out = both(rgb)
+    assert out.shape == rgb.shape and np.array_equal(out[..., :3], np.repeat(want[..., :1], 3, axis=2))
+    if alpha:
+        assert np.array_equal(out[..., 3], a[..., 0])
+    rgb[0, 0, 1] ^= 1  # one channel differs at one pixel: a colour picture, the colour network
+    assert np.array_equal(both(rgb), Denoiser(colour, CPU)(rgb))
+
+
+def test_eval_batches_route_gray_pictures_stored_as_rgb_like_denoise(bundled):
+    _, colour, gray = bundled
+    both = Denoiser(colour, CPU, gray_model=gray)
+    g = torch.rand(2, 1, 24, 24)
+    x = torch.cat([g.repeat(1, 3, 1, 1), torch.rand(2, 3, 24, 24)])  # two gray-as-RGB, two colour
+    out = both.predict(x)
+    assert torch.equal(out[:2], Denoiser(gray, CPU).predict(g).repeat(1, 3, 1, 1))
+    assert torch.equal(out[2:], Denoiser(colour, CPU).predict(x[2:]))
