@@ -182,7 +182,8 @@ def network(path: str | None, tta: bool = False) -> tuple[str, Method]:
     _, ckpt = load_model(path)
     # None: the bundled colour and gray weights, as `n2n denoise`
     denoiser = make_denoiser(path, torch.device("cpu"), tta=tta)
-    label = f"{ckpt['model']} ({resolve_model_path(path).name})" + (", TTA x8" if tta else "")
+    gray = f"; gray images: {defaults.BUNDLED_GRAY}" if denoiser.gray is not None else ""
+    label = f"{ckpt['model']} ({resolve_model_path(path).name}{gray})" + (", TTA x8" if tta else "")
     return label, lambda noisy, sigma: denoiser(noisy)
 
 
