@@ -3,13 +3,15 @@ import pytest
 import torch
 
 from n2n_cli import defaults
-from n2n_cli.infer import Denoiser
+from n2n_cli.infer import Denoiser, make_denoiser
 from n2n_cli.checkpoints import bundled_dir, bundled_files, load_checkpoint, load_model
 from conftest import noisy, smooth_image
 
 
 def test_default_weights_are_bundled():
     assert (bundled_dir() / defaults.BUNDLED).is_file()
+    assert load_checkpoint(bundled_dir() / defaults.BUNDLED_GRAY)["model_kwargs"]["channels"] == 1
+    assert make_denoiser(None, torch.device("cpu")).gray is not None  # gray images take it by default
 
 
 @pytest.mark.parametrize("path", bundled_files(), ids=lambda p: p.name)
