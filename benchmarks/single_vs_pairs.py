@@ -269,7 +269,7 @@ def estimate(args: argparse.Namespace) -> None:
         for m in models:
             r = n2n("eval", pairs_dir, "--pairs", "--device", args.device, *(["--model", Path(m)] if m else []))
             t_in, t_out, t_in_m, t_out_m, t_in_c, t_out_c = truth(m or None, pairs_dir, refs, args.device)  # "": bundled
-            name = Path(r["model"]).name
+            name = Path(r["model"]).name + (f" + {Path(r['gray_model']).name} (gray)" if "gray_model" in r else "")
             est_in, est_out = r["input_psnr_estimate"], r["psnr_estimate"]
             vs = lambda est, true: f"{true:.2f} ({est - true:+.2f})"  # noqa: E731
             exact = not label.startswith("FMD")  # the synthetic mean capture is exact: nothing to take out
