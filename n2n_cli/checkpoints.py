@@ -141,7 +141,12 @@ def load_model(model: str | Path | None = None) -> tuple[nn.Module, dict]:
     return build_model(ckpt, path), ckpt
 
 
-def load_default_gray() -> nn.Module | None:
-    """The bundled gray model that takes 1-channel images when no model is named, or None if none ships."""
+def default_gray_path() -> Path | None:
+    """The bundled gray model's file, which takes 1-channel images when no model is named, or None if none ships."""
     path = bundled_dir() / defaults.BUNDLED_GRAY
-    return load_model(path)[0] if path.is_file() else None
+    return path if path.is_file() else None
+
+
+def load_default_gray() -> nn.Module | None:
+    path = default_gray_path()
+    return load_model(path)[0] if path else None

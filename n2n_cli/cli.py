@@ -308,11 +308,11 @@ def evaluate_cmd(
 
 def _model_fields(model: Optional[str], denoiser) -> dict:
     """The model files a result came from: the one named, or the default ones (colour, and gray where it ships)."""
-    from .checkpoints import bundled_dir, resolve_model_path
+    from .checkpoints import default_gray_path, resolve_model_path
 
     fields = {"model": str(resolve_model_path(model))}
     if denoiser.gray is not None:
-        fields["gray_model"] = str(bundled_dir() / defaults.BUNDLED_GRAY)
+        fields["gray_model"] = str(default_gray_path())
     return fields
 
 
