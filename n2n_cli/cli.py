@@ -141,6 +141,9 @@ def train(
                                      help="With --noise: share of colour crops made gray (same noise in R, G, B)."),
     jpeg_share: float = typer.Option(defaults.JPEG_SHARE, "--jpeg-share", min=0.0, max=1.0,
                                      help="With --noise: share of noisy inputs saved as JPEG (quality 60-95)."),
+    dark_share: float = typer.Option(defaults.DARK_SHARE, "--dark-share", min=0.0, max=1.0,
+                                     help="With --noise: share of crops darkened before the noise (clean ** gamma, "
+                                     "gamma 1-6): dim scenes and dark backgrounds, as in fluorescence microscopy."),
     arch: Optional[str] = typer.Option(None, "--arch", "-a", help=f"Architecture (see `n2n models`) "
                                        f"[default: {defaults.MODEL}]."),
     old_model: Optional[str] = typer.Option(None, "--model", "-m", hidden=True),
@@ -216,7 +219,7 @@ def train(
             raise UserError(f"--arch {arch}: unknown architecture; choose one of: {', '.join(model_names())}")
         opt = lambda p: str(p) if p is not None else None  # noqa: E731
         cfg = TrainConfig(data=str(data), target=opt(target), single=single, noise=noise_spec, clean_share=clean_share,
-                          gray_share=gray_share, jpeg_share=jpeg_share, arch=arch, epochs=epochs,
+                          gray_share=gray_share, jpeg_share=jpeg_share, dark_share=dark_share, arch=arch, epochs=epochs,
                           batch_size=batch_size, lr=lr, schedule=schedule.value, patch_size=patch_size,
                           channels=channels,
                           augment=augment, val=opt(val), val_clean=opt(val_clean), val_noise=val_spec,

@@ -17,6 +17,7 @@ CHECKPOINT = "n2n-model.pt"  # where `n2n train` writes, with n2n-model.metrics.
 PATCH_SIZE = 128  # random crops for image-folder sources (tensor files are used at their own size)
 CLEAN_SHARE = 0.0  # synthetic pairs (--noise): share of inputs left clean, the target still noisy
 GRAY_SHARE = 0.0  # synthetic pairs: share of colour crops made gray, the same noise in every channel
+DARK_SHARE = 0.0  # synthetic pairs: share of crops darkened (clean ** gamma, gamma 1-6) before the noise
 JPEG_SHARE = 0.0  # synthetic pairs: share of noisy inputs saved as JPEG (quality 60-95) before training on them
 AUGMENT = True  # random flips and 90-degree rotations, the same for both images of a pair
 SEED = 0

@@ -8,6 +8,7 @@ black and white (a clipped target's mean is not, which darkens or lightens the o
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,8 @@ class PairRecipe:
     gray_share: float = 0.0  # colour crops made gray, with the same noise in every channel (a gray photo as RGB)
     jpeg_share: float = 0.0  # noisy inputs saved as JPEG ...
     jpeg_quality: tuple[int, int] = (60, 95)  # ... at a quality drawn from this range
+    dark_share: float = 0.0  # crops darkened before the noise: dim scenes, dark backgrounds (fluorescence, night) ...
+    dark_gamma: tuple[float, float] = (1.0, 6.0)  # ... as clean ** gamma, gamma log-uniform in this range
 
     def __call__(self, clean: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         """C x H x W float crop in [0, 1] -> (input, target), both C x H x W float32; seeded, so a crop's pair
@@ -38,6 +41,9 @@ class PairRecipe:
         gray = c.shape[1] == 3 and u[0] < self.gray_share
         if gray:
             c = quantize((c * torch.tensor(LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)).expand(-1, 3, -1, -1)
+        if self.dark_share and float(torch.rand(1, generator=g)) < self.dark_share:  # no draw without the share:
+            lo, hi = self.dark_gamma  # older recipes make the same pairs as before
+            c = c ** math.exp(float(torch.empty(1).uniform_(math.log(lo), math.log(hi), generator=g)))
         target = self.noise.add(c, g, shared=gray)
         inp = quantize(c) if u[1] < self.clean_share else quantize(self.noise.add(c, g, shared=gray))
         if u[2] < self.jpeg_share:

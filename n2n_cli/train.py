@@ -41,6 +41,7 @@ class TrainConfig:
     clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
     jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
+    dark_share: float = defaults.DARK_SHARE  # with `noise`: share of crops darkened before the noise
     arch: Optional[str] = None  # None: defaults.MODEL, or the architecture of the checkpoint resumed
     epochs: int = defaults.EPOCHS
     batch_size: Optional[int] = None  # None: defaults.BATCH_SIZE on the CPU, defaults.BATCH_SIZE_CUDA on a GPU
@@ -187,7 +188,8 @@ class Trainer:
             ckpt = load_checkpoint(init_from)
             if cfg.arch is not None and cfg.arch != ckpt["model"]:
                 raise UserError(f"{cfg.init}: a {ckpt['model']!r} model cannot start a --arch {cfg.arch} run")
-        recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share) if cfg.noise else None
+        recipe = PairRecipe(cfg.noise, cfg.clean_share, cfg.gray_share, cfg.jpeg_share,
+                            dark_share=cfg.dark_share) if cfg.noise else None
         channels = ckpt.get("model_kwargs", {}).get("channels") if ckpt else getattr(self.model, "channels", None)
         source = self.source or open_train_source(cfg.data, cfg.target, recipe, cfg.patch_size, cfg.mmap, cfg.single,
                                                   channels or cfg.channels)

@@ -78,6 +78,16 @@ def test_synth_then_train_then_eval(clean_dir, tmp_path):
     assert r.exit_code == 0, r.output
 
 
+def test_train_recipe_options_reach_the_checkpoint(clean_dir, tmp_path):
+    out = tmp_path / "m.pt"
+    r = run("train", "--data", clean_dir, "--noise", "gaussian:0-50", "--clean-share", "0.1", "--gray-share", "0.2",
+            "--jpeg-share", "0.3", "--dark-share", "0.4", "-a", "tiny", "-e", "1", "-p", "16", "-o", out,
+            "--workers", "0")
+    assert r.exit_code == 0, r.output
+    config = torch.load(out, weights_only=True)["config"]
+    assert [config[k] for k in ("clean_share", "gray_share", "jpeg_share", "dark_share")] == [0.1, 0.2, 0.3, 0.4]
+    assert run("train", "--data", clean_dir, "--noise", "gaussian:25", "--dark-share", "2").exit_code != 0
+
 def test_denoise_keeps_modes_and_depths(tmp_path, tiny_model):
     src = tmp_path / "in"
     images = {"gray8.png": smooth_image(30, 34, 1, 0), "rgb8.jpg": None, "rgba8.png": smooth_image(30, 34, 4, 1),
