@@ -5,7 +5,9 @@ float [0, 1] -> + N(0, (sigma/255)^2) -> clip -> round to 8 bits, seeded per ima
 `n2n eval` does); a set named NAME:SIGMA:jpegQ then saves that noisy image as JPEG at quality Q (what a camera or
 phone keeps). Each output is rounded to 8 bits and scored against the clean image: PSNR = 10 log10(1 / MSE),
 averaged over the images of a set, beside the noisy input's PSNR. The mean shift is |mean(output) - mean(clean)|
-in 8-bit levels per image, averaged over the set (a denoiser should not darken or lighten). Speed is seconds per
+in 8-bit levels per image, averaged over the set (a denoiser should not darken or lighten); the dark shift is the
+signed mean of (output - clean) over the pixels darker than DARK levels in the clean image, pooled over the set
+(negative: darker; near black, where the noise is clipped, is where denoisers go wrong). Speed is seconds per
 megapixel: the total wall time of a method's calls over a set divided by the set's megapixels, measured once, in
 this run (timings are noisy: compare rows of one run, and rerun for a median).
 
@@ -51,7 +53,9 @@ from n2n_cli.synthetic import jpeg
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = "cbsd68:15,cbsd68:25,cbsd68:50,set12:25,cbsd68:0"
 METHODS = ("noisy", "cbm3d", "nlm", "seed", "bundled")
-COLUMNS = ("set", "sigma", "images", "method", "PSNR dB", "gain over noisy dB", "mean shift (levels)", "s/MP")
+DARK = 16  # 8-bit level below which a clean pixel counts as dark for the dark shift
+COLUMNS = ("set", "sigma", "images", "method", "PSNR dB", "gain over noisy dB", "mean shift (levels)",
+           f"dark shift (clean < {DARK}, levels)", "s/MP")
 
 Image = np.ndarray  # H x W x C uint8, C = 1 or 3
 Method = Callable[[Image, "float | None"], Image]  # (noisy, sigma on the 0-255 scale or None if unknown) -> output
@@ -238,9 +242,10 @@ def score(out: Image, clean: Image) -> float:
 
 
 def run_method(fn: Method, pairs: list[tuple[str, Image, Image]], sigma: float | None) -> dict:
-    """Mean per-image PSNR, mean |brightness shift| and seconds per megapixel of one method over one set."""
+    """Mean per-image PSNR, mean |brightness shift|, the signed shift on dark pixels and seconds per megapixel of one
+    method over one set."""
     fn(np.ascontiguousarray(pairs[0][1][:64, :64]), sigma)  # untimed warm-up: lazy imports, first-call setup
-    seconds, per_image, shifts = 0.0, [], []
+    seconds, per_image, shifts, dark_sum, dark_count = 0.0, [], [], 0.0, 0
     for name, noisy, clean in pairs:
         t0 = time.perf_counter()
         out = fn(noisy, sigma)
@@ -249,10 +254,13 @@ def run_method(fn: Method, pairs: list[tuple[str, Image, Image]], sigma: float |
             raise RuntimeError(f"{name}: method returned {out.dtype} {out.shape}, expected uint8 {clean.shape}")
         per_image.append((name, score(out, clean)))
         shifts.append(float(out.mean(dtype=np.float64) - clean.mean(dtype=np.float64)))
+        dark = clean < DARK
+        dark_sum += float(out[dark].sum(dtype=np.float64) - clean[dark].sum(dtype=np.float64))
+        dark_count += int(dark.sum())
     mp = sum(c.shape[0] * c.shape[1] for _, _, c in pairs) / 1e6
     return {"psnr": float(np.mean([p for _, p in per_image])), "seconds": seconds, "megapixels": mp,
             "s_per_mp": seconds / mp, "per_image": per_image, "mean_abs_shift": float(np.mean(np.abs(shifts))),
-            "mean_shift": float(np.mean(shifts))}
+            "mean_shift": float(np.mean(shifts)), "dark_shift": dark_sum / dark_count if dark_count else None}
 
 
 def print_row(cells: list[str]) -> None:
@@ -273,10 +281,12 @@ def bench_set(set_name: str, sigma_text: str, sigma: float | None, pairs, method
         shown = "inf (clean)" if clean_input and key == "noisy" else f"{r['psnr']:.2f}"
         gain = "n/a" if clean_input else f"{r['psnr'] - noisy_psnr:+.2f}"
         speed = "-" if key == "noisy" else f"{r['s_per_mp']:.2f}"
-        print_row([set_name, sigma_text, str(len(pairs)), label, shown, gain, f"{r['mean_abs_shift']:.2f}", speed])
+        dark = "-" if r["dark_shift"] is None else f"{r['dark_shift']:+.2f}"
+        print_row([set_name, sigma_text, str(len(pairs)), label, shown, gain, f"{r['mean_abs_shift']:.2f}", dark,
+                   speed])
         rows.append({"set": set_name, "sigma": sigma_text, "images": len(pairs), "method": key, "label": label,
                      "psnr": r["psnr"], "psnr_noisy": noisy_psnr, "mean_abs_shift": r["mean_abs_shift"],
-                     "mean_shift": r["mean_shift"],
+                     "mean_shift": r["mean_shift"], "dark_shift": r["dark_shift"],
                      "gain": None if clean_input else r["psnr"] - noisy_psnr,
                      "seconds": r["seconds"], "megapixels": r["megapixels"], "s_per_mp": r["s_per_mp"],
                      "per_image": r["per_image"]})
