@@ -9,6 +9,7 @@ the last good checkpoint kept.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -240,6 +241,8 @@ class Trainer:
         if world.main:
             self.cb.on_start(cfg.epochs, start_epoch, steps, info)
         config = {**asdict(cfg), "batch_size": batch, "lr": lr}
+        if init_from is not None:  # which file, not only which name: a bundled name's weights change between versions
+            config["init_sha256"] = hashlib.sha256(Path(init_from).read_bytes()).hexdigest()
         last: dict = {}
         for epoch in range(start_epoch, cfg.epochs):
             t0 = time.perf_counter()

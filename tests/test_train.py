@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pytest
@@ -5,7 +6,7 @@ import torch
 
 from n2n_cli.train import Callback, Trainer, TrainConfig, epoch_order, metrics_path
 from n2n_cli.runtime import World
-from n2n_cli.checkpoints import load_checkpoint
+from n2n_cli.checkpoints import load_checkpoint, resolve_model_path
 from n2n_cli.errors import UserError
 from n2n_cli.noise import parse_noise
 from n2n_cli.synthetic import PairRecipe
@@ -89,6 +90,7 @@ def test_init_takes_a_bundled_name(pair_file, tmp_path):
     Trainer(cfg(pair_file, out, epochs=1, arch=None, init="fast-blind.pt", lr=1e-12)).fit()
     ck = load_checkpoint(out)
     assert ck["model"] == "fast" and ck["config"]["init"] == "fast-blind.pt"
+    assert ck["config"]["init_sha256"] == hashlib.sha256(resolve_model_path("fast-blind.pt").read_bytes()).hexdigest()
 
 
 def test_folder_sources_train(scene_dir, clean_dir, tmp_path):
