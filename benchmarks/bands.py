@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py, beside this script
-from quality import fmd_pairs, network, parse_sets, synthetic_pairs  # noqa: E402
+from quality import REPO, fmd_pairs, network, parse_sets, synthetic_pairs  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 BANDS = (0, 8, 20, 60, 256)  # edges, 8-bit levels of the clean image
 
 
