@@ -5,13 +5,14 @@ is what that much training buys). Files started from another one with `n2n train
 epochs of that chain are added up, so a file's x is its total epochs of training. The points are fitted with
 PSNR(e) = P_inf - A * e^-c (a power law that levels off at P_inf) and, as the optimistic alternative that never
 levels off, with the dB gained per doubling of the epochs between the last two points. It prints the points, the
-fit, and the epochs each target would need under both. A file may be given as REV:PATH (read with `git show`).
+fit, and the epochs each target would need under both. A file may be given as REV:PATH (read with `git show`);
+give a file after the one it was started from.
 
     python benchmarks/curve.py a040b33:weights/fast-blind.pt 81072f7:weights/fast-blind.pt \\
-        a738a05:weights/fast-blind.pt 71f1735:weights/fast-blind.pt --targets 29.8,30.0,30.4
+        a738a05:weights/fast-blind.pt 71f1735:weights/fast-blind.pt weights/fast-blind.pt --targets 29.8,30.0,30.4
 
-Restarted runs (Adam afresh, a new cosine) are a little worse than one run as long, so the fit is a guide to the
-order of magnitude, not a prediction to the tenth of a dB.
+Runs of different lengths, some restarted (Adam afresh, a new cosine), are not one run, so the fit is a guide to
+the order of magnitude, not a prediction to the tenth of a dB.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def points(specs: list[str]) -> list[dict]:
         metrics = [m for m in ckpt["metrics"] if m.get("val_psnr") is not None]
         if not metrics:
             sys.exit(f"{spec}: no validation PSNR in its metrics")
-        parent = by_sha.get(ckpt.get("config", {}).get("init_sha256"))
+        init_sha = ckpt.get("config", {}).get("init_sha256")
+        parent = by_sha.get(init_sha)
+        if init_sha and parent is None:
+            sys.exit(f"{spec}: started from a file (sha256 {init_sha[:8]}...) not given before it")
         point = {
             "spec": spec,
             "epochs": len(ckpt["metrics"]) + (parent["epochs"] if parent else 0),
