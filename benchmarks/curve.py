@@ -9,7 +9,8 @@ fit, and the epochs each target would need under both. A file may be given as RE
 give a file after the one it was started from.
 
     python benchmarks/curve.py a040b33:weights/fast-blind.pt 81072f7:weights/fast-blind.pt \\
-        a738a05:weights/fast-blind.pt 71f1735:weights/fast-blind.pt weights/fast-blind.pt --targets 29.8,30.0,30.4
+        a738a05:weights/fast-blind.pt 71f1735:weights/fast-blind.pt d5ec60c:weights/fast-blind.pt \\
+        weights/fast-blind.pt --targets 29.8,30.0,30.4
 
 Runs of different lengths, some restarted (Adam afresh, a new cosine), are not one run, so the fit is a guide to
 the order of magnitude, not a prediction to the tenth of a dB.
