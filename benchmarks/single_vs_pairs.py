@@ -8,6 +8,7 @@ Run from the repository root; data comes from data/ (--data-root, see benchmarks
     python benchmarks/single_vs_pairs.py synthetic --minutes 30   # bsds431 + sigma 25 -> cbsd68 sigma 25
     python benchmarks/single_vs_pairs.py fmd --minutes 30         # FMD confocal fields 1-17 -> fields 18 and 20
     python benchmarks/single_vs_pairs.py estimate                 # estimated vs true PSNR, synthetic and FMD
+    python benchmarks/single_vs_pairs.py folders                  # only write the synthetic folders (longer runs)
     python benchmarks/single_vs_pairs.py synthetic --minutes 2 --train-limit 16 --test-limit 4   # a smoke run
 
 synthetic: the pair model trains with `--noise gaussian:25` (two fresh noisy copies of every crop); the single model
@@ -137,7 +138,8 @@ def compare(title: str, prefix: str, runs: list[tuple[str, list[object]]], score
     table(["method", "epochs", "training s (measured)", "PSNR dB", "noisy input dB", "gain dB"], rows)
 
 
-def synthetic(args: argparse.Namespace) -> None:
+def synthetic_folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    """(clean training images, their seeded sigma-25 single noisy copies, cbsd68 test images) under WORK."""
     root = Path(args.data_root)
     clean = fresh(WORK / "bsds_clean")
     single = fresh(WORK / "bsds_single_sigma25")
@@ -148,6 +150,17 @@ def synthetic(args: argparse.Namespace) -> None:
     test = fresh(WORK / "cbsd68_test")
     for p in list_images(root / "dev" / "cbsd68")[:args.test_limit]:
         link(p, test / p.name)
+    return clean, single, test
+
+
+def folders(args: argparse.Namespace) -> None:
+    """Only write the synthetic run's folders, for longer runs by hand (`n2n train --data FOLDER --single ...`)."""
+    for name, folder in zip(("clean", "single", "test"), synthetic_folders(args)):
+        print(f"{name}: {os.path.relpath(folder, REPO)} ({len(list_images(folder))} images)")
+
+
+def synthetic(args: argparse.Namespace) -> None:
+    clean, single, test = synthetic_folders(args)
     score = lambda ckpt: n2n("eval", test, "--noise", f"gaussian:{SIGMA:g}", "--model", ckpt,  # noqa: E731
                              "--device", args.device)
     header(args)
@@ -343,7 +356,7 @@ def estimate(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("what", choices=("synthetic", "fmd", "estimate"))
+    ap.add_argument("what", choices=("synthetic", "fmd", "estimate", "folders"))
     ap.add_argument("--data-root", default=str(REPO / "data"), help="the data root of benchmarks/README.md")
     ap.add_argument("--minutes", type=float, default=30.0, help="training time per method")
     ap.add_argument("--arch", default="fast")
@@ -360,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    {"synthetic": synthetic, "fmd": fmd, "estimate": estimate}[args.what](args)
+    {"synthetic": synthetic, "fmd": fmd, "estimate": estimate, "folders": folders}[args.what](args)
     print(f"total wall time {time.perf_counter() - t0:.0f} s")
 
 
