@@ -131,8 +131,9 @@ def train(
                               "a folder of TIFF stacks, a noisy folder (with --target), clean images (with --noise), "
                               "or single noisy images (with --single)."),
     target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
-    single: bool = typer.Option(False, "--single", help="DATA is a folder of single noisy images (no second capture, "
-                                "no clean image): train with Neighbor2Neighbor sub-sampling."),
+    single: bool = typer.Option(False, "--single", help="DATA holds single noisy images (no second capture, no "
+                                "clean image): a folder, or a tensor file (one tensor; of a pair file the first). "
+                                "Train with Neighbor2Neighbor sub-sampling."),
     noise: Optional[str] = typer.Option(None, "--noise", help="Synthesise pairs from clean images: gaussian:25, "
                                         "gaussian:5-50, poisson:30 or mix:0-50."),
     clean_share: float = typer.Option(defaults.CLEAN_SHARE, "--clean-share", min=0.0, max=1.0,
@@ -196,6 +197,8 @@ def train(
 
     * `n2n train --data noisy/ --single --epochs 50 --val captures_val/` (one noisy shot per scene; validation
     PSNR estimated from the noisy pairs in captures_val/SCENE/)
+
+    * `n2n train --data train_data.pkl --single --val val_data.pkl` (the course file's noisy_imgs_1 alone, no pairs)
 
     * `n2n train --data captures/ --init fast-blind.pt --epochs 5 --lr 2e-4` (fine-tune the bundled model on your
     own pairs)

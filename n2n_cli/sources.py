@@ -110,16 +110,14 @@ def open_train_source(data: str | Path, target: str | Path | None = None, recipe
                       channels: int | None = None) -> TrainSource:
     """Pick the source from what `data` is: a tensor-pair file; DIR/<scene>/ captures; a folder of TIFF stacks (each
     stack one scene's captures); a noisy folder + `target` folder; a clean folder + a `recipe` for noise; or, with
-    `single`, a folder of single noisy images (every frame one image, no pairs). Image folders are read as
-    `channels` channels when given (the model's: gray replicated to RGB, RGB averaged to gray), else as their first
-    image's; a tensor file always has its own."""
+    `single`, single noisy images: a folder (every frame one image, no pairs) or a tensor file (one tensor, or a
+    pair file's first). Image folders are read as `channels` channels when given (the model's: gray replicated to
+    RGB, RGB averaged to gray), else as their first image's; a tensor file always has its own."""
     data = Path(data)
     if _is_tensor_file(data):
-        if single:
-            raise DataError(f"{data}: --single trains from a folder of noisy images, not a tensor-pair file")
         if recipe is not None or target is not None:
-            raise DataError(f"{data}: a tensor-pair file already holds its pairs; --noise and --target are for folders")
-        return TensorPairs.open(data, mmap=mmap)
+            raise DataError(f"{data}: a tensor file already holds its images; --noise and --target are for folders")
+        return TensorPairs.open(data, mmap=mmap, single=single)
     require_dir(data, "images or scene folders")
     if single:
         if recipe is not None or target is not None:

@@ -1,5 +1,6 @@
 """Tensor-pair files, the course's format: `(a, b)` saved with torch.save, two N x C x H x W tensors, uint8 0-255 or
-float in [0, 1]. As training data `(noisy_1, noisy_2)`; as evaluation data `(noisy, clean)`."""
+float in [0, 1]. As training data `(noisy_1, noisy_2)`; as evaluation data `(noisy, clean)`. For training from single
+noisy images (`--single`), a file of one such tensor, or a pair file whose first tensor is then used alone."""
 
 from __future__ import annotations
 
@@ -19,28 +20,53 @@ class DataError(UserError):
 def load_tensor_pair(path: str | Path, mmap: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """Load and check a tensor-pair file. Never unpickles code (weights_only=True). With `mmap` the file is mapped
     rather than read, so a file larger than memory can be trained on; torch's legacy format is read whole."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    obj = safe_load(path, "tensor file", DataError, mmap=mmap)
+    path, obj = _load(path, mmap)
     if not (isinstance(obj, (tuple, list)) and len(obj) == 2 and all(torch.is_tensor(t) for t in obj)):
         raise DataError(f"{path}: expected a tuple of two tensors (noisy_1, noisy_2) or (noisy, clean), "
                         f"got {type(obj).__name__}")
     a, b = obj
     for name, t in (("first", a), ("second", b)):
-        if t.ndim != 4 or t.shape[1] not in (1, 3):
-            raise DataError(f"{path}: {name} tensor has shape {tuple(t.shape)}, expected N x C x H x W with C = 1 or 3")
-        if not (t.dtype == torch.uint8 or t.is_floating_point()):
-            raise DataError(f"{path}: {name} tensor has dtype {t.dtype}, expected uint8 (0-255) or float in [0, 1]")
-        if t.shape[2] < 1 or t.shape[3] < 1:
-            raise DataError(f"{path}: {name} tensor has images of size {t.shape[3]}x{t.shape[2]}")
-        if t.is_floating_point():
-            _check_float_values(path, name, t)
+        _check_images(path, name, t)
     if a.shape != b.shape:
         raise DataError(f"{path}: the two tensors differ in shape: {tuple(a.shape)} vs {tuple(b.shape)}")
-    if len(a) == 0:
-        raise DataError(f"{path}: the tensors hold no images")
     return a, b
+
+
+def load_tensor_images(path: str | Path, mmap: bool = True) -> torch.Tensor:
+    """Single noisy images from a tensor file: one N x C x H x W tensor, or the first tensor of a pair file (the
+    second capture is then not used), checked as `load_tensor_pair` checks each of its tensors."""
+    path, obj = _load(path, mmap)
+    if isinstance(obj, (tuple, list)) and len(obj) == 2 and all(torch.is_tensor(t) for t in obj):
+        obj = obj[0]
+    if not torch.is_tensor(obj):
+        raise DataError(f"{path}: expected one N x C x H x W tensor of noisy images, or a tuple of two (the first "
+                        f"is used), got {type(obj).__name__}")
+    _check_images(path, "the", obj)
+    if min(obj.shape[2:]) < 2:
+        raise DataError(f"{path}: the images are {obj.shape[3]}x{obj.shape[2]}; single-image training samples 2 x 2 "
+                        "cells, so it needs at least 2 x 2")
+    return obj
+
+
+def _load(path: str | Path, mmap: bool) -> tuple[Path, object]:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    return path, safe_load(path, "tensor file", DataError, mmap=mmap)
+
+
+def _check_images(path: Path, name: str, t: torch.Tensor) -> None:
+    """N x C x H x W, C 1 or 3, uint8 or float in [0, 1], at least one image of at least 1 x 1."""
+    if t.ndim != 4 or t.shape[1] not in (1, 3):
+        raise DataError(f"{path}: {name} tensor has shape {tuple(t.shape)}, expected N x C x H x W with C = 1 or 3")
+    if not (t.dtype == torch.uint8 or t.is_floating_point()):
+        raise DataError(f"{path}: {name} tensor has dtype {t.dtype}, expected uint8 (0-255) or float in [0, 1]")
+    if t.shape[2] < 1 or t.shape[3] < 1:
+        raise DataError(f"{path}: {name} tensor has images of size {t.shape[3]}x{t.shape[2]}")
+    if len(t) == 0:
+        raise DataError(f"{path}: {name} tensor holds no images")
+    if t.is_floating_point():
+        _check_float_values(path, name, t)
 
 
 def _check_float_values(path: Path, name: str, t: torch.Tensor, chunk: int = 4096) -> None:
@@ -65,34 +91,36 @@ def to_unit(x: torch.Tensor) -> torch.Tensor:
 
 
 class TensorPairs:
-    """A tensor-pair file as a training source: batches gathered by index, on the training device when it fits."""
+    """A tensor-pair file as a training source: batches gathered by index, on the training device when it fits.
+    Built from one tensor (`TensorPairs.open(path, single=True)`), it yields single noisy images, batches (y,)."""
 
-    def __init__(self, a: torch.Tensor, b: torch.Tensor, name: str = "<tensors>"):
-        self.a, self.b, self.name = a, b, name
-        self.channels = a.shape[1]
+    def __init__(self, *tensors: torch.Tensor, name: str = "<tensors>"):
+        self.tensors, self.name = tensors, name
+        self.channels = tensors[0].shape[1]
         self.batch, self.device = 1, torch.device("cpu")
 
     @classmethod
-    def open(cls, path: str | Path, mmap: bool = True) -> "TensorPairs":
+    def open(cls, path: str | Path, mmap: bool = True, single: bool = False) -> "TensorPairs":
+        if single:
+            return cls(load_tensor_images(path, mmap=mmap), name=str(path))
         return cls(*load_tensor_pair(path, mmap=mmap), name=str(path))
 
     def __len__(self) -> int:
-        return len(self.a)
+        return len(self.tensors[0])
 
     def start(self, device: torch.device, batch: int, workers: int) -> None:
-        """Batches of `batch` pairs on `device`; the (uint8) tensors move there when they take under a quarter of
-        its memory."""
+        """Batches of `batch` pairs (or images) on `device`; the (uint8) tensors move there when they take under a
+        quarter of its memory."""
         self.batch, self.device = batch, device
         if device.type == "cuda":
-            need = self.a.numel() * self.a.element_size() * 2
+            need = sum(t.numel() * t.element_size() for t in self.tensors)
             if need < torch.cuda.get_device_properties(device).total_memory // 4:
-                self.a, self.b = self.a.to(device), self.b.to(device)
+                self.tensors = tuple(t.to(device) for t in self.tensors)
 
-    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        order = order.to(self.a.device)
+    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, ...]]:
+        order = order.to(self.tensors[0].device)
         for i in range(0, len(order), self.batch):
             idx = order[i:i + self.batch]
-            if self.a.device.type == "cpu":
+            if self.tensors[0].device.type == "cpu":
                 idx, _ = idx.sort()  # sequential reads when the file is memory-mapped
-            yield (to_unit(self.a[idx]).to(self.device, non_blocking=True),
-                   to_unit(self.b[idx]).to(self.device, non_blocking=True))
+            yield tuple(to_unit(t[idx]).to(self.device, non_blocking=True) for t in self.tensors)

@@ -82,9 +82,33 @@ def test_resume_with_single_images_matches_an_uninterrupted_run(single_dir, tmp_
         assert torch.allclose(a["state_dict"][k], b["state_dict"][k], atol=1e-6), k
 
 
-def test_single_needs_a_folder_of_images(pair_file, scene_dir, clean_dir):
-    with pytest.raises(DataError, match="not a tensor-pair file"):
-        open_train_source(pair_file, single=True)
+def test_single_images_from_tensor_files(pair_file, val_file, tmp_path):
+    """A file of one N x C x H x W tensor, or a pair file's first tensor alone, trains with --single."""
+    a, b = torch.load(pair_file, weights_only=True)
+    source = open_train_source(pair_file, single=True)
+    source.start(torch.device("cpu"), 8, 0)
+    (y,) = next(source.epoch(torch.arange(len(a)), 0))
+    assert torch.equal(y, a[:8].float() / 255)  # the first capture only: no pair anywhere
+    torch.save(b, tmp_path / "one.pt")
+    r = runner.invoke(app, ["train", "--data", str(tmp_path / "one.pt"), "--single", "-a", "tiny", "-e", "1", "-b", "8",
+                            "--val", str(val_file), "-o", str(tmp_path / "m.pt"), "--device", "cpu", "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert res["info"]["objective"] == "neighbor2neighbor" and res["metrics"]["val_psnr"] > 0
+    torch.save(b[:, :, :, 0], tmp_path / "bad.pt")
+    with pytest.raises(DataError, match=r"bad.pt: the tensor has shape \(64, 3, 16\)"):
+        open_train_source(tmp_path / "bad.pt", single=True)
+    torch.save(b[:, :, :1], tmp_path / "row.pt")
+    with pytest.raises(DataError, match="row.pt: the images are 16x1; .* at least 2 x 2"):
+        open_train_source(tmp_path / "row.pt", single=True)
+    torch.save({"x": b}, tmp_path / "dict.pt")
+    with pytest.raises(DataError, match="dict.pt: expected one N x C x H x W tensor"):
+        open_train_source(tmp_path / "dict.pt", single=True)
+    with pytest.raises(DataError, match="expected a tuple of two tensors"):
+        open_train_source(tmp_path / "one.pt")  # pair training still needs pairs
+
+
+def test_single_needs_noisy_images(scene_dir, clean_dir):
     with pytest.raises(DataError, match="directly in the folder"):
         open_train_source(scene_dir, single=True)
     with pytest.raises(DataError, match="--noise and --target make pairs"):
