@@ -20,7 +20,8 @@ Run from the repository root (needs the `bench` extra, `pip install -e .[bench]`
     python benchmarks/quality.py --sets '' --fmd /data/fmd_confocal_bpae_b --fmd-model runs/fmd.pt
 
 Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigma; an estimated one for JPEG sets),
-cbm3d-est (the same, always with the sigma estimated from each noisy image, as a user without the truth runs it), nlm (scikit-image non-local means with an estimated sigma), seed (--seed-model), bundled (--model, default the
+cbm3d-est (the same, always with the sigma estimated from each noisy image, as a user without the truth runs it),
+nlm (scikit-image non-local means with an estimated sigma), seed (--seed-model), bundled (--model, default the
 bundled weights; with --tta also averaged over flips and rotations), and one row per --extra LABEL=MODEL.
 With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
 the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and each --fmd-model network.
@@ -310,7 +311,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="folder holding the sets (default: data/dev in the repository, see benchmarks/README.md)")
     p.add_argument("--limit", type=int, default=None,
                    help="use only the first N images of each set, sorted by name (and N captures per FMD field)")
-    p.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"comma list from {', '.join(METHODS)} (default: all but cbm3d-est)")
+    p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                   help=f"comma list from {', '.join(METHODS)} (default: all but cbm3d-est)")
     p.add_argument("--seed-model", default=None, help="seed-model checkpoint trained the report's way")
     p.add_argument("--model", default=None, help="model for the 'bundled' row (default: the bundled weights)")
     p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
