@@ -56,6 +56,8 @@ class SeedNet(nn.Module):
     Valid on any H x W from 5 x 5: two unpadded convs shrink by 4 pixels, two transposed convs grow back by 4.
     """
 
+    min_size = 5  # the smallest H and W it takes (the padded architectures take any size, 1 x 1 up)
+
     def __init__(self, channels: int = 3, width: int = 100):
         super().__init__()
         self.channels = channels

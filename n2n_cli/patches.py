@@ -129,6 +129,7 @@ class PatchSource:
 
     def __init__(self, name: str, patches: PatchPairs):
         self.name, self.patches, self.channels = name, patches, patches.channels
+        self.size = (patches.patch, patches.patch)  # crops of smaller images are padded to it
         self.keys = EpochKeys()
         self.loader: DataLoader | None = None
 

@@ -27,6 +27,7 @@ from .tensorfile import DataError, TensorPairs, load_tensor_pair, to_unit
 class TrainSource(Protocol):
     name: str
     channels: int
+    size: tuple[int, int]  # H x W of the images it yields (crops' size for image folders)
 
     def __len__(self) -> int: ...
 

@@ -96,7 +96,7 @@ class TensorPairs:
 
     def __init__(self, *tensors: torch.Tensor, name: str = "<tensors>"):
         self.tensors, self.name = tensors, name
-        self.channels = tensors[0].shape[1]
+        self.channels, self.size = tensors[0].shape[1], tuple(tensors[0].shape[-2:])
         self.batch, self.device = 1, torch.device("cpu")
 
     @classmethod

@@ -29,6 +29,7 @@ from .infer import Denoiser
 from .models import create_model
 from .noise import Noise
 from .objectives import make_objective
+from .patches import PatchSource
 from .sources import PairSet, TrainSource, open_train_source, open_val_set
 from .synthetic import PairRecipe
 
@@ -218,6 +219,7 @@ class Trainer:
                 history, opt_state = list(ckpt.get("metrics", [])), ckpt.get("optimizer")
         else:
             model = self.model or create_model(cfg.arch or defaults.MODEL, channels=source.channels)
+        _check_size(model, source, cfg)
         model.to(device=device, memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if opt_state is not None:
@@ -307,6 +309,22 @@ class Trainer:
             if world.main:
                 self.cb.on_step(epoch, step, k * world.size, mean)
         return loss_sum.item(), seen
+
+
+def _check_size(model: torch.nn.Module, source: TrainSource, cfg: TrainConfig) -> None:
+    """Refuse training images (or crops, or --single's half-size sub-images) smaller than the model takes."""
+    need = getattr(model, "min_size", 1)
+    h, w = source.size
+    sh, sw = (h // 2, w // 2) if cfg.single else (h, w)
+    if min(sh, sw) >= need:
+        return
+    crops = isinstance(source, PatchSource)
+    what = f"--patch-size {h} gives" if crops else f"{w}x{h} images give"
+    what = f"{what} {sw}x{sh} --single sub-images," if cfg.single else f"{w}x{h} images are"
+    larger = (f"--patch-size {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; " \
+        if cfg.single else ""
+    raise UserError(f"{source.name}: {what} too small for the {model.arch!r} model, which needs {need}x{need} or more "
+                    f"({larger}the 'fast' and 'unet' models take any size)")
 
 
 def _write_metrics(path: Path, history: list[dict]) -> None:

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from n2n_cli.checkpoints import load_checkpoint
 from n2n_cli.cli import app
+from n2n_cli.errors import UserError
 from n2n_cli.imageio import write_png
 from n2n_cli.models import model_names
 from n2n_cli.noise import parse_noise
@@ -106,6 +107,24 @@ def test_single_images_from_tensor_files(pair_file, val_file, tmp_path):
         open_train_source(tmp_path / "dict.pt", single=True)
     with pytest.raises(DataError, match="expected a tuple of two tensors"):
         open_train_source(tmp_path / "one.pt")  # pair training still needs pairs
+
+
+def test_images_too_small_for_the_model_are_refused_in_one_line(pair_file, single_dir, tmp_path):
+    """The unpadded models (seed, tiny) need 5 x 5 inputs: --single halves the images, so it needs 10 x 10."""
+    a, b = torch.load(pair_file, weights_only=True)
+    torch.save((a[:, :, :8, :8], b[:, :, :8, :8]), tmp_path / "p8.pt")
+    out = tmp_path / "m.pt"
+    with pytest.raises(UserError, match=r"p8.pt: 8x8 images give 4x4 --single sub-images, too small for the 'tiny' "
+                                        r"model, which needs 5x5 or more \(images of 10x10 or more"):
+        Trainer(cfg(tmp_path / "p8.pt", out, epochs=1)).fit()
+    with pytest.raises(UserError, match="--patch-size 8 gives 4x4 --single sub-images"):
+        Trainer(cfg(single_dir, out, epochs=1, patch_size=8)).fit()
+    torch.save((a[:, :, :4, :6], b[:, :, :4, :6]), tmp_path / "p4.pt")
+    with pytest.raises(UserError, match="p4.pt: 6x4 images are too small for the 'tiny' model"):
+        Trainer(cfg(tmp_path / "p4.pt", out, epochs=1, single=False)).fit()
+    assert not out.exists()
+    Trainer(cfg(tmp_path / "p8.pt", out, epochs=1, arch="fast")).fit()  # the padded models take any size
+    Trainer(cfg(tmp_path / "p8.pt", tmp_path / "pairs.pt", epochs=1, single=False)).fit()
 
 
 def test_single_needs_noisy_images(scene_dir, clean_dir):
