@@ -22,7 +22,8 @@ Run from the repository root (needs the `bench` extra, `pip install -e .[bench]`
 Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigma; an estimated one for JPEG sets),
 cbm3d-est (the same, always with the sigma estimated from each noisy image, as a user without the truth runs it),
 nlm (scikit-image non-local means with an estimated sigma), seed (--seed-model), bundled (--model, default the
-bundled weights; with --tta also averaged over flips and rotations), and one row per --extra LABEL=MODEL.
+bundled weights), and one row per --extra LABEL=MODEL; with --tta each network (bundled, --extra) has a second row
+averaged over the 8 flips and rotations.
 With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
 the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and each --fmd-model network.
 """
@@ -236,6 +237,9 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
         try:
             label, fn = network(path)
             methods.append((name, f"{name}: {label}", fn))
+            if args.tta:
+                label, fn = network(path, tta=True)
+                methods.append((f"{name}-tta", f"{name}: {label}", fn))
         except UserError as e:
             notes.append(f"{name} skipped: {e}")
     return methods
@@ -317,7 +321,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, help="model for the 'bundled' row (default: the bundled weights)")
     p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
                    help="one more model row (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
-    p.add_argument("--tta", action="store_true", help="also run the bundled model with --tta (8 flips/rotations)")
+    p.add_argument("--tta", action="store_true", help="also run the bundled model and each --extra model with --tta (8 flips/rotations)")
     p.add_argument("--fmd", type=Path, default=None, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
     p.add_argument("--fmd-model", action="append", default=[], help="a model trained on FMD fields 1-17 (repeatable)")
     p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")

@@ -1,8 +1,9 @@
 """Random crops from image files for training, decoded once per loader process and kept in a bounded cache.
 
 A group holds the frames of one scene, as (file, frame) references: its noisy captures, its one clean image when
-pairs are synthesised by a recipe, or its one noisy image when training from single images. Crops are keyed by (sample index, seed), so what a sample holds depends on its key
-alone: not on which loader process draws it, and a resumed run draws what the original would have.
+pairs are synthesised by a recipe, or its one noisy image when training from single images. Crops are keyed by
+(sample index, seed), so what a sample holds depends on its key alone: not on which loader process draws it, and a
+resumed run draws what the original would have.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Where data comes from: the user's path (and options) -> a training source or an evaluation set.
 
-Training sources (`TensorPairs`, `PatchSource`) share one protocol: `name`, `channels`, `len()`, `start(device,
-batch, workers)` and `epoch(order, seed)` yielding batches: (input, target), or (image,) for single noisy images.
-Evaluation sets (`TensorEval`, `FileEval`) share another: `name`, `channels`, `len()` and `batches()` yielding
-`EvalBatch`es; pair sets (`TensorPairSet`, `FilePairs`) the same, yielding `PairBatch`es of two noisy captures. Files are addressed
-as (file, frame), so TIFF stacks are captures or evaluation images like any other.
+Training sources (`TensorPairs`, `PatchSource`) share one protocol: `name`, `channels`, `size` (H x W of what they
+yield), `len()`, `start(device, batch, workers)` and `epoch(order, seed)` yielding batches: (input, target), or
+(image,) for single noisy images. Evaluation sets (`TensorEval`, `FileEval`) share another: `name`, `channels`,
+`len()` and `batches()` yielding `EvalBatch`es; pair sets (`TensorPairSet`, `FilePairs`) the same, yielding
+`PairBatch`es of two noisy captures. Files are addressed as (file, frame), so TIFF stacks are captures or evaluation
+images like any other.
 """
 
 from __future__ import annotations
