@@ -76,6 +76,11 @@ def fit(e: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
     return best[1], best[2], best[3]
 
 
+def big(x: float) -> str:
+    """A count as an integer, or in powers of ten once its digits stop meaning anything."""
+    return f"{x:.0f}" if x < 1e6 else f"{x:.1e}"
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+", help="checkpoints (or REV:PATH), each the end of one training run")
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     for t in (float(s) for s in args.targets.split(",")):
         under_fit = f"{(a / (p_inf - t)) ** (1 / c):.0f}" if p_inf > t else "never"
         loglin = e[-1] * 2 ** ((t - y[-1]) / doubling) if doubling > 0 else math.inf
-        print(f"| {t:.2f} | {under_fit} | {loglin:.0f} | {loglin * per_epoch / 3600:.0f} |")
+        print(f"| {t:.2f} | {under_fit} | {big(loglin)} | {big(loglin * per_epoch / 3600)} |")
 
 
 if __name__ == "__main__":
