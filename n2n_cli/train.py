@@ -323,7 +323,8 @@ def _check_size(model: torch.nn.Module, source: TrainSource, cfg: TrainConfig) -
     what = f"{what} {sw}x{sh} --single sub-images," if cfg.single else f"{w}x{h} images are"
     larger = (f"--patch-size {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; " \
         if cfg.single else ""
-    raise UserError(f"{source.name}: {what} too small for the {model.arch!r} model, which needs {need}x{need} or more "
+    arch = getattr(model, "arch", type(model).__name__)
+    raise UserError(f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
                     f"({larger}the 'fast' and 'unet' models take any size)")
 
 
