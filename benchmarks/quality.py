@@ -208,6 +208,16 @@ def have(module: str) -> bool:
         return False
 
 
+def network_rows(key: str, path: str | None, tta: bool, methods: list, notes: list[str]) -> None:
+    """Append the rows of one network (and, with `tta`, its TTA row) to `methods`, or a note when it cannot load."""
+    try:
+        for t in (False, True)[:1 + tta]:
+            label, fn = network(path, tta=t)
+            methods.append((key + ("-tta" if t else ""), f"{key}: {label}", fn))
+    except UserError as e:
+        notes.append(f"{key} skipped: {e}")
+
+
 def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, str, Method]]:
     """[(key, label, method)] for the chosen methods that can run here; what cannot gets a note."""
     methods = []
@@ -223,25 +233,13 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
                 notes.append(f"{key} skipped: `{module}` is not installed (pip install -e .[bench])")
         elif key == "seed" and args.seed_model is None:
             notes.append("seed skipped: no --seed-model given (a seed model trained the report's way)")
-        else:  # seed, bundled
-            try:
-                label, fn = network(args.seed_model if key == "seed" else args.model)
-                methods.append((key, f"{key}: {label}", fn))
-                if key == "bundled" and args.tta:
-                    label, fn = network(args.model, tta=True)
-                    methods.append(("bundled-tta", f"{key}: {label}", fn))
-            except UserError as e:
-                notes.append(f"{key} skipped: {e}")
+        elif key == "seed":
+            network_rows(key, args.seed_model, False, methods, notes)
+        else:  # bundled
+            network_rows(key, args.model, args.tta, methods, notes)
     for item in args.extra:
         name, _, path = item.partition("=")
-        try:
-            label, fn = network(path)
-            methods.append((name, f"{name}: {label}", fn))
-            if args.tta:
-                label, fn = network(path, tta=True)
-                methods.append((f"{name}-tta", f"{name}: {label}", fn))
-        except UserError as e:
-            notes.append(f"{name} skipped: {e}")
+        network_rows(name, path, args.tta, methods, notes)
     return methods
 
 
@@ -321,7 +319,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", default=None, help="model for the 'bundled' row (default: the bundled weights)")
     p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
                    help="one more model row (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
-    p.add_argument("--tta", action="store_true", help="also run the bundled model and each --extra model with --tta (8 flips/rotations)")
+    p.add_argument("--tta", action="store_true",
+                   help="also run the bundled model and each --extra model with --tta (8 flips/rotations)")
     p.add_argument("--fmd", type=Path, default=None, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
     p.add_argument("--fmd-model", action="append", default=[], help="a model trained on FMD fields 1-17 (repeatable)")
     p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")

@@ -318,11 +318,11 @@ def _check_size(model: torch.nn.Module, source: TrainSource, cfg: TrainConfig) -
     sh, sw = (h // 2, w // 2) if cfg.single else (h, w)
     if min(sh, sw) >= need:
         return
-    crops = isinstance(source, PatchSource)
-    what = f"--patch-size {h} gives" if crops else f"{w}x{h} images give"
-    what = f"{what} {sw}x{sh} --single sub-images," if cfg.single else f"{w}x{h} images are"
-    larger = (f"--patch-size {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; " \
-        if cfg.single else ""
+    what, larger = f"{w}x{h} images are", ""
+    if cfg.single:  # folders: the crop size is what the user chose; tensor files: the images' own size
+        crops = isinstance(source, PatchSource)
+        what = (f"--patch-size {h} gives" if crops else f"{w}x{h} images give") + f" {sw}x{sh} --single sub-images,"
+        larger = (f"--patch-size {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; "
     arch = getattr(model, "arch", type(model).__name__)
     raise UserError(f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
                     f"({larger}the 'fast' and 'unet' models take any size)")
