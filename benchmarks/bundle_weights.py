@@ -9,7 +9,9 @@ import argparse
 import hashlib
 import json
 
-from n2n_cli.checkpoints import atomic_save, load_checkpoint
+from n2n_cli.io import atomic_save
+
+from n2n_cli.models.checkpoint import load_checkpoint
 
 
 def main() -> None:

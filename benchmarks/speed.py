@@ -48,12 +48,12 @@ import torch.nn.functional as F
 import n2n_cli
 from machine import cpu_model  # benchmarks/machine.py, beside this script
 from n2n_cli import defaults
-from n2n_cli.checkpoints import resolve_model_path
-from n2n_cli.imageio import list_images, probe
+from n2n_cli.models.bundled import resolve_model_path
+from n2n_cli.io import list_images, probe
 from n2n_cli.models import create_model
 from n2n_cli.noise import parse_noise
-from n2n_cli.runtime import cpu_has_bf16
-from n2n_cli.train import Trainer, TrainConfig
+from n2n_cli.device import cpu_has_bf16
+from n2n_cli.training import TrainConfig, Trainer
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"  # the benchmark data root (benchmarks/README.md)
@@ -324,7 +324,7 @@ def cbm3d_s_per_mp(image: Path, repeats: int) -> Optional[float]:
         import bm3d
     except ImportError:
         return None
-    from n2n_cli.imageio import read_image
+    from n2n_cli.io import read_image
 
     clean = read_image(image)[..., :3].astype(np.float32) / 255
     rng = np.random.default_rng(0)

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFilter
 
-from n2n_cli.imageio import write_png
+from n2n_cli.io import write_png
 from n2n_cli.noise import parse_noise
 
 HERE = Path(__file__).parent

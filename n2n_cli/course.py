@@ -9,19 +9,19 @@ from __future__ import annotations
 import torch
 
 from . import defaults
-from .checkpoints import load_model
-from .infer import Denoiser
-from .models import create_model
-from .runtime import pick_device
-from .tensorfile import TensorPairs
-from .train import Callback, Trainer, TrainConfig
+from .data import TensorPairs
+from .device import pick_device
+from .inference import Denoiser
+from .models import Net, create_model
+from .models.bundled import load_model
+from .training import Callback, TrainConfig, Trainer
 
 
 class Model:
     def __init__(self) -> None:
         self.device = pick_device("auto")
         self.name = defaults.COURSE_MODEL
-        self.model = create_model(self.name, channels=3).to(self.device)
+        self.model: Net = create_model(self.name, channels=3).to(self.device)
 
     def load_pretrained_model(self) -> None:
         """Load the bundled best weights (they ship with the package; nothing is downloaded)."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from n2n_cli.imageio import write_png
+from n2n_cli.io import write_png
 
 torch.set_num_threads(1)  # small tensors: threads cost more than they give, and keep runs repeatable
 

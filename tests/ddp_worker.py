@@ -5,7 +5,7 @@ import sys
 import torch
 
 from n2n_cli.models import create_model
-from n2n_cli.train import Trainer, TrainConfig
+from n2n_cli.training import TrainConfig, Trainer
 
 data, out, dump = sys.argv[1:4]
 single = sys.argv[4:] == ["single"]  # data is a folder of single noisy images: Neighbor2Neighbor

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from n2n_cli import __version__
 from n2n_cli.cli import app
-from n2n_cli.imageio import read_image, write_png
+from n2n_cli.io import read_image, write_png
 from conftest import smooth_image, noisy
 
 runner = CliRunner()
@@ -191,7 +191,7 @@ def test_train_model_flag_still_works_with_a_hint(pair_file, tmp_path):
     r = run("train", "--data", pair_file, "-m", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--device", "cpu")
     assert r.exit_code == 0, r.output
     assert "--arch" in r.output
-    from n2n_cli.checkpoints import load_checkpoint
+    from n2n_cli.models.checkpoint import load_checkpoint
 
     assert load_checkpoint(tmp_path / "m.pt")["model"] == "tiny"
 

@@ -12,9 +12,11 @@ import torch
 from PIL import Image
 
 from n2n_cli import defaults
-from n2n_cli.checkpoints import CheckpointError, load_checkpoint, load_model, make_checkpoint
-from n2n_cli.imageio import probe, read_image
-from n2n_cli.infer import Denoiser
+from n2n_cli.errors import CheckpointError
+from n2n_cli.models.checkpoint import load_checkpoint, make_checkpoint
+from n2n_cli.models.bundled import load_model
+from n2n_cli.io import probe, read_image
+from n2n_cli.inference import Denoiser
 from n2n_cli.models import create_model
 from n2n_cli.noise import parse_noise
 from conftest import scrambled, smooth_image
@@ -45,7 +47,7 @@ def test_a_built_wheel_carries_and_finds_the_bundled_weights(tmp_path):
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as z:  # what pip install does with a pure-Python wheel
         z.extractall(site)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import n2n_cli; from n2n_cli.checkpoints import "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import n2n_cli; from n2n_cli.models.bundled import "
             "bundled_dir, load_model; load_model(None); print(n2n_cli.__file__); print(bundled_dir())")
     r = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=120,
                        cwd=tmp_path)

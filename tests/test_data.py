@@ -3,12 +3,15 @@ import os
 import pytest
 import torch
 
-from n2n_cli.sources import matched_pairs, open_eval_set, open_train_source
-from n2n_cli.synth import make_course_pairs
-from n2n_cli.tensorfile import DataError, load_tensor_pair
-from n2n_cli.imageio import write_png
+from n2n_cli.data.folders import matched_pairs
+
+from n2n_cli.data import open_eval_set, open_train_source
+from n2n_cli.data.course_files import make_course_pairs
+from n2n_cli.errors import DataError
+from n2n_cli.io.tensors import load_tensor_pair
+from n2n_cli.io import write_png
 from n2n_cli.noise import parse_noise
-from n2n_cli.synthetic import PairRecipe
+from n2n_cli.noise import PairRecipe
 from conftest import smooth_image
 
 

@@ -9,11 +9,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from n2n_cli import checkpoints, defaults
-from n2n_cli.checkpoints import atomic_save, make_checkpoint
+from n2n_cli import defaults
+from n2n_cli.models import bundled as bundled_weights
+from n2n_cli.io import atomic_save
+from n2n_cli.models.checkpoint import make_checkpoint
 from n2n_cli.cli import app
-from n2n_cli.imageio import read_image, write_png
-from n2n_cli.infer import Denoiser
+from n2n_cli.io import read_image, write_png
+from n2n_cli.inference import Denoiser
 from n2n_cli.models import create_model
 from conftest import noisy, scrambled, smooth_image
 
@@ -30,7 +32,7 @@ def bundled(tmp_path, monkeypatch):
     gray = scrambled(create_model("fast", channels=1), seed=2).eval()
     atomic_save(make_checkpoint(colour), d / defaults.BUNDLED)
     atomic_save(make_checkpoint(gray), d / defaults.BUNDLED_GRAY)
-    monkeypatch.setattr(checkpoints, "bundled_dir", lambda: d)
+    monkeypatch.setattr(bundled_weights, "bundled_dir", lambda: d)
     return d, colour, gray
 
 

@@ -1,8 +1,8 @@
 import torch
 
 from n2n_cli.models import create_model
-from n2n_cli.train import Trainer, TrainConfig
-from n2n_cli.checkpoints import load_checkpoint
+from n2n_cli.training import TrainConfig, Trainer
+from n2n_cli.models.checkpoint import load_checkpoint
 from conftest import torchrun_worker
 
 

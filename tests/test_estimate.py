@@ -10,15 +10,16 @@ from torch import nn
 from typer.testing import CliRunner
 
 from n2n_cli import defaults
-from n2n_cli.checkpoints import atomic_save, make_checkpoint
+from n2n_cli.io import atomic_save
+from n2n_cli.models.checkpoint import make_checkpoint
 from n2n_cli.cli import app
 from n2n_cli.evaluation import estimate_pairs
-from n2n_cli.imageio import write_png
-from n2n_cli.infer import Denoiser
+from n2n_cli.io import write_png
+from n2n_cli.inference import Denoiser
 from n2n_cli.models import create_model
-from n2n_cli.metrics import estimate_from_pairs, psnr_of_mse, quantize_to, share_limit, structure_share
-from n2n_cli.sources import TensorPairSet, open_pair_set, open_val_set
-from n2n_cli.tensorfile import DataError
+from n2n_cli.evaluation.metrics import estimate_from_pairs, psnr_of_mse, quantize_to, share_limit, structure_share
+from n2n_cli.data import TensorPairSet, open_pair_set, open_val_set
+from n2n_cli.errors import DataError
 from conftest import noisy, smooth_image
 
 runner = CliRunner()

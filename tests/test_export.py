@@ -6,10 +6,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from n2n_cli.backends import OnnxPredictor
+from n2n_cli.inference.backends import OnnxPredictor
 from n2n_cli.cli import app
-from n2n_cli.export import export_onnx
-from n2n_cli.imageio import read_image, write_png
+from n2n_cli.inference.export import export_onnx
+from n2n_cli.io import read_image, write_png
 from n2n_cli.models import create_model, model_names
 from conftest import noisy, scrambled, smooth_image
 

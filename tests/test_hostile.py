@@ -23,21 +23,15 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from n2n_cli import defaults
-from n2n_cli.checkpoints import load_checkpoint, make_checkpoint
+from n2n_cli.models.checkpoint import load_checkpoint, make_checkpoint
 from n2n_cli.cli import app
-from n2n_cli.imageio import ImageError, probe, read_frame, read_image, set_pixel_limit, write_png, write_tiff
+from n2n_cli.errors import ImageError
+from n2n_cli.io import probe, read_frame, read_image, write_png, write_tiff
 from n2n_cli.models import create_model
 from conftest import smooth_image
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _default_pixel_limit():
-    yield
-    set_pixel_limit(defaults.MAX_PIXELS)  # --max-pixels sets a process-wide limit; leave it as found
 
 
 @pytest.fixture(scope="module")
@@ -206,16 +200,15 @@ def test_bombs_are_refused_from_the_header_before_any_pixel_is_decoded(tmp_path,
 
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     monkeypatch.setattr("imagecodecs.png_decode", no_decoding)
-    set_pixel_limit(10**6)
     for name, size in (("b.png", "3000x3000"), ("b16.png", "2000x2000"), ("b.gif", "4000x4000")):
         with pytest.raises(ImageError, match=f"{size} is .* over the limit"):
-            probe(tmp_path / name)
+            probe(tmp_path / name, max_pixels=10**6)
     write_png(tmp_path / "small.png", smooth_image(20, 20, 3, 0))
-    assert probe(tmp_path / "small.png").width == 20  # probing a PNG reads its header only
+    assert probe(tmp_path / "small.png", max_pixels=10**6).width == 20  # probing a PNG reads its header only
 
 
 def test_an_image_larger_than_memory_is_refused_with_its_size(tmp_path, models, monkeypatch):
-    monkeypatch.setattr("n2n_cli.imageio._available_memory", lambda: 100_000)
+    monkeypatch.setattr("n2n_cli.io.info.available_memory", lambda: 100_000)
     write_png(tmp_path / "in" / "small.png", smooth_image(8, 8, 3, 0))
     write_png(tmp_path / "in" / "big.png", smooth_image(120, 100, 3, 1))
     r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"])
@@ -232,7 +225,6 @@ def test_fuzzed_files_never_escape_as_anything_but_one_line(tmp_path):
     seeds["p16.png"] = png16(smooth_image(12, 12, 3, 0, np.uint16))
     write_tiff(tmp_path / "s.tif", [smooth_image(12, 12, 1, k, np.uint16) for k in range(3)])
     seeds["tif"] = (tmp_path / "s.tif").read_bytes()
-    set_pixel_limit(10**6)
     records = []
     handler = logging.Handler()
     handler.emit = records.append
@@ -246,7 +238,7 @@ def test_fuzzed_files_never_escape_as_anything_but_one_line(tmp_path):
                 path = tmp_path / f"f{k}.{ext}"
                 path.write_bytes(bytes(x))
                 try:
-                    info = probe(path)
+                    info = probe(path, max_pixels=10**6)
                     for f in range(info.frames):
                         read_frame(path, f, info)
                 except ImageError as e:
@@ -498,7 +490,7 @@ def test_resume_that_diverges_keeps_the_good_checkpoint(good):
 def test_weights_broken_by_the_last_step_never_replace_a_checkpoint(good, monkeypatch):
     """The loss of a step is measured before its update: the last update of an epoch can turn the weights NaN
     while every loss was finite. The checkpoint must not take them."""
-    from n2n_cli.train import Diverged, TrainConfig, Trainer
+    from n2n_cli.training import Diverged, TrainConfig, Trainer
 
     class PoisonAdam(torch.optim.Adam):
         steps = 0

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from n2n_cli.imageio import ImageError, probe, read_frame, read_image, write_png
+from n2n_cli.errors import ImageError
+
+from n2n_cli.io import probe, read_frame, read_image, write_png
 from conftest import smooth_image
 
 
@@ -67,8 +69,10 @@ def _profile(space: bytes, seed: int) -> bytes:
 def _denoise_folder(src, out):
     import torch
 
-    from n2n_cli.denoise import denoise_files, plan_outputs
-    from n2n_cli.infer import Denoiser
+    from n2n_cli.inference.files import denoise_files
+
+    from n2n_cli.inference.plan import plan_outputs
+    from n2n_cli.inference import Denoiser
     from n2n_cli.models import create_model
 
     torch.manual_seed(0)

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from n2n_cli.infer import Denoiser, _layout
+from n2n_cli.inference import Denoiser
+
+from n2n_cli.inference.tiling import layout
 from n2n_cli.models import create_model
 from conftest import noisy, scrambled, smooth_image
 
@@ -72,7 +74,7 @@ def test_tile_layout_covers_evenly_on_the_grid_and_keeps_the_overlap():
         tile = rng.randint(20, 1200)
         overlap = rng.randint(0, tile // 4)
         size, multiple = rng.randint(1, 5000), rng.choice([1, 8, 32])
-        tiles = _layout(size, tile, overlap, multiple)
+        tiles = layout(size, tile, overlap, multiple)
         starts, lengths = [s for s, _ in tiles], [n for _, n in tiles]
         unit = multiple if tile // multiple > -(-overlap // multiple) else 1
         assert starts[0] == 0 and starts[-1] + lengths[-1] == size and max(lengths) <= min(tile, size)
@@ -82,7 +84,7 @@ def test_tile_layout_covers_evenly_on_the_grid_and_keeps_the_overlap():
         steps = [b - a for a, b in zip(starts, starts[1:])]
         assert max(steps, default=0) - min(steps, default=0) <= unit  # evenly spread
     # a 1224-pixel side in 512-pixel tiles: three of 432 (a multiple of 8), not two of 512 and one pushed back
-    assert _layout(1224, 512, 32, 8) == [(0, 432), (400, 432), (792, 432)]
+    assert layout(1224, 512, 32, 8) == [(0, 432), (400, 432), (792, 432)]
 
 
 def test_tiles_on_the_grid_give_the_untiled_output_away_from_the_seams():

@@ -3,7 +3,7 @@ import types
 
 from rich.console import Console
 
-from n2n_cli import progress
+from n2n_cli.cli import progress
 
 
 def test_images_per_second_count_from_the_end_of_the_first_step(monkeypatch):

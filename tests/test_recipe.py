@@ -3,7 +3,7 @@
 import torch
 
 from n2n_cli.noise import parse_noise
-from n2n_cli.synthetic import PairRecipe
+from n2n_cli.noise import PairRecipe
 
 
 def crop(channels=3, seed=0):

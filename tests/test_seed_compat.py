@@ -11,10 +11,10 @@ from torch import nn
 from typer.testing import CliRunner
 
 from n2n_cli.cli import app
-from n2n_cli.imageio import read_image, write_png
-from n2n_cli.infer import Denoiser
-from n2n_cli.metrics import psnr, quantize_to
-from n2n_cli.checkpoints import load_model
+from n2n_cli.io import read_image, write_png
+from n2n_cli.inference import Denoiser
+from n2n_cli.evaluation.metrics import psnr, quantize_to
+from n2n_cli.models.bundled import load_model
 from conftest import noisy, smooth_image
 
 

@@ -6,16 +6,16 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from n2n_cli.checkpoints import load_checkpoint
+from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.cli import app
 from n2n_cli.errors import UserError
-from n2n_cli.imageio import write_png
+from n2n_cli.io import write_png
 from n2n_cli.models import model_names
 from n2n_cli.noise import parse_noise
-from n2n_cli.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, subsample
-from n2n_cli.sources import open_train_source
-from n2n_cli.tensorfile import DataError
-from n2n_cli.train import Callback, Trainer, TrainConfig, metrics_path
+from n2n_cli.training.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, subsample
+from n2n_cli.data import open_train_source
+from n2n_cli.errors import DataError
+from n2n_cli.training import Callback, TrainConfig, Trainer, metrics_path
 from conftest import smooth_image, torchrun_worker, write_noisy_images
 
 runner = CliRunner()

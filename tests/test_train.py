@@ -4,13 +4,15 @@ import json
 import pytest
 import torch
 
-from n2n_cli.train import Callback, Trainer, TrainConfig, epoch_order, metrics_path
-from n2n_cli.runtime import World
-from n2n_cli.checkpoints import load_checkpoint, resolve_model_path
+from n2n_cli.training import Callback, TrainConfig, Trainer, metrics_path
+
+from n2n_cli.training.schedule import epoch_order
+from n2n_cli.training.distributed import World
+from n2n_cli.models.checkpoint import load_checkpoint
+from n2n_cli.models.bundled import resolve_model_path
 from n2n_cli.errors import UserError
 from n2n_cli.noise import parse_noise
-from n2n_cli.synthetic import PairRecipe
-from n2n_cli import defaults
+from n2n_cli.noise import PairRecipe
 
 
 def cfg(data, out, **kw):
@@ -151,11 +153,11 @@ def test_folder_crops_do_not_depend_on_the_worker_count(clean_dir, tmp_path):
 def test_spawned_loader_workers_keep_the_runs_pixel_limit(clean_dir, tmp_path):
     import multiprocessing
 
-    from n2n_cli.imageio import ImageError, set_pixel_limit
-    from n2n_cli.sources import open_train_source
+    from n2n_cli.data import open_train_source
+    from n2n_cli.errors import ImageError
 
     source = open_train_source(clean_dir, recipe=PairRecipe(parse_noise("gaussian:25")), patch=16)
-    set_pixel_limit(100)  # lowered after the files were opened: only the workers' own reads can refuse them now
+    source.patches.max_pixels = 100  # lowered after the files were opened: only the workers' own reads can refuse them now
     method = multiprocessing.get_start_method()
     multiprocessing.set_start_method("spawn", force=True)  # a fresh interpreter per worker, as on macOS and Windows
     try:
@@ -164,4 +166,3 @@ def test_spawned_loader_workers_keep_the_runs_pixel_limit(clean_dir, tmp_path):
             next(iter(source.epoch(torch.arange(4), 0)))
     finally:
         multiprocessing.set_start_method(method, force=True)
-        set_pixel_limit(defaults.MAX_PIXELS)

@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from n2n_cli import defaults
-from n2n_cli.infer import Denoiser, make_denoiser
-from n2n_cli.checkpoints import bundled_dir, bundled_files, load_checkpoint, load_model
+from n2n_cli.inference import Denoiser, make_denoiser
+from n2n_cli.models.bundled import bundled_dir, bundled_files, load_model
+from n2n_cli.models.checkpoint import load_checkpoint
 from conftest import noisy, smooth_image
 
 

@@ -1,0 +1,66 @@
+"""`n2n denoise`: files or folders into an output folder (or one file), every output path checked before any work."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .app import app, err, error_line, note_line, user_errors
+from .options import (MODEL_HELP, Device, device_option, emit, json_option, max_pixels_option, strength_option,
+                      tile_option, tta_option)
+
+
+@app.command()
+def denoise(
+    inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
+    output: Path = typer.Argument(..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.tif file "
+                                  "name for one input."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing files in OUT that an earlier n2n "
+                                   "run did not write."),
+    into_input_folder: bool = typer.Option(False, "--into-input-folder", help="Allow OUT inside the folder that "
+                                           "holds the input (outputs never replace inputs)."),
+    device: Device = device_option(),
+    tile: int = tile_option(),
+    tta: bool = tta_option(),
+    strength: float = strength_option(),
+    max_pixels: int = max_pixels_option(),
+    as_json: bool = json_option(),
+) -> None:
+    """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: PNG for still
+    8/16-bit images, TIFF for stacks and float images.
+
+    Examples:
+
+    * `n2n denoise photo.jpg out/`
+
+    * `n2n denoise photo.jpg photo-denoised.png`
+
+    * `n2n denoise scans/ out/ --recursive`
+
+    * `n2n denoise stack.tif out/ --model my-model.pt`
+
+    * `n2n denoise photos/ out/ --strength 0.7` (keeps a little grain)
+    """
+    with user_errors():
+        from ..device import pick_device
+        from ..inference import make_denoiser
+        from ..inference.files import denoise_files
+        from ..inference.plan import plan_outputs
+        from .progress import file_progress
+
+        plan = plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+        for note in plan.notes:
+            note_line(note)
+        with file_progress(err, len(plan.jobs)) as advance:
+            r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
+    result = {"output": str(output), **asdict(r)}
+    emit(result, as_json, f"denoised {r.written} of {len(plan.jobs)} images into {output}"
+         + (f" ({r.failed} failed)" if r.failed else ""))
+    if r.failed:
+        raise typer.Exit(1)

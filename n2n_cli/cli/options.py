@@ -1,0 +1,104 @@
+"""What several commands share: choices, option declarations, parsing callbacks, and turning parsed options into the
+core's configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional, TypeVar
+
+import typer
+
+from .. import defaults
+
+C = TypeVar("C")
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Schedule(str, Enum):
+    cosine = "cosine"
+    constant = "constant"
+
+
+class Kind(str, Enum):
+    train = "train"
+    val = "val"
+
+
+MODEL_HELP = ("Checkpoint, course state_dict or exported .onnx model, used for every image [default: the bundled best "
+              "weights, and the bundled gray model for gray images].")
+
+
+def parse_noise(ctx: typer.Context, param: typer.CallbackParam, spec: Optional[str]) -> Any:
+    """A noise option's value as the core's Noise (torch is imported only when one is given)."""
+    if spec is None:
+        return None
+    from ..noise import parse_noise as parse
+
+    try:
+        return parse(spec)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def positive_finite(value: Optional[float]) -> Optional[float]:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a finite number above 0")
+    return value
+
+
+def max_pixels_option() -> Any:
+    return typer.Option(defaults.MAX_PIXELS, "--max-pixels", min=1, help="Refuse images with more pixels per frame "
+                        "(checked from the header, before decoding).")
+
+
+def tta_option() -> Any:
+    return typer.Option(False, "--tta", help="Average over the 8 flips and rotations of each tile (8x slower).")
+
+
+def strength_option() -> Any:
+    return typer.Option(defaults.STRENGTH, "--strength", min=0.0, max=1.0,
+                        help="How much of the noise to take away: 1 all the model finds, 0.7 leaves some grain "
+                        "(the output is input + strength x (denoised - input)).")
+
+
+def tile_option() -> Any:
+    return typer.Option(defaults.TILE, "--tile", min=16,
+                        help="Largest tile side; tiles are spread evenly, memory is bounded by it.")
+
+
+def device_option() -> Any:
+    return typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU.")
+
+
+def json_option(help: str = "Print the result as JSON.") -> Any:
+    return typer.Option(False, "--json", help=help)
+
+
+def config_from(cls: type[C], params: dict[str, Any], **overrides: Any) -> C:
+    """A dataclass configuration built once from a command's parsed options: every option named as a field of
+    `cls` (paths as strings, choices as their values), then `overrides`."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values = {k: _plain(v) for k, v in params.items() if k in names}
+    return cls(**{**values, **overrides})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
+    """A command's result on stdout: the text line, or with --json the whole result."""
+    typer.echo(json.dumps(result, indent=2) if as_json else text)

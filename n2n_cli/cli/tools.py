@@ -1,0 +1,90 @@
+"""The small commands: `n2n synth` (course-format files), `n2n export` (ONNX) and `n2n models` (what there is)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import defaults
+from ..errors import UserError
+from .app import app, user_errors
+from .options import Kind, max_pixels_option, parse_noise
+
+
+@app.command()
+def synth(
+    clean: Path = typer.Argument(..., help="Folder of clean images."),
+    output: Path = typer.Argument(..., help="Tensor-pair file to write (.pkl, .pt)."),
+    kind: Kind = typer.Option(Kind.train, "--kind", help="train: (noisy_1, noisy_2); val: (noisy, clean)."),
+    count: int = typer.Option(defaults.SYNTH_COUNT, "--count", "-n", min=1, help="Number of crops."),
+    size: int = typer.Option(defaults.SYNTH_SIZE, "--size", min=8, help="Crop side in pixels."),
+    noise: str = typer.Option(defaults.SYNTH_NOISE, "--noise", callback=parse_noise,
+                              help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."),
+    seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
+    max_pixels: int = max_pixels_option(),
+) -> None:
+    """Write course-format pairs (uint8 N x C x SIZE x SIZE tensors) cut from clean images.
+
+    Examples:
+
+    * `n2n synth photos/ train_data.pkl --count 50000 --noise gaussian:25`
+
+    * `n2n synth photos/ val_data.pkl --kind val --count 1000 --seed 1`
+    """
+    with user_errors():
+        from ..data.course_files import make_course_pairs
+        from ..io import atomic_save, check_output
+
+        if output.suffix.lower() not in defaults.TENSOR_SUFFIXES:
+            raise UserError(f"{output}: name the tensor-pair file with a {'/'.join(defaults.TENSOR_SUFFIXES)} suffix")
+        check_output(output, [clean], "OUTPUT", overwrite)
+        a, b = make_course_pairs(clean, count, size, noise, seed, kind.value, max_pixels)  # type: ignore[arg-type]
+        atomic_save((a, b), output)
+    typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}")
+
+
+@app.command()
+def export(
+    output: Path = typer.Argument(..., help="ONNX file to write (.onnx)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
+                                        "[default: the bundled best weights]."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
+) -> None:
+    """Export a model to ONNX with dynamic height and width, for `n2n denoise --model model.onnx` (onnxruntime)
+    or any ONNX runtime. Needs the `onnx` extra: `pip install 'n2n-cli[onnx]'`.
+
+    Examples:
+
+    * `n2n export n2n.onnx`
+
+    * `n2n export mine.onnx --model n2n-model.pt`
+    """
+    with user_errors():
+        from ..inference.export import export_onnx
+        from ..io import check_output
+        from ..models.bundled import load_model, resolve_model_path
+
+        if output.suffix.lower() != ".onnx":
+            raise UserError(f"{output}: name the ONNX file with the .onnx suffix")
+        check_output(output, [resolve_model_path(model)], "OUTPUT", overwrite)
+        net, ckpt = load_model(model)
+        export_onnx(net, output)
+    typer.echo(f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]")
+
+
+@app.command()
+def models() -> None:
+    """List the architectures and the bundled weights."""
+    from ..models import count_parameters, create_model, model_names
+    from ..models.bundled import bundled_files
+    from ..models.checkpoint import load_checkpoint
+
+    for name in model_names():
+        typer.echo(f"{name:8s} {count_parameters(create_model(name)):>9,d} parameters (RGB)")
+    for path in bundled_files():
+        ck = load_checkpoint(path)
+        mark = {defaults.BUNDLED: " (default)", defaults.BUNDLED_GRAY: " (default for gray images)"}.get(path.name, "")
+        typer.echo(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channel(s)")

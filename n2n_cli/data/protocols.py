@@ -1,0 +1,69 @@
+"""What the trainer and the scorers take from data, whatever its kind.
+
+Training sources (tensor pairs, patches of image files) share `TrainSource`: `name`, `channels`, `size` (H x W of
+what they yield), `len()`, `start(device, batch, workers)` and `epoch(order, seed)` yielding batches: (input, target),
+or (image,) for single noisy images. Evaluation sets share `EvalSet`, yielding `EvalBatch`es; noisy-pair sets
+share `PairSet`, yielding `PairBatch`es of two captures of one scene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import torch
+
+Ref = tuple[Path, int]  # (file, frame): TIFF stacks are captures or evaluation images like any other file
+
+
+class TrainSource(Protocol):
+    name: str
+    channels: int
+    size: tuple[int, int]  # H x W of the images it yields (crops' size for image folders)
+
+    def __len__(self) -> int: ...
+
+    def start(self, device: torch.device, batch: int, workers: int) -> None: ...
+
+    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[Sequence[torch.Tensor]]: ...
+
+
+@dataclass
+class EvalBatch:
+    names: list[str]
+    noisy: torch.Tensor  # N x C x H x W in [0, 1]
+    clean: torch.Tensor  # the reference, same shape
+    bits: int  # bit depth the output is scored at (what the output file stores)
+
+
+class EvalSet(Protocol):
+    name: str
+    channels: int
+
+    def __len__(self) -> int: ...
+
+    def batches(self) -> Iterator[EvalBatch]: ...
+
+
+@dataclass
+class PairBatch:
+    names: list[str]
+    first: torch.Tensor  # N x C x H x W in [0, 1]: the model's input
+    second: torch.Tensor  # another capture of the same scene, the same shape
+    bits: int  # bit depth the output is scored at
+
+
+class PairSet:
+    """Noisy pairs (x1, x2) of one scene each: `name`, `channels`, `len()` and `batches()` yielding PairBatches. A
+    base class, not a Protocol: validation tells pair sets from evaluation sets with isinstance."""
+
+    name: str
+    channels: int
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def batches(self) -> Iterator[PairBatch]:
+        raise NotImplementedError

@@ -1,0 +1,188 @@
+"""Tiled, batched prediction: memory is bounded by the tile, not by the image. Everything here is numpy; the network
+is called through a Predictor (backends.py), and tiles are placed by tiling.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import defaults
+from ..io import split_alpha
+from .backends import Predictor, TorchPredictor
+from .tiling import layout, ramp
+
+MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
+
+
+class Denoiser:
+    """Runs a network over images of any size, tile by tile, in batches of tiles."""
+
+    def __init__(self, model: nn.Module | Predictor, device: torch.device | None = None, tile: int = defaults.TILE,
+                 overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None,
+                 tta: bool = False, strength: float = defaults.STRENGTH):
+        """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
+        gray images, and the RGB images whose three channels are equal (a gray picture stored as RGB). `overlap`
+        defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over the 8 flips and
+        90-degree rotations of each tile (8 times the work). `strength`: how much of what the network removes is
+        taken away, from 0 (the input unchanged) to 1 (the network's output)."""
+        if not 0 <= strength <= 1:
+            raise ValueError(f"strength {strength} must lie in [0, 1]")
+        self.tta, self.strength = tta, strength
+        self.net: Predictor = _predictor(model, device)
+        self.gray: Predictor | None = _predictor(gray_model, device) if gray_model is not None else None
+        self.channels = self.net.channels
+        self.overlap = min(defaults.OVERLAP, tile // 4) if overlap is None else overlap
+        if tile < 1 or tile <= 2 * self.overlap:
+            raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({self.overlap})")
+        self.tile = tile
+        cuda = self.net.device.type == "cuda"
+        self.batch = batch or (defaults.TILE_BATCH_CUDA if cuda else defaults.TILE_BATCH)
+
+    def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
+        """H x W x C float32 tiles (one size) -> network outputs in [0, 1], in batches of `batch`."""
+        x = np.stack(tiles).transpose(0, 3, 1, 2)  # N x C x H x W
+        n, c, h, w = x.shape
+        pad_h, pad_w = max(0, MIN_SIDE - h), max(0, MIN_SIDE - w)
+        if pad_h or pad_w:
+            x = np.pad(x, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), mode="edge")
+        out = []
+        for i in range(0, n, batch):
+            xb = x[i:i + batch]
+            yb = _dihedral_mean(self._net, xb) if self.tta else self._net(xb)
+            if self.strength != 1:
+                yb = xb + self.strength * (yb - xb)
+            out.append(yb[..., :h, :w])
+        return list(np.concatenate(out).transpose(0, 2, 3, 1))
+
+    def _run_sizes(self, tiles: list[np.ndarray]) -> list[np.ndarray]:
+        """_run over tiles of up to two sizes (the last tile of a row is shorter): each size in its own batches."""
+        out: list[np.ndarray] = [np.empty(0)] * len(tiles)
+        for shape in dict.fromkeys(t.shape for t in tiles):
+            idx = [i for i, t in enumerate(tiles) if t.shape == shape]
+            for i, y in zip(idx, self._run([tiles[i] for i in idx], self.batch)):
+                out[i] = y
+        return out
+
+    def _net(self, xb: np.ndarray) -> np.ndarray:
+        """N x C x H x W -> the network's output. Gray images take the gray network when there is one; else a colour
+        network sees them replicated (output: the channel mean), and a gray network takes colour images channel by
+        channel."""
+        c = xb.shape[1]
+        if c == 1 and self.gray is not None:
+            return self.gray(xb)
+        if c != self.channels:
+            if self.channels == 3:
+                return self.net(np.repeat(xb, 3, axis=1)).mean(1, keepdims=True)
+            k = len(xb)
+            return self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
+        return self.net(xb)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """Denoise an H x W x C image; alpha passes through; the same dtype comes back. Integer images are scaled by
+        their dtype's peak; float images keep their own range: values outside [0, 1] are mapped to it by the
+        image's minimum and maximum, and back."""
+        color, alpha = split_alpha(image)
+        if self._gray_copy(color):  # a gray picture stored as RGB: the gray network, then back to RGB
+            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])]))
+            return np.concatenate([np.repeat(g, 3, axis=2)] + ([a] if a is not None else []), axis=2)
+        if image.dtype.kind in "ui":
+            peak, lo, scale = float(np.iinfo(image.dtype).max), 0.0, 1.0
+        else:
+            peak = 1.0
+            lo, hi = (float(color.min()), float(color.max())) if color.size else (0.0, 1.0)
+            lo, scale = (0.0, 1.0) if lo >= 0 and hi <= 1 else (lo, (hi - lo) or 1.0)
+        out = np.empty_like(image)
+        if alpha is not None:
+            out[..., -1:] = alpha
+        h, w, c = color.shape
+        multiple = math.lcm(*(p.multiple for p in (self.net, self.gray) if p is not None))
+        ys = layout(h, self.tile, self.overlap, multiple)
+        xs = layout(w, self.tile, self.overlap, multiple)
+        if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
+            (rows,) = self._run([self._scaled(color, lo, peak * scale)], self.batch)
+            self._store(out[..., :c], rows, peak, lo, scale)
+            return out
+        wx = [ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
+        acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
+        wsum = np.zeros((0, w, 1), np.float32)
+        top = 0
+        for i, (y, th) in enumerate(ys):
+            grow = y + th - top - len(acc)
+            if grow > 0:
+                acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
+                wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
+            wy = ramp(th, self.overlap, y > 0, y + th < h)
+            tiles = [self._scaled(color[y:y + th, x:x + tw], lo, peak * scale) for x, tw in xs]
+            for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles)):
+                wt = (wy[:, None] * wxx[None, :])[..., None]
+                acc[y - top:y - top + th, x:x + tw] += t * wt
+                wsum[y - top:y - top + th, x:x + tw] += wt
+            done = (ys[i + 1][0] if i + 1 < len(ys) else h) - top  # rows no later tile touches
+            self._store(out[top:top + done, :, :c], acc[:done] / np.maximum(wsum[:done], 1e-12), peak, lo, scale)
+            acc, wsum, top = acc[done:], wsum[done:], top + done
+        return out
+
+    def _gray_copy(self, color: np.ndarray) -> bool:
+        """True when there is a gray network and `color` (H x W x 3) holds one gray picture in all three channels."""
+        return (self.gray is not None and color.shape[2] == 3 and np.array_equal(color[..., 0], color[..., 1])
+                and np.array_equal(color[..., 0], color[..., 2]))
+
+    @staticmethod
+    def _scaled(pixels: np.ndarray, lo: float, span: float) -> np.ndarray:
+        """Image pixels -> float32 network input in [0, 1]."""
+        t = pixels.astype(np.float32)
+        if lo:
+            t -= lo
+        t /= span
+        return t
+
+    @staticmethod
+    def _store(dest: np.ndarray, rows: np.ndarray, peak: float, lo: float, scale: float) -> None:
+        """Network output in [0, 1] (float32, may be overwritten) -> `dest`: the image's dtype and range."""
+        if peak == 1.0:
+            dest[...] = rows * scale + lo
+        else:
+            rows *= peak
+            np.rint(rows, out=rows)
+            dest[...] = np.clip(rows, 0, peak, out=rows)
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """N x C x H x W float in [0, 1] -> denoised, same shape. Small images go through in batches holding as many
+        pixels as a batch of tiles; larger ones are tiled one by one."""
+        n, c, h, w = x.shape
+        if h <= self.tile and w <= self.tile:
+            per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
+            imgs = x.permute(0, 2, 3, 1).float().cpu().numpy()
+            out = np.empty_like(imgs)
+            gray = [self._gray_copy(img) for img in imgs]
+            for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
+                idx = [i for i in range(n) if gray[i] == as_gray]
+                part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
+                for k in range(0, len(idx), per_batch):
+                    for i, y in zip(idx[k:k + per_batch], self._run(part[k:k + per_batch], per_batch)):
+                        out[i] = y
+            return torch.from_numpy(out).permute(0, 3, 1, 2)
+        return torch.stack([torch.from_numpy(self(img.permute(1, 2, 0).float().cpu().numpy())).permute(2, 0, 1)
+                            for img in x])
+
+
+def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:
+    return TorchPredictor(model, device) if isinstance(model, nn.Module) else model
+
+
+def _dihedral_mean(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The mean of fn over the 8 flips / 90-degree rotations of N x C x H x W `x`, each mapped back."""
+    acc = np.zeros_like(x, dtype=np.float32)
+    for k in range(4):
+        for flip in (False, True):
+            t = np.rot90(x, k, axes=(2, 3))
+            t = t[..., ::-1] if flip else t
+            y = fn(np.ascontiguousarray(t))
+            y = y[..., ::-1] if flip else y
+            acc += np.rot90(y, -k, axes=(2, 3))
+    return acc / 8

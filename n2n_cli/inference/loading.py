@@ -1,0 +1,28 @@
+"""A Denoiser for what the command line names: a checkpoint, a bundled weights name, an exported .onnx file, or
+nothing for the bundled defaults (colour, and gray for gray images)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .. import defaults
+from ..errors import CheckpointError
+from ..models.bundled import load_default_gray, load_model
+from .backends import OnnxPredictor
+from .denoiser import Denoiser
+
+
+def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False,
+                  strength: float = defaults.STRENGTH) -> Denoiser:
+    """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file. None gives the default bundled
+    weights, and gray images go to the bundled gray model where one ships (else the colour model takes them,
+    replicated to RGB: it was trained on a share of gray crops). A named model takes every image."""
+    if model is not None and str(model).lower().endswith(".onnx"):
+        if not Path(model).is_file():
+            raise CheckpointError(f"{model}: no such model file")
+        return Denoiser(OnnxPredictor(model), tile=tile, tta=tta, strength=strength)
+    net, _ = load_model(model)
+    gray = load_default_gray() if model is None else None
+    return Denoiser(net, device, tile=tile, tta=tta, strength=strength, gray_model=gray)

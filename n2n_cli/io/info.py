@@ -1,0 +1,76 @@
+"""What an image file holds, read from its header, and the size checks made before any pixel is decoded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ImageError
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What a file holds, read from its header."""
+
+    path: Path
+    format: str  # "PNG", "PNG16", "JPEG", "TIFF", ...
+    frames: int
+    height: int
+    width: int
+    channels: int  # as read: alpha included
+    dtype: np.dtype  # uint8, uint16 or float32
+    icc: bytes | None = None  # the embedded ICC colour profile, written again into the output
+
+    @property
+    def is_float(self) -> bool:
+        return bool(self.dtype == np.float32)
+
+    def describe(self) -> str:
+        stack = f"{self.frames} frames of " if self.frames > 1 else ""
+        return f"{stack}{self.width}x{self.height}, {self.channels} channel(s), {np.dtype(self.dtype).name}"
+
+    def check(self, max_pixels: int) -> ImageInfo:
+        """Refuse, before decoding, an image over the pixel budget or one that cannot fit in memory."""
+        check_size(self.path, self.width, self.height, max_pixels)
+        pixels = self.width * self.height
+        need = 3 * pixels * self.channels * max(np.dtype(self.dtype).itemsize, 4)  # decoded frame, output, float work
+        avail = available_memory()
+        if avail is not None and need > avail:
+            raise ImageError(f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
+                             f"to process and {avail / 2**30:.1f} GiB of memory is available")
+        return self
+
+
+def check_size(path: Path, width: int, height: int, max_pixels: int) -> None:
+    """Refuse a frame size with no pixels or over `max_pixels`; called as soon as a header gives the size."""
+    if height < 1 or width < 1:
+        raise ImageError(f"{path}: image of size {width}x{height} holds no pixels")
+    pixels = width * height
+    if pixels > max_pixels:
+        raise ImageError(f"{path}: {width}x{height} is {_megapixels(pixels)} per frame, over the limit of "
+                         f"{_megapixels(max_pixels)} (raise it with --max-pixels if the file is trusted and memory "
+                         "allows)")
+
+
+def _megapixels(n: int) -> str:
+    return f"{n / 1e6:,.1f} MP" if n >= 100_000 else f"{n:,} pixels"
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux), or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def icc_fits(icc: bytes | None, channels: int) -> bool:
+    """True when an ICC profile describes images of this many channels (alpha aside): a gray profile for gray, an
+    RGB one for colour. A CMYK photo is read as RGB, so its profile must not follow it."""
+    return bool(icc) and len(icc or b"") >= 128 and (icc or b"")[16:20] == (b"GRAY" if channels in (1, 2) else b"RGB ")

@@ -1,0 +1,40 @@
+"""Output paths of single files (checkpoints, tensor files, pictures): never over an input of the run, never over a
+file the user did not mean to replace. (Denoised image folders have their own plan: inference/plan.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import defaults
+from ..errors import UserError
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when two paths name one file (symlinks, `..`, hard links), or would once written (same resolved path)."""
+    a, b = Path(a), Path(b)
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_output(path: str | Path, inputs: Sequence[str | Path | None], flag: str, overwrite: bool = False,
+                 may_replace: bool = False) -> None:
+    """Refuse, before any work, to write `path` over an input of the run (a file, or an image in an input folder:
+    resolved paths, so symlinks and `..` name what they point to); an existing file is replaced only with
+    `overwrite` or where the command documents it (`may_replace`). `flag` names the output in messages."""
+    path = Path(path)
+    for p in inputs:
+        if p is None:
+            continue
+        p = Path(p)
+        if same_file(path, p):
+            raise UserError(f"{path}: {flag} names an input of this run ({p}); choose another file")
+        if path.suffix.lower() in defaults.IMAGE_SUFFIXES and p.is_dir() and p.resolve() in path.resolve().parents:
+            raise UserError(f"{path}: {flag} lies in the input folder {p}, where it would replace or join the images "
+                            "this command reads; choose a path outside it")
+    if path.is_dir():
+        raise UserError(f"{path}: {flag} names a folder; give a file name")
+    if path.exists() and not (overwrite or may_replace):
+        raise UserError(f"{path}: exists; pass --overwrite to replace it, or choose another {flag}")

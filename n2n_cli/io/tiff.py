@@ -1,0 +1,128 @@
+"""TIFF through tifffile (stacks, 16-bit, float, compressed): every axis but Y, X and samples is a frame axis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ImageError
+from .atomic import atomic_write
+from .info import ImageInfo, icc_fits
+
+SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+ICC_TAG = 34675  # InterColorProfile
+
+
+def _layout(series: Any) -> tuple[int, int, int, int, str]:
+    """(frames, height, width, channels, axes) of a tifffile series: every axis but Y, X and samples (S) is a frame
+    axis (pages, Z, T, C, ...), so a multichannel microscopy stack is denoised one channel image at a time."""
+    axes, shape = series.axes, series.shape
+    if "Y" not in axes or "X" not in axes:
+        raise ValueError(f"TIFF layout {axes} has no Y and X axes")
+    size = dict(zip(axes, shape))
+    channels = size.get("S", 1)
+    frames = int(np.prod([n for a, n in zip(axes, shape) if a not in "YXS"], dtype=np.int64))
+    return frames, size["Y"], size["X"], channels, axes
+
+
+def _dtype(dtype: np.dtype) -> np.dtype:
+    if dtype in (np.uint8, np.uint16):
+        return np.dtype(dtype)
+    if dtype.kind == "f":
+        return np.dtype(np.float32)
+    if dtype.kind in "iu" and dtype.itemsize <= 4:
+        return np.dtype(np.uint16)  # 32-bit or signed integers: values checked to fit 0-65535 on reading
+    raise ValueError(f"unsupported sample type {dtype}")
+
+
+def _parts(tif: Any, path: Path) -> list[tuple[Any, int]]:
+    """(series, frame count) for each image series of a TIFF, all of one frame shape and sample type: a file written
+    page by page (tifffile.imwrite(..., append=True)) holds one series per page, and is read as one stack. Series
+    that differ (a thumbnail beside the image, unrelated images) cannot be one stack and are refused."""
+    if not tif.series:
+        raise ValueError("no image in the TIFF")
+    parts, kinds = [], []
+    for s in tif.series:
+        frames, h, w, c, _ = _layout(s)
+        parts.append((s, frames))
+        kinds.append((w, h, c, np.dtype(s.dtype)))
+    if len(set(kinds)) > 1:
+        sizes = ", ".join(f"{w}x{h}x{c} {d.name}" for w, h, c, d in kinds[:4]) + (", ..." if len(kinds) > 4 else "")
+        raise ImageError(f"{path}: {len(kinds)} images of different sizes or types ({sizes}); n2n reads a TIFF as "
+                         "one image or one stack of equal frames: save each image in a file of its own")
+    return parts
+
+
+def probe_tiff(path: Path) -> ImageInfo:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        parts = _parts(tif, path)
+        s = parts[0][0]
+        _, h, w, channels, _ = _layout(s)
+        if channels > 4:
+            raise ImageError(f"{path}: {channels} samples per pixel; n2n reads 1 to 4 (gray, RGB, alpha)")
+        if s.dtype == np.bool_:
+            raise ImageError(f"{path}: a 1-bit (black and white) TIFF has no noise to remove")
+        frames = sum(n for _, n in parts)
+        tag = tif.pages[0].tags.get(ICC_TAG)
+        icc = bytes(tag.value) if tag is not None and isinstance(tag.value, (bytes, bytearray)) and tag.value else None
+        return ImageInfo(path, "TIFF", frames, h, w, channels, _dtype(np.dtype(s.dtype)), icc)
+
+
+def read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        for s, count in _parts(tif, path):  # the series that holds this frame
+            if frame < count:
+                break
+            frame -= count
+        _, h, w, c, axes = _layout(s)
+        pages = s.pages if hasattr(s, "pages") else []
+        page = pages[frame] if len(pages) == count and pages[frame] is not None else None
+        if page is not None and page.shape in ((h, w), (h, w, c), (c, h, w)):
+            a = page.asarray()
+            if a.shape == (c, h, w) and c > 1 and (h, w) != (c, h):  # planar samples
+                a = np.moveaxis(a, 0, -1)
+        else:  # layouts whose frames are not one page each (ImageJ contiguous stacks)
+            offset = getattr(s, "dataoffset", None)
+            if offset is not None:  # stored contiguous and uncompressed: map it, so only this frame is read
+                a = np.memmap(path, dtype=np.dtype(s.dtype).newbyteorder(tif.byteorder), mode="r", offset=offset,
+                              shape=tuple(s.shape))
+            else:
+                a = s.asarray()
+            order = [i for i, ax in enumerate(axes) if ax not in "YXS"] + [axes.index("Y"), axes.index("X")]
+            order += [axes.index("S")] if "S" in axes else []
+            a = np.transpose(a, order).reshape(count, h, w, c)[frame]
+    a = a.reshape(h, w, c)
+    if a.dtype.kind in "iu" and a.dtype not in (np.uint8, np.uint16):
+        if a.size and (a.min() < 0 or a.max() > 65535):
+            raise ValueError(f"{a.dtype} samples outside 0-65535")
+    return a.astype(info.dtype, copy=False)
+
+
+def write_tiff(path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None = None) -> int:
+    """Write H x W x C frames (one dtype and shape) as a multi-page TIFF, one page per frame, compressed losslessly,
+    atomically; frames are written as they come, so a stack need not fit in memory. `icc`: the colour profile,
+    kept when it fits the channels. Returns the frame count."""
+    import tifffile
+
+    count = 0
+
+    def write(f) -> None:
+        nonlocal count
+        with tifffile.TiffWriter(f, bigtiff=False) as tw:
+            for img in frames:
+                c = img.shape[2]
+                tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
+                         extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
+                         contiguous=False, iccprofile=icc if icc_fits(icc, c) else None,
+                         metadata=None)  # no per-page shape: readers see one series of pages
+                count += 1
+
+    atomic_write(path, write)
+    return count

@@ -1,0 +1,76 @@
+"""The checkpoint format: a self-describing dict of plain values and tensors (format, model name and arguments,
+state_dict, package version, and what training adds), loaded with weights_only=True."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .. import __version__
+from ..errors import CheckpointError
+from ..io.tensors import safe_load
+from .base import Net
+from .registry import create_model, model_names
+from .seed import is_course_state_dict, seed_from_v1
+
+# 1: n2n 0.1. 2: SeedNet's last layer takes (layer 1 output, t_conv1 output), the course's order; format-1 `seed`
+# and `tiny` weights are converted on load.
+FORMAT = 2
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain module inside DistributedDataParallel and torch.compile wrappers."""
+    model = getattr(model, "module", model)
+    return getattr(model, "_orig_mod", model)
+
+
+def make_checkpoint(model: nn.Module, **fields: Any) -> dict[str, Any]:
+    """A checkpoint dict for a registered model (it records its name and constructor arguments); `fields` adds
+    epoch, metrics, config, optimizer..."""
+    net = unwrap(model)
+    if not isinstance(net, Net) or not net.arch:
+        raise TypeError(f"{type(net).__name__} is not a registered n2n model; it has no name to record")
+    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+    return {"format": FORMAT, "model": net.arch, "model_kwargs": dict(net.kwargs), "state_dict": state,
+            "version": __version__, **fields}
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load an n2n checkpoint, or a plain state_dict saved by the course's Model (loaded as `seed`)."""
+    path = Path(path)
+    if not path.is_file():
+        if path.name in model_names() and str(path) == path.name:
+            raise CheckpointError(f"{path}: an architecture, not a model file: train one with "
+                                  f"`n2n train --arch {path.name}`, then pass its checkpoint to --model")
+        raise CheckpointError(f"{path}: no such model file")
+    obj = safe_load(path, "checkpoint", CheckpointError)
+    if is_course_state_dict(obj):
+        obj = {"format": FORMAT, "model": "seed", "model_kwargs": {"channels": obj["conv1.weight"].shape[1]},
+               "state_dict": obj, "version": None, "source": "course state_dict"}
+    elif not (isinstance(obj, dict) and isinstance(obj.get("model"), str) and isinstance(obj.get("state_dict"), dict)
+              and isinstance(obj.get("model_kwargs", {}), dict)):
+        raise CheckpointError(f"{path}: not an n2n checkpoint or a course Model state_dict")
+    if not isinstance(obj.get("format", FORMAT), int) or obj.get("format", FORMAT) > FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; "
+                              "upgrade n2n")
+    if obj.get("format", 1) < 2 and obj["model"] in ("seed", "tiny"):
+        obj = {**obj, "format": FORMAT, "state_dict": seed_from_v1(obj["state_dict"])}
+    bad = [k for k, v in obj["state_dict"].items() if torch.is_tensor(v) and v.is_floating_point()
+           and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"{path}: the weights hold NaN or infinite values ({bad[0]}); this model diverged "
+                              "in training and cannot denoise")
+    return obj
+
+
+def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
+    """Rebuild the network a checkpoint describes and load its weights."""
+    try:
+        model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
+        model.load_state_dict(ckpt["state_dict"])
+    except (ValueError, RuntimeError, TypeError, KeyError) as e:
+        raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})") from None
+    return model

@@ -1,0 +1,59 @@
+"""`fast`, the default architecture: a denoiser built for the CPU."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .base import Net, pad_to
+from .registry import register_model
+
+
+@register_model("fast")
+class FastUNet(Net):
+    """Pixel-unshuffle by 2 (the FFDNet idea), a U-Net at half resolution with additive skips, pixel-shuffle back,
+    and a residual output (input + predicted correction, so a clean image is easy to leave alone).
+
+    `widths[i]` is the channel count at level i (level 0 at half resolution, each next level halves again);
+    `depth[i]` the 3x3 convolutions on each side of level i (the last level is the bottom, run once).
+    With widths doubling per level every convolution costs about the same per input pixel.
+    """
+
+    def __init__(self, channels: int = 3, widths: Sequence[int] = (48, 96, 192),
+                 depth: Sequence[int] = (1, 1, 2)) -> None:
+        widths, depth = tuple(widths), tuple(depth)
+        if len(widths) != len(depth) or len(widths) < 1:
+            raise ValueError(f"widths {widths} and depth {depth} must have one entry per level")
+        # the unshuffle and every level below it halve the size
+        super().__init__(channels, multiple=2 ** len(widths), widths=widths, depth=depth)
+
+        def convs(w: int, n: int) -> nn.Module:
+            return nn.Sequential(*[m for _ in range(n) for m in (nn.Conv2d(w, w, 3, padding=1), nn.ReLU(inplace=True))])
+
+        self.head = nn.Sequential(nn.Conv2d(4 * channels, widths[0], 3, padding=1), nn.ReLU(inplace=True))
+        self.enc = nn.ModuleList([convs(w, n) for w, n in zip(widths[:-1], depth[:-1])])
+        self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(a, b, 2, stride=2), nn.ReLU(inplace=True))
+                                   for a, b in zip(widths[:-1], widths[1:])])
+        self.bottom = convs(widths[-1], depth[-1])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in zip(widths[:-1], widths[1:])])
+        self.dec = nn.ModuleList([convs(w, n) for w, n in zip(widths[:-1], depth[:-1])])
+        self.tail = nn.Conv2d(widths[0], 4 * channels, 3, padding=1)
+        nn.init.zeros_(self.tail.weight)  # a fresh model is the identity: it starts from the input, not from noise
+        nn.init.zeros_(self.tail.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        xp = pad_to(x, self.multiple)
+        t = self.head(F.pixel_unshuffle(xp, 2))  # N x widths[0] x H/2 x W/2
+        skips = []
+        for enc, down in zip(self.enc, self.down):
+            t = enc(t)
+            skips.append(t)
+            t = down(t)
+        t = self.bottom(t)
+        for up, dec in zip(self.up[::-1], self.dec[::-1]):
+            t = dec(up(t) + skips.pop())
+        return (xp + F.pixel_shuffle(self.tail(t), 2))[..., :h, :w]

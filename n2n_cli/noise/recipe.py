@@ -1,0 +1,65 @@
+"""Training pairs made from clean crops: two independent noisy copies of each crop, never a clean target.
+
+The input looks like a user's file (clipped, rounded to 8 bits, and optionally saved as JPEG, as cameras and phones
+save photos); the target keeps its noise unclipped and unrounded, so its mean is exactly the clean crop, also near
+black and white (a clipped target's mean is not, which darkens or lightens the output there).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .model import Noise, quantize
+
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as Pillow's convert("L")
+
+
+@dataclass(frozen=True)
+class PairRecipe:
+    """How a clean crop becomes (input, target). Shares are probabilities per crop."""
+
+    noise: Noise
+    clean_share: float = 0.0  # inputs left without noise: a clean photo must come back unharmed
+    gray_share: float = 0.0  # colour crops made gray, with the same noise in every channel (a gray photo as RGB)
+    jpeg_share: float = 0.0  # noisy inputs saved as JPEG ...
+    jpeg_quality: tuple[int, int] = (60, 95)  # ... at a quality drawn from this range
+    dark_share: float = 0.0  # crops darkened before the noise: dim scenes, dark backgrounds (fluorescence, night) ...
+    dark_gamma: tuple[float, float] = (1.0, 6.0)  # ... as clean ** gamma, gamma log-uniform in this range
+
+    def __call__(self, clean: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """C x H x W float crop in [0, 1] -> (input, target), both C x H x W float32; seeded, so a crop's pair
+        depends on its key alone."""
+        g = torch.Generator().manual_seed(seed)
+        u = torch.rand(3, generator=g).tolist()
+        c = clean[None].float()
+        gray = c.shape[1] == 3 and u[0] < self.gray_share
+        if gray:
+            c = quantize((c * torch.tensor(LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)).expand(-1, 3, -1, -1)
+        if self.dark_share and float(torch.rand(1, generator=g)) < self.dark_share:  # no draw without the share:
+            lo, hi = self.dark_gamma  # older recipes make the same pairs as before
+            c = c ** math.exp(float(torch.empty(1).uniform_(math.log(lo), math.log(hi), generator=g)))
+        target = self.noise.add(c, g, shared=gray)
+        inp = quantize(c) if u[1] < self.clean_share else quantize(self.noise.add(c, g, shared=gray))
+        if u[2] < self.jpeg_share:
+            lo, hi = self.jpeg_quality
+            quality = int(torch.randint(lo, hi + 1, (1,), generator=g))
+            inp = jpeg(inp[:, :1] if gray else inp, quality).expand_as(inp)
+        return inp[0].contiguous(), target[0]
+
+
+def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:
+    """1 x C x H x W in [0, 1] (8-bit levels) -> the same after a JPEG round trip at `quality` (4:2:0 for colour,
+    Pillow's default, like most cameras)."""
+    a = np.rint(x[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(a[..., 0] if a.shape[2] == 1 else a).save(buf, format="JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        b = np.asarray(im.convert("L" if a.shape[2] == 1 else "RGB"), dtype=np.float32) / 255.0
+    return torch.from_numpy(b.reshape(a.shape)).permute(2, 0, 1)[None]

@@ -1,0 +1,86 @@
+"""A training run's files: what it starts from (`--resume`, `--init`), the checkpoint and metrics file written
+atomically after every epoch, and the checks that keep them off the run's inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from ..errors import UserError
+from ..flags import flag
+from ..io import atomic_save, atomic_write, check_output, same_file
+from ..models.bundled import resolve_model_path
+from ..models.checkpoint import load_checkpoint, make_checkpoint
+from .config import TrainConfig
+
+
+@dataclass
+class Start:
+    """What a run starts from: nothing (a fresh model), a checkpoint to resume, or a model's weights (`init`)."""
+
+    ckpt: dict[str, Any] | None = None  # the checkpoint resumed, or the --init model's
+    init_from: Path | None = None  # --init's file
+    epoch: int = 0  # epochs already trained (resuming)
+    history: list[dict[str, Any]] = field(default_factory=list)  # the resumed run's metrics
+    optimizer: dict[str, Any] | None = None  # the resumed run's optimizer state
+    kept: int | None = None  # the epoch the output file holds already (resuming into it)
+
+
+def metrics_path(checkpoint: str | Path) -> Path:
+    p = Path(checkpoint)
+    return p.with_name(p.stem + ".metrics.jsonl")
+
+
+def check_outputs(cfg: TrainConfig) -> None:
+    """The checkpoint and its metrics file never name an input of the run; an existing checkpoint is replaced only
+    with `overwrite`, or when it is the one `resume` continues."""
+    if not cfg.out:
+        return
+    inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean, cfg.val_target,
+              resolve_model_path(cfg.init) if cfg.init else None]
+    resuming_out = cfg.resume is not None and Path(cfg.out).exists() and Path(cfg.resume).exists() \
+        and Path(cfg.out).samefile(cfg.resume)
+    check_output(cfg.out, inputs, flag("out"), cfg.overwrite, may_replace=resuming_out)
+    check_output(metrics_path(cfg.out), inputs, f"{flag('out')}'s metrics file", True)
+
+
+def load_start(cfg: TrainConfig, model_given: bool) -> Start:
+    """Read what `resume` or `init` name, and refuse what cannot go on. With `model_given` (the course API) the
+    model is the caller's: `init` does not replace it."""
+    if cfg.resume:
+        ckpt = load_checkpoint(cfg.resume)
+        epoch = ckpt.get("epoch", 0)
+        kept = epoch if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume) else None
+        if cfg.epochs <= epoch:
+            raise UserError(f"{cfg.resume}: already trained {epoch} epochs; {flag('epochs')} {cfg.epochs} must be "
+                            "more to continue")
+        if not model_given and cfg.arch is not None and cfg.arch != ckpt["model"]:
+            raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as {flag('arch')} {cfg.arch}")
+        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept)
+    if cfg.init and not model_given:
+        init_from = resolve_model_path(cfg.init)
+        ckpt = load_checkpoint(init_from)
+        if cfg.arch is not None and cfg.arch != ckpt["model"]:
+            raise UserError(f"{cfg.init}: a {ckpt['model']!r} model cannot start a {flag('arch')} {cfg.arch} run")
+        return Start(ckpt, init_from)
+    return Start()
+
+
+def init_sha256(start: Start) -> dict[str, str]:
+    """The config's record of which file an --init run started from (a bundled name's weights change between
+    versions)."""
+    if start.init_from is None:
+        return {}
+    return {"init_sha256": hashlib.sha256(Path(start.init_from).read_bytes()).hexdigest()}
+
+
+def save_epoch(path: str | Path, model: nn.Module, epoch: int, history: list[dict[str, Any]],
+               optimizer: dict[str, Any], config: dict[str, Any]) -> None:
+    """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all."""
+    atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config), path)
+    atomic_write(metrics_path(path), lambda f: f.write("".join(json.dumps(m) + "\n" for m in history).encode()))

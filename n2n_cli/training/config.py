@@ -1,0 +1,83 @@
+"""The training run's configuration: one typed record of every option, validated when it is made, written into each
+checkpoint. Every default comes from defaults.py; messages name the options by their flags (flags.py)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .. import defaults
+from ..errors import UserError
+from ..flags import flag
+from ..noise import Noise, PairRecipe
+
+
+@dataclass
+class TrainConfig:
+    data: str  # tensor-pair file, DIR/SCENE/ captures, TIFF stacks, a noisy folder, clean images or single images
+    target: str | None = None  # second folder of noisy images, matched by name
+    single: bool = False  # `data` holds single noisy images: train with Neighbor2Neighbor (objectives.py)
+    noise: Noise | None = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
+    clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
+    gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
+    jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
+    dark_share: float = defaults.DARK_SHARE  # with `noise`: share of crops darkened before the noise
+    arch: str | None = None  # None: defaults.MODEL, or the architecture of the checkpoint resumed
+    epochs: int = defaults.EPOCHS
+    batch_size: int | None = None  # None: defaults.BATCH_SIZE on the CPU, defaults.BATCH_SIZE_CUDA on a GPU
+    lr: float | None = None  # None: defaults.LR scaled by sqrt(batch / defaults.LR_BATCH)
+    schedule: str = defaults.SCHEDULE  # "cosine": lr decays to 0 over the run; "constant": the report's way
+    patch_size: int = defaults.PATCH_SIZE
+    channels: int | None = None  # 1 or 3: read image folders so and build the model so; None: the data's own
+    augment: bool = defaults.AUGMENT
+    val: str | None = None
+    val_clean: str | None = None
+    val_noise: Noise | None = None
+    val_target: str | None = None  # `val` is noisy pairs with this second folder: PSNR estimated from the pairs
+    val_pairs: bool = False  # `val` is noisy pairs (any pair source); scene folders and stacks are so without asking
+    out: str | None = defaults.CHECKPOINT  # None: keep the model in memory only (the course API)
+    device: str = "auto"
+    seed: int = defaults.SEED
+    workers: int = defaults.WORKERS
+    resume: str | None = None
+    init: str | None = None  # start from this model's weights (a checkpoint or a bundled name), fresh optimizer
+    compile: bool = False
+    mmap: bool = True  # memory-map tensor files instead of reading them whole
+    overwrite: bool = False  # replace an existing `out` that is not the checkpoint being resumed
+    cpu_bf16: bool = False  # bf16 autocast on CPUs with native bf16 (AVX-512 BF16 / AMX); ignored elsewhere
+    max_pixels: int = defaults.MAX_PIXELS  # pixels per frame decoded at most, checked from each file's header
+
+    def __post_init__(self) -> None:
+        """Refuse option values that cannot make a run, before any file is read."""
+        from ..models import model_names  # torch: only once a run is configured
+
+        if self.channels not in (None, 1, 3):
+            raise UserError(f"{flag('channels')} {self.channels}: models take 1 (gray) or 3 (RGB) channels")
+        if self.arch is not None and self.arch not in model_names():
+            raise UserError(f"{flag('arch')} {self.arch}: unknown architecture; choose one of: "
+                            f"{', '.join(model_names())}")
+        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
+            raise UserError(f"{flag('lr')} {self.lr}: the learning rate must be a finite number above 0")
+        if self.epochs < 1:
+            raise UserError(f"{flag('epochs')} {self.epochs}: train for at least one epoch")
+        if self.init and self.resume:
+            raise UserError(f"{flag('init')} and {flag('resume')}: choose one ({flag('resume')} continues a run with "
+                            f"its optimizer and schedule; {flag('init')} starts a new run from a model's weights)")
+        if self.schedule not in ("cosine", "constant"):
+            raise UserError(f"{flag('schedule')} {self.schedule}: choose cosine or constant")
+        for name in ("clean_share", "gray_share", "jpeg_share", "dark_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise UserError(f"{flag(name)} {getattr(self, name)}: a share lies in [0, 1]")
+        if self.max_pixels < 1:
+            raise UserError(f"{flag('max_pixels')} {self.max_pixels}: at least 1")
+
+    def recipe(self) -> PairRecipe | None:
+        """How clean crops become pairs, when pairs are synthesised (`noise`)."""
+        if self.noise is None:
+            return None
+        return PairRecipe(self.noise, self.clean_share, self.gray_share, self.jpeg_share, dark_share=self.dark_share)
+
+    def record(self, **resolved: Any) -> dict[str, Any]:
+        """The configuration as plain values for a checkpoint, with what the run resolved (batch size, lr, ...)."""
+        return {**asdict(self), **resolved}

@@ -1,0 +1,249 @@
+"""The trainer: Noise2Noise on pairs from any data source, or Neighbor2Neighbor on single noisy images (`single`),
+on one device or under torchrun (DDP). What is learned from a batch is the objective's business (objectives.py).
+
+Every epoch ends with an atomic checkpoint and a metrics file next to it, so an interruption loses at most one
+epoch and `resume` continues where it stopped. Randomness is derived from (seed, epoch, rank), so a resumed run
+draws the same crops, noise and order as an uninterrupted one. A loss that turns NaN or infinite stops the run with
+the last good checkpoint kept.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from .. import defaults
+from ..data import EvalSet, PairSet, TrainSource, open_train_source, open_val_set
+from ..data.patches import PatchSource
+from ..device import autocast, pick_device
+from ..errors import UserError
+from ..evaluation import estimate_pairs, validation_metrics
+from ..flags import flag
+from ..inference import Denoiser
+from ..models import Net, contract, create_model
+from ..models.checkpoint import build_model, unwrap
+from . import distributed as dist
+from .callbacks import Callback, TrainResult
+from .checkpoints import Start, check_outputs, init_sha256, load_start, save_epoch
+from .config import TrainConfig
+from .objectives import make_objective
+from .schedule import dihedral, epoch_order, lr_at, rng_seed
+
+
+class Diverged(UserError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Run:
+    """Everything one training run works with, set up before its first epoch."""
+
+    world: dist.World
+    device: torch.device
+    model: Net  # the plain model, whose weights the checkpoint holds
+    net: Callable[[torch.Tensor], torch.Tensor]  # what the steps call: the model, wrapped for DDP or compiled
+    opt: torch.optim.Optimizer
+    source: TrainSource
+    valset: EvalSet | PairSet | None
+    batch: int  # global batch
+    lr: float
+    steps: int  # per epoch
+    start_epoch: int
+    history: list[dict[str, Any]]
+    info: dict[str, Any]  # what the progress display shows at the start
+    config: dict[str, Any]  # what the checkpoint records
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, callback: Callback | None = None, source: TrainSource | None = None,
+                 model: Net | None = None):
+        """`source` and `model`, when given, replace what cfg.data and cfg.arch describe (the course API)."""
+        self.cfg, self.cb = cfg, callback or Callback()
+        self.source, self.model = source, model
+        self.kept: int | None = None  # the epoch the checkpoint file holds, said when training diverges
+        self.objective = make_objective(cfg.single)
+
+    def fit(self) -> TrainResult:
+        world = dist.join_world(self.cfg.device)
+        try:
+            return self._fit(world)
+        finally:
+            dist.leave_world(world)
+
+    def _fit(self, world: dist.World) -> TrainResult:
+        if world.main:
+            check_outputs(self.cfg)
+        run = self._prepare(world)
+        if world.main:
+            self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
+        last: dict[str, Any] = {}
+        for epoch in range(run.start_epoch, self.cfg.epochs):
+            last = self._epoch(run, epoch)
+        return TrainResult(self.cfg.out, self.cfg.epochs, last, world.rank, run.info)
+
+    # --- setting up ---------------------------------------------------------------------------------------------
+
+    def _prepare(self, world: dist.World) -> Run:
+        """Data, model, optimizer and schedule for the run, in an order that keeps it repeatable: the model is
+        initialised right after torch.manual_seed(cfg.seed)."""
+        cfg = self.cfg
+        device = dist.device_for(world, pick_device(cfg.device))
+        start = load_start(cfg, self.model is not None)
+        self.kept = start.kept
+        source = self._open_source(start)
+        batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
+        if batch % world.size:
+            raise UserError(f"{flag('batch_size')} {batch} must be divisible by the number of processes "
+                            f"({world.size})")
+        lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
+        valset = self._open_valset() if world.main else None
+        torch.manual_seed(cfg.seed)
+        model = self._build_model(start, source)
+        model.to(device=device, memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        if start.optimizer is not None and start.init_from is None:  # --init starts optimizer and schedule afresh
+            opt.load_state_dict(start.optimizer)
+            for group in opt.param_groups:
+                group["lr"] = lr
+        per_rank = batch // world.size
+        source.start(device, per_rank, cfg.workers)
+        steps = math.ceil(len(epoch_order(len(source), batch, cfg.seed, 0, world)) / per_rank)
+        info = {"model": model.arch, "data": source.name, "samples": len(source), "batch_size": batch, "lr": lr,
+                "device": str(device), "processes": world.size, "noise": str(cfg.noise) if cfg.noise else None,
+                "objective": "neighbor2neighbor" if cfg.single else "noise2noise"}
+        config = cfg.record(batch_size=batch, lr=lr, **init_sha256(start))
+        return Run(world, device, model, self._wrap(model, device, world), opt, source, valset, batch, lr, steps,
+                   start.epoch, start.history, info, config)
+
+    def _open_source(self, start: Start) -> TrainSource:
+        """The training data, read with the channels of the model it trains when that model comes from a file."""
+        cfg = self.cfg
+        channels = start.ckpt.get("model_kwargs", {}).get("channels") if start.ckpt else \
+            (self.model.channels if self.model is not None else None)
+        source = self.source or open_train_source(cfg.data, cfg.target, cfg.recipe(), cfg.patch_size, cfg.mmap,
+                                                  cfg.single, channels or cfg.channels, cfg.max_pixels)
+        if cfg.channels not in (None, source.channels):
+            held = f"{cfg.init or cfg.resume} is a" if channels else f"{cfg.data} holds"
+            raise UserError(f"{flag('channels')} {cfg.channels}: {held} {source.channels}-channel "
+                            f"{'model' if channels else 'data'}")
+        return source
+
+    def _open_valset(self) -> EvalSet | PairSet | None:
+        cfg = self.cfg
+        if not cfg.val:
+            return None
+        valset = open_val_set(cfg.val, cfg.val_clean, cfg.val_noise, cfg.val_target, cfg.val_pairs, cfg.max_pixels)
+        # any channel count validates: the Denoiser serves gray images to a colour model and the reverse
+        if isinstance(valset, PairSet):
+            estimate_pairs(None, valset)  # refuse pairs the estimate cannot use now, not after an epoch
+        return valset
+
+    def _build_model(self, start: Start, source: TrainSource) -> Net:
+        """The model from the checkpoint resumed or the --init file, the caller's, or a new one of cfg.arch."""
+        if start.ckpt is not None:
+            origin = start.init_from or self.cfg.resume or "checkpoint"
+            model = build_model(start.ckpt, origin)
+            if model.channels != source.channels:
+                raise UserError(f"{origin}: a {model.channels}-channel model cannot train on {source.channels}-channel "
+                                "data")
+        else:
+            model = self.model or create_model(self.cfg.arch or defaults.MODEL, channels=source.channels)
+        _check_size(model, source, self.cfg.single)
+        return model
+
+    def _wrap(self, model: Net, device: torch.device, world: dist.World) -> Callable[[torch.Tensor], torch.Tensor]:
+        net: nn.Module = model
+        if world.size > 1:
+            net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        if self.cfg.compile:
+            return torch.compile(net)  # type: ignore[no-any-return]
+        return net
+
+    # --- training -----------------------------------------------------------------------------------------------
+
+    def _epoch(self, run: Run, epoch: int) -> dict[str, Any]:
+        """One epoch, then (on rank 0) validation, the checkpoint and the metrics file; returns its metrics row."""
+        t0 = time.perf_counter()
+        loss_sum, seen = self._steps(run, epoch)
+        seconds = time.perf_counter() - t0
+        loss = loss_sum / max(seen, 1)
+        if dist.any_rank(not math.isfinite(loss), run.world, run.device):
+            raise Diverged(self._diverged(epoch))
+        if not all(torch.isfinite(p).all() for p in run.model.parameters()):  # the last step can break them alone
+            raise Diverged(self._diverged(epoch, "the weights"))
+        last = {"epoch": epoch + 1, "loss": loss, "seconds": round(seconds, 3),
+                "images_per_s": round(seen * run.world.size / seconds, 1)}
+        if run.world.main:
+            if run.valset is not None:
+                last.update(validation_metrics(Denoiser(unwrap(run.model), run.device), run.valset))
+            run.history.append(last)
+            if self.cfg.out:
+                save_epoch(self.cfg.out, run.model, epoch + 1, run.history, run.opt.state_dict(), run.config)
+                self.kept = epoch + 1
+            self.cb.on_epoch(last)
+        dist.barrier(run.world)
+        return last
+
+    def _steps(self, run: Run, epoch: int) -> tuple[float, int]:
+        """The optimisation steps of one epoch: (sum of the losses weighted by batch size, samples seen)."""
+        cfg, device = self.cfg, run.device
+        seed = rng_seed(cfg.seed, epoch, run.world.rank + 1)
+        g = torch.Generator(device=device).manual_seed(seed)  # augmentation, distinct per process
+        order = epoch_order(len(run.source), run.batch, cfg.seed, epoch, run.world)
+        if isinstance(run.net, nn.Module):
+            run.net.train()
+        loss_sum, seen = torch.zeros((), device=device), 0
+
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            with autocast(device, cfg.cpu_bf16):
+                return run.net(x.contiguous(memory_format=torch.channels_last)).float()
+
+        for step, batch in enumerate(run.source.epoch(order, seed)):  # crops keyed by (index, seed)
+            batch = [t.to(device, non_blocking=True) for t in batch]
+            if cfg.augment:
+                batch = dihedral(batch, g)
+            done = epoch * run.steps + step
+            loss = self.objective(forward, batch, g, (done + 1) / (cfg.epochs * run.steps))
+            for group in run.opt.param_groups:
+                group["lr"] = lr_at(done, cfg.epochs * run.steps, run.lr, cfg.schedule)
+            run.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            run.opt.step()
+            k = batch[0].shape[0]
+            loss_sum += loss.detach() * k
+            seen += k
+            mean = (loss_sum / seen).item() if step % 20 == 0 else None
+            if mean is not None and dist.any_rank(not math.isfinite(mean), run.world, device):
+                raise Diverged(self._diverged(epoch))
+            if run.world.main:
+                self.cb.on_step(epoch, step, k * run.world.size, mean)
+        return loss_sum.item(), seen
+
+    def _diverged(self, epoch: int, what: str = "the loss") -> str:
+        kept = f"{self.cfg.out} still holds epoch {self.kept}" if self.kept is not None else "no checkpoint was written"
+        return (f"training diverged: {what} became NaN or infinite in epoch {epoch + 1} ({kept}); "
+                f"check the data for NaN values, or lower {flag('lr')}")
+
+
+def _check_size(model: nn.Module, source: TrainSource, single: bool) -> None:
+    """Refuse training images (or crops, or --single's half-size sub-images) smaller than the model takes."""
+    need = contract(model)[2]
+    h, w = source.size
+    sh, sw = (h // 2, w // 2) if single else (h, w)
+    if min(sh, sw) >= need:
+        return
+    what, larger = f"{w}x{h} images are", ""
+    if single:  # folders: the crop size is what the user chose; tensor files: the images' own size
+        crops = isinstance(source, PatchSource)
+        sub = f"{sw}x{sh} {flag('single')} sub-images,"
+        what = (f"{flag('patch_size')} {h} gives " if crops else f"{w}x{h} images give ") + sub
+        larger = (f"{flag('patch_size')} {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; "
+    arch = model.arch if isinstance(model, Net) and model.arch else type(model).__name__
+    raise UserError(f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
+                    f"({larger}the 'fast' and 'unet' models take any size)")
