@@ -19,7 +19,7 @@ import torch
 
 from . import defaults
 from .imageio import ImageInfo, list_images, match_channels, probe, read_frame, split_alpha, to_float
-from .noise import Noise
+from .noise import AnyNoise
 from .patches import PatchPairs, PatchSource, Ref
 from .synthetic import PairRecipe
 from .tensorfile import DataError, TensorPairs, load_tensor_pair, to_unit
@@ -197,7 +197,7 @@ class TensorEval:
 class FileEval:
     """Image files: (noisy, clean) frame pairs, or clean frames with seeded synthetic noise (noisy == clean ref)."""
 
-    def __init__(self, items: list[tuple[Ref, Ref]], channels: int, name: str, noise: Noise | None = None,
+    def __init__(self, items: list[tuple[Ref, Ref]], channels: int, name: str, noise: AnyNoise | None = None,
                  noise_seed: int = defaults.VAL_NOISE_SEED):
         self.items, self.channels, self.name, self.noise, self.noise_seed = items, channels, name, noise, noise_seed
 
@@ -244,7 +244,7 @@ def _frame_pairs(noisy: Path, clean: Path) -> list[tuple[Ref, Ref]]:
     return [((noisy, k), (clean, k if fc == fn else 0)) for k in range(fn)]
 
 
-def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: Noise | None = None,
+def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: AnyNoise | None = None,
                   noise_seed: int = defaults.VAL_NOISE_SEED, clean_flag: str = "--clean",
                   noise_flag: str = "--noise", pairs_flag: str = "--pairs") -> EvalSet:
     """A tensor file (noisy, clean); a noisy folder + `clean` folder matched by name (or DIR/<scene>/ captures +
@@ -357,7 +357,7 @@ def open_pair_set(data: str | Path, target: str | Path | None = None, data_flag:
     return FilePairs(items, _channels(probe(items[0][0][0])), str(data))
 
 
-def open_val_set(data: str | Path, clean: str | Path | None = None, noise: Noise | None = None,
+def open_val_set(data: str | Path, clean: str | Path | None = None, noise: AnyNoise | None = None,
                  target: str | Path | None = None, pairs: bool = False) -> EvalSet | PairSet:
     """Validation data for training: noisy pairs when asked (`pairs`, `target`) or when the data can only be pairs
     (DIR/<scene>/ captures or TIFF stacks with no clean references and no noise); otherwise as `n2n eval` reads it."""

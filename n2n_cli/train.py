@@ -27,7 +27,7 @@ from .errors import UserError
 from .evaluation import estimate_pairs, validation_metrics
 from .infer import Denoiser
 from .models import create_model
-from .noise import Noise
+from .noise import AnyNoise
 from .objectives import make_objective
 from .patches import PatchSource
 from .sources import PairSet, TrainSource, open_train_source, open_val_set
@@ -39,7 +39,7 @@ class TrainConfig:
     data: str
     target: Optional[str] = None  # second folder of noisy images, matched by name
     single: bool = False  # `data` holds single noisy images: train with Neighbor2Neighbor (objectives.py)
-    noise: Optional[Noise] = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
+    noise: Optional[AnyNoise] = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
     clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
     jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
@@ -54,7 +54,7 @@ class TrainConfig:
     augment: bool = defaults.AUGMENT
     val: Optional[str] = None
     val_clean: Optional[str] = None
-    val_noise: Optional[Noise] = None
+    val_noise: Optional[AnyNoise] = None
     val_target: Optional[str] = None  # `val` is noisy pairs with this second folder: PSNR estimated from the pairs
     val_pairs: bool = False  # `val` is noisy pairs (any pair source); scene folders and stacks are so without asking
     out: Optional[str] = defaults.CHECKPOINT  # None: keep the model in memory only (the course API)
