@@ -37,7 +37,7 @@ from machine import cpu_model  # noqa: E402  benchmarks/machine.py, beside this 
 from n2n_cli.models.bundled import bundled_dir
 from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.io import list_images
-from n2n_cli.noise import Noise  # noqa: E402
+from n2n_cli.noise import noise_from_config  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 STAGE = REPO / "local" / "gpu"
@@ -66,7 +66,7 @@ def n2n(out: Path, *args: object) -> dict:
 
 def recipe(config: dict) -> list[object]:
     """The `n2n train` options that reproduce a checkpoint's synthetic-pair recipe."""
-    args: list[object] = ["--noise", str(Noise(**config["noise"])), "--arch", config["arch"],
+    args: list[object] = ["--noise", str(noise_from_config(config["noise"])), "--arch", config["arch"],
                           "--patch-size", config["patch_size"]]
     for share in ("clean_share", "gray_share", "jpeg_share", "dark_share"):
         if config.get(share):

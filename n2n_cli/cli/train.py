@@ -24,7 +24,10 @@ def train(
                                 "clean image): a folder, or a tensor file (one tensor; of a pair file the first). "
                                 "Train with Neighbor2Neighbor sub-sampling."),
     noise: Optional[str] = typer.Option(None, "--noise", callback=parse_noise, help="Synthesise pairs from clean "
-                                        "images: gaussian:25, gaussian:5-50, poisson:30 or mix:0-50."),
+                                        "images: gaussian:25, gaussian:5-50, poisson:30, mix:0-50, camera (a camera "
+                                        "photo's noise: correlated, brightness-dependent, mostly JPEG; camera:2-8 sets "
+                                        "its levels), or several joined by commas, one drawn per crop: "
+                                        "gaussian:0-55,camera."),
     clean_share: float = typer.Option(defaults.CLEAN_SHARE, "--clean-share", min=0.0, max=1.0,
                                       help="With --noise: share of inputs left clean (targets stay noisy)."),
     gray_share: float = typer.Option(defaults.GRAY_SHARE, "--gray-share", min=0.0, max=1.0,

@@ -10,12 +10,12 @@ import torch
 from .. import defaults
 from ..errors import DataError
 from ..io import list_images, probe
-from ..noise import Noise
+from ..noise import AnyNoise
 from .folders import image_channels, require_dir
 from .patches import ImageCache, crop
 
 
-def make_course_pairs(folder: str | Path, count: int, size: int, noise: Noise, seed: int, kind: str = "train",
+def make_course_pairs(folder: str | Path, count: int, size: int, noise: AnyNoise, seed: int, kind: str = "train",
                       max_pixels: int = defaults.MAX_PIXELS) -> tuple[torch.Tensor, torch.Tensor]:
     """Random size x size crops of the images in `folder` as uint8 N x C x size x size tensors:
     kind "train" gives (noisy_1, noisy_2), two independent noisy copies; kind "val" gives (noisy, clean)."""

@@ -14,7 +14,7 @@ from ..errors import DataError
 from ..flags import Role, role_flag
 from ..io import list_images, match_channels, probe, read_frame, to_float
 from ..io.tensors import load_tensor_pair
-from ..noise import Noise
+from ..noise import AnyNoise
 from .folders import frames, image_channels, is_pair_folder, is_tensor_file, matched_pairs, pair_groups, require_dir
 from .folders import subfolders
 from .protocols import EvalBatch, EvalSet, PairBatch, PairSet, Ref
@@ -24,7 +24,7 @@ from .tensor_pairs import TensorEval, TensorPairSet
 class FileEval:
     """Image files: (noisy, clean) frame pairs, or clean frames with seeded synthetic noise (noisy == clean ref)."""
 
-    def __init__(self, items: list[tuple[Ref, Ref]], channels: int, name: str, noise: Noise | None = None,
+    def __init__(self, items: list[tuple[Ref, Ref]], channels: int, name: str, noise: AnyNoise | None = None,
                  noise_seed: int = defaults.VAL_NOISE_SEED, max_pixels: int = defaults.MAX_PIXELS):
         self.items, self.channels, self.name, self.noise, self.noise_seed = items, channels, name, noise, noise_seed
         self.max_pixels = max_pixels
@@ -92,7 +92,7 @@ def _frame_pairs(noisy: Path, clean: Path, max_pixels: int) -> list[tuple[Ref, R
     return [((noisy, k), (clean, k if fc == fn else 0)) for k in range(fn)]
 
 
-def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: Noise | None = None,
+def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: AnyNoise | None = None,
                   noise_seed: int = defaults.VAL_NOISE_SEED, role: Role = "eval",
                   max_pixels: int = defaults.MAX_PIXELS) -> EvalSet:
     """A tensor file (noisy, clean); a noisy folder + `clean` folder matched by name (or DIR/<scene>/ captures +
@@ -153,7 +153,7 @@ def open_pair_set(data: str | Path, target: str | Path | None = None, role: Role
     return FilePairs(items, image_channels(probe(items[0][0][0], max_pixels)), str(data), max_pixels)
 
 
-def open_val_set(data: str | Path, clean: str | Path | None = None, noise: Noise | None = None,
+def open_val_set(data: str | Path, clean: str | Path | None = None, noise: AnyNoise | None = None,
                  target: str | Path | None = None, pairs: bool = False,
                  max_pixels: int = defaults.MAX_PIXELS) -> EvalSet | PairSet:
     """Validation data for training: noisy pairs when asked (`pairs`, `target`) or when the data can only be pairs

@@ -1,4 +1,5 @@
-"""Synthetic noise models, parsed from specs like `gaussian:25`, `gaussian:5-50`, `poisson:30` or `mix:0-50`.
+"""Synthetic noise models, parsed from specs like `gaussian:25`, `gaussian:5-50`, `poisson:30`, `mix:0-50` or
+`camera:1-10`, and mixtures of them (`gaussian:0-55,camera:1-10`: each image takes one, at random).
 
 A noisy *file* follows the measurement protocol (docs/benchmarks.md): noise added to an image in [0, 1], clipped to
 [0, 1] and rounded to 8 bits, which is what a user's noisy PNG looks like. A training *target* may stay unclipped and
@@ -9,17 +10,23 @@ clipped noisy pixel is not. Levels are drawn per image, so a range gives a blind
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Union
 
 import torch
 
-KINDS = ("gaussian", "poisson", "mix")
+from .. import defaults
+from .camera import camera_noise
+
+KINDS = ("gaussian", "poisson", "mix", "camera")
 
 
 @dataclass(frozen=True)
 class Noise:
-    """kind: gaussian (level = sigma on the 0-255 scale), poisson (level = peak photon count lambda), or mix
-    (per image: half Gaussian with sigma in the range, half Poisson-Gaussian with the same read-noise range and a
-    photon count giving comparable strength). `low`..`high` is the range levels are drawn from, per image."""
+    """kind: gaussian (level = sigma on the 0-255 scale), poisson (level = peak photon count lambda), mix (per
+    image: half Gaussian with sigma in the range, half Poisson-Gaussian with the same read-noise range and a photon
+    count giving comparable strength), or camera (a processed camera photo's noise, camera.py: level = the std of
+    its luma part where it is strongest, on the 0-255 scale). `low`..`high` is the range levels are drawn from, per
+    image."""
 
     kind: str
     low: float
@@ -50,6 +57,8 @@ class Noise:
 
         if self.kind == "gaussian":
             return clean + levels() / 255.0 * randn()
+        if self.kind == "camera":
+            return clean + camera_noise(clean, levels() / 255.0, generator, shared)
         if self.kind == "poisson":
             lam = levels()
             return clean + (torch.poisson(base * lam, generator=generator) / lam - base)
@@ -61,17 +70,50 @@ class Noise:
         pick = torch.rand(n, 1, 1, 1, generator=generator, device=dev) < 0.5
         return clean + torch.where(pick, gauss, shot)
 
+    def pick(self, generator: torch.Generator | None = None) -> Noise:
+        """The noise model one image takes: this one (no random draw, so pairs made before mixtures stay the same)."""
+        return self
+
+
+@dataclass(frozen=True)
+class NoiseMix:
+    """Several noise models; each image takes one of them, with equal odds."""
+
+    parts: tuple[Noise, ...]
+
+    def __str__(self) -> str:
+        return ",".join(map(str, self.parts))
+
+    def pick(self, generator: torch.Generator | None = None) -> Noise:
+        return self.parts[int(torch.randint(len(self.parts), (1,), generator=generator))]
+
+    def __call__(self, clean: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return quantize(self.add(clean, generator))
+
+    def add(self, clean: torch.Tensor, generator: torch.Generator | None = None, shared: bool = False) -> torch.Tensor:
+        return torch.cat([self.pick(generator).add(c[None], generator, shared) for c in clean])
+
+
+AnyNoise = Union[Noise, NoiseMix]
+
 
 def quantize(x: torch.Tensor) -> torch.Tensor:
     """Clip to [0, 1] and round to the nearest 8-bit level."""
     return torch.round(x.clamp(0.0, 1.0) * 255.0) / 255.0
 
 
-def parse_noise(spec: str) -> Noise:
-    """Parse `kind:level` or `kind:low-high`; raise ValueError with the accepted forms otherwise."""
+def parse_noise(spec: str) -> AnyNoise:
+    """Parse `kind:level`, `kind:low-high` or `camera` (its default levels), or several of them joined by commas (a
+    mixture); raise ValueError with the accepted forms otherwise."""
+    if "," in spec:
+        parts = tuple(parse_noise(p) for p in spec.split(","))
+        return NoiseMix(tuple(q for p in parts for q in (p.parts if isinstance(p, NoiseMix) else (p,))))
     kind, _, level = spec.strip().lower().partition(":")
+    if kind == "camera" and not level:
+        level = "-".join(f"{v:g}" for v in defaults.CAMERA_LEVELS)
     if kind not in KINDS or not level:
-        raise ValueError(f"bad noise {spec!r}: use gaussian:SIGMA, gaussian:LOW-HIGH, poisson:PEAK or mix:LOW-HIGH")
+        raise ValueError(f"bad noise {spec!r}: use gaussian:SIGMA, gaussian:LOW-HIGH, poisson:PEAK, mix:LOW-HIGH, "
+                         "camera or camera:LOW-HIGH, or several joined by commas")
     try:
         lo, _, hi = level.partition("-")
         low, high = float(lo), float(hi or lo)
@@ -80,3 +122,10 @@ def parse_noise(spec: str) -> Noise:
     if not (0 <= low <= high < float("inf")) or (kind == "poisson" and low <= 0):
         raise ValueError(f"bad noise level in {spec!r}: need 0 <= low <= high (and a positive poisson peak)")
     return Noise(kind, low, high)
+
+
+def noise_from_config(d: dict) -> AnyNoise:
+    """The noise recorded in a checkpoint's config (`dataclasses.asdict` of a Noise or a NoiseMix)."""
+    if "parts" in d:
+        return NoiseMix(tuple(Noise(**p) for p in d["parts"]))
+    return Noise(**d)

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .model import Noise, quantize
+from .. import defaults
+from .model import AnyNoise, quantize
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as Pillow's convert("L")
 
@@ -24,7 +25,7 @@ LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as Pillow's convert("L")
 class PairRecipe:
     """How a clean crop becomes (input, target). Shares are probabilities per crop."""
 
-    noise: Noise
+    noise: AnyNoise
     clean_share: float = 0.0  # inputs left without noise: a clean photo must come back unharmed
     gray_share: float = 0.0  # colour crops made gray, with the same noise in every channel (a gray photo as RGB)
     jpeg_share: float = 0.0  # noisy inputs saved as JPEG ...
@@ -44,10 +45,12 @@ class PairRecipe:
         if self.dark_share and float(torch.rand(1, generator=g)) < self.dark_share:  # no draw without the share:
             lo, hi = self.dark_gamma  # older recipes make the same pairs as before
             c = c ** math.exp(float(torch.empty(1).uniform_(math.log(lo), math.log(hi), generator=g)))
-        target = self.noise.add(c, g, shared=gray)
-        inp = quantize(c) if u[1] < self.clean_share else quantize(self.noise.add(c, g, shared=gray))
-        if u[2] < self.jpeg_share:
-            lo, hi = self.jpeg_quality
+        noise = self.noise.pick(g)  # of a mixture, one kind for the input and the target alike
+        target = noise.add(c, g, shared=gray)
+        inp = quantize(c) if u[1] < self.clean_share else quantize(noise.add(c, g, shared=gray))
+        camera = noise.kind == "camera"  # a camera's photos are mostly JPEG, at its own qualities
+        if u[2] < (defaults.CAMERA_JPEG_SHARE if camera else self.jpeg_share):
+            lo, hi = defaults.CAMERA_JPEG_QUALITY if camera else self.jpeg_quality
             quality = int(torch.randint(lo, hi + 1, (1,), generator=g))
             inp = jpeg(inp[:, :1] if gray else inp, quality).expand_as(inp)
         return inp[0].contiguous(), target[0]

@@ -10,7 +10,7 @@ from typing import Any
 from .. import defaults
 from ..errors import UserError
 from ..flags import flag
-from ..noise import Noise, PairRecipe
+from ..noise import AnyNoise, PairRecipe
 
 
 @dataclass
@@ -18,7 +18,7 @@ class TrainConfig:
     data: str  # tensor-pair file, DIR/SCENE/ captures, TIFF stacks, a noisy folder, clean images or single images
     target: str | None = None  # second folder of noisy images, matched by name
     single: bool = False  # `data` holds single noisy images: train with Neighbor2Neighbor (objectives.py)
-    noise: Noise | None = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
+    noise: AnyNoise | None = None  # synthesise pairs from clean images, e.g. parse_noise("gaussian:5-50")
     clean_share: float = defaults.CLEAN_SHARE  # with `noise`: share of inputs left clean (targets stay noisy)
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
     jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
@@ -33,7 +33,7 @@ class TrainConfig:
     augment: bool = defaults.AUGMENT
     val: str | None = None
     val_clean: str | None = None
-    val_noise: Noise | None = None
+    val_noise: AnyNoise | None = None
     val_target: str | None = None  # `val` is noisy pairs with this second folder: PSNR estimated from the pairs
     val_pairs: bool = False  # `val` is noisy pairs (any pair source); scene folders and stacks are so without asking
     out: str | None = defaults.CHECKPOINT  # None: keep the model in memory only (the course API)

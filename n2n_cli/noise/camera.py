@@ -1,0 +1,83 @@
+"""Camera noise as a photo holds it: what a camera's processing leaves of its sensor noise, made directly in sRGB.
+
+Measured on real photos (noisy shot minus the mean of ~500 shots, `benchmarks/noise_calibration.py`): the noise of a
+processed camera photo is not independent from pixel to pixel. Its luma part is correlated with the next pixel
+(about 0.6) and hardly beyond; its colour (chroma) part is weaker but forms large blotches (correlation still
+about 0.6 six pixels away); and its level follows the brightness, highest in the darker mid-tones and lower in
+deep shadows and highlights, where the tone curve flattens. The model here makes such noise from white noise:
+luma and two chroma fields, each blurred to its correlation length, scaled by a brightness profile, and taken from
+YCbCr to RGB. Every parameter is drawn per image from a range around what was measured, so that one model learns
+cameras it never saw.
+
+The noise is zero-mean given the clean image, whatever its parameters: a Noise2Noise target made with it (unclipped,
+unrounded) has the clean crop as its mean, as the synthetic Gaussian targets do.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+# ITU-R BT.601 full range (JPEG's YCbCr): rows give Y, Cb, Cr from R, G, B
+RGB_TO_YCC = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
+
+# Ranges each image's parameters are drawn from (uniform; `*_BLUR` log-uniform), around polyu_dev's measurements
+LUMA_BLUR = (0.45, 1.0)  # std in pixels of the Gaussian blur of luma noise: neighbour correlation 0.06-0.73
+CHROMA_BLUR = (2.0, 8.0)  # the same for chroma noise: the blotches
+CHROMA_RATIO = (0.2, 0.6)  # chroma noise std over luma noise std, for Cb and Cr each
+PEAK = (0.2, 0.5)  # brightness (clean luma, 0-1) where the noise is strongest
+FLOOR = (0.15, 0.5)  # the noise's level at black and white, as a share of its peak
+
+
+def _draw(lo: float, hi: float, n: int, g: torch.Generator | None, dev: torch.device, log: bool = False):
+    u = torch.rand(n, generator=g, device=dev)
+    if log:
+        return torch.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * u)
+    return lo + (hi - lo) * u
+
+
+def correlated(n: int, h: int, w: int, blur: torch.Tensor, g: torch.Generator | None,
+               dev: torch.device) -> torch.Tensor:
+    """n x 1 x h x w Gaussian noise of unit variance, each image blurred by a Gaussian of std `blur[i]` pixels
+    (made on a margin and cut, so it is as correlated at the border as inside)."""
+    out = torch.empty(n, 1, h, w, device=dev)
+    for i, s in enumerate(blur.tolist()):
+        r = max(1, math.ceil(3 * s))
+        t = torch.arange(-r, r + 1, device=dev, dtype=torch.float32)
+        k = torch.exp(-0.5 * (t / s) ** 2)
+        k = k / k.square().sum().sqrt()  # unit variance after both passes: sum of squares of the 2-D kernel is 1
+        white = torch.randn(1, 1, h + 2 * r, w + 2 * r, generator=g, device=dev)
+        out[i] = F.conv2d(F.conv2d(white, k.view(1, 1, 1, -1)), k.view(1, 1, -1, 1))[0]
+    return out
+
+
+def profile(luma: torch.Tensor, peak: torch.Tensor, floor: torch.Tensor) -> torch.Tensor:
+    """The noise level at each pixel as a share of its peak: `floor` at black and white, 1 at brightness `peak`
+    (floor + (1 - floor) sin(pi x^k), with k placing the maximum at `peak`). luma: n x 1 x H x W in [0, 1]."""
+    k = (math.log(0.5) / torch.log(peak)).view(-1, 1, 1, 1)
+    f = floor.view(-1, 1, 1, 1)
+    return f + (1 - f) * torch.sin(math.pi * luma.clamp(0, 1) ** k)
+
+
+def camera_noise(clean: torch.Tensor, level: torch.Tensor, generator: torch.Generator | None = None,
+                 shared: bool = False) -> torch.Tensor:
+    """Zero-mean camera noise for `clean` (n x C x H x W in [0, 1], C = 1 or 3), its luma std `level` (n x 1 x 1 x 1,
+    0-1 scale) where the profile peaks. `shared` or one channel: luma noise only, the same in every channel (a gray
+    image made from a colour photo)."""
+    n, c, h, w = clean.shape
+    dev, g = clean.device, generator
+    luma_blur = _draw(*LUMA_BLUR, n, g, dev, log=True)
+    peak, floor = _draw(*PEAK, n, g, dev), _draw(*FLOOR, n, g, dev)
+    m = torch.tensor(RGB_TO_YCC, device=dev)
+    luma = clean if c == 1 else torch.einsum("k,nkhw->nhw", m[0], clean)[:, None]
+    scale = level * profile(luma, peak, floor)  # n x 1 x H x W
+    y = correlated(n, h, w, luma_blur, g, dev)
+    if shared or c == 1:
+        return (scale * y).expand(n, c, h, w).to(clean.dtype)
+    chroma_blur = _draw(*CHROMA_BLUR, n, g, dev, log=True)
+    ratio = _draw(*CHROMA_RATIO, 2 * n, g, dev).view(n, 2, 1, 1)
+    cb_cr = ratio * torch.cat([correlated(n, h, w, chroma_blur, g, dev) for _ in range(2)], 1)
+    ycc = scale * torch.cat([y, cb_cr], 1)
+    return torch.einsum("jk,nkhw->njhw", torch.linalg.inv(m), ycc).to(clean.dtype)
