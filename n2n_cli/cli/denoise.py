@@ -22,8 +22,9 @@ def denoise(
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing files in OUT that an earlier n2n "
                                    "run did not write."),
-    into_input_folder: bool = typer.Option(False, "--into-input-folder", help="Allow OUT inside the folder that "
-                                           "holds the input (outputs never replace inputs)."),
+    into_input_folder: bool = typer.Option(False, "--into-input-folder", help="Allow OUT to be the folder that "
+                                           "holds the input, the outputs among the inputs (they never replace one); "
+                                           "a new folder beside or inside it needs no flag."),
     device: Device = device_option(),
     tile: int = tile_option(),
     tta: bool = tta_option(),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import defaults
 from ..errors import ImageError, UserError
+from ..flags import flag
 from ..io import atomic_write, list_images, probe
 
 MARKER = ".n2n-output"  # in every folder n2n denoises into
@@ -53,31 +54,48 @@ def _in_output_folder(path: Path, root: Path) -> bool:
     return any((d / MARKER).is_file() for d in path.parents if _inside(d, root))
 
 
+def _outside_output(files: list[Path], out_dir: Path, output: Path) -> list[Path]:
+    """The input files of a recursive run whose OUT lies inside its input tree, OUT's subtree left out: n2n's own
+    earlier outputs there are skipped by their marker; an image of the user's there would be read as an input and
+    its output written beside it, so it is refused."""
+    kept = []
+    for f in files:
+        if _inside(f.resolve(), out_dir):
+            raise UserError(f"{f}: an image in the output folder {output}, which lies in the input tree: a recursive "
+                            "run would read it as an input; choose an output folder that holds no images")
+        kept.append(f)
+    return kept
+
+
 def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite: bool = False,
                  into_input_folder: bool = False, max_pixels: int = defaults.MAX_PIXELS) -> Plan:
-    """Every (input, output) pair, checked before any work: an output never replaces an input, never goes into a
-    folder holding an input (or below it) unless `into_input_folder`, and replaces an existing file only in a
-    folder n2n wrote before or with `overwrite`. Names that would collide keep their source suffix."""
+    """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
+    never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
+    (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
+    subtree as input; an existing file is replaced only in a folder n2n wrote before or with `overwrite`. Names
+    that would collide keep their source suffix."""
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
     single_file = inputs.is_file()
-    if single_file:
-        files, root = [inputs], inputs.parent
-    else:
-        files, root = list_images(inputs, recursive), inputs
-        files = [f for f in files if not _in_output_folder(f, inputs)]  # never denoise our own outputs
-        if not files:
-            raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
     as_file = single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir()
     if not single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(f"{output}: a file name, but {inputs} is a folder; give an output folder")
     if not as_file and output.exists() and not output.is_dir():
         raise UserError(f"{output}: is a file; the output must be a folder, or a .png/.tif file name for one input")
-    out_dir = output.parent if as_file else output
-    in_root = root.resolve()
-    if not as_file and not into_input_folder and _inside(out_dir.resolve(), in_root):
-        raise UserError(f"{output}: inside the folder that holds the input ({root}); choose another output folder "
-                        "(or pass --into-input-folder)")
+    root = inputs.parent if single_file else inputs
+    out_dir = (output.parent if as_file else output).resolve()
+    if not as_file and not into_input_folder and out_dir == root.resolve():
+        raise UserError(f"{output}: the outputs would go inside the folder that holds the input ({root}), among the "
+                        f"images read; choose another output folder, e.g. a new folder inside it (or pass "
+                        f"{flag('into_input_folder')})")
+    if single_file:
+        files = [inputs]
+    else:
+        files = [f for f in list_images(inputs, recursive) if not _in_output_folder(f, inputs)]  # not our outputs
+        if recursive and out_dir != root.resolve() and _inside(out_dir, root.resolve()):
+            files = _outside_output(files, out_dir, output)
+        if not files:
+            raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
 
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
     notes: list[str] = []
