@@ -30,17 +30,16 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
-from machine import cpu_model  # benchmarks/machine.py, beside this script
+from n2n_cli.data import open_eval_set, open_train_source
+from n2n_cli.data.patches import EpochKeys
 from n2n_cli.evaluation import evaluate
 from n2n_cli.inference import Denoiser
 from n2n_cli.models import count_parameters, create_model
-from n2n_cli.noise import parse_noise
-from n2n_cli.data.patches import EpochKeys
-from n2n_cli.data import open_eval_set, open_train_source
-from n2n_cli.noise import PairRecipe
+from n2n_cli.noise import PairRecipe, parse_noise
 from n2n_cli.training.schedule import dihedral, lr_at
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,7 +10,6 @@ import hashlib
 import json
 
 from n2n_cli.io import atomic_save
-
 from n2n_cli.models.checkpoint import load_checkpoint
 
 

@@ -34,9 +34,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's n2n_cli, wherever run from
 from machine import cpu_model  # noqa: E402  benchmarks/machine.py, beside this script
+
+from n2n_cli.io import list_images
 from n2n_cli.models.bundled import bundled_dir
 from n2n_cli.models.checkpoint import load_checkpoint
-from n2n_cli.io import list_images
 from n2n_cli.noise import noise_from_config  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

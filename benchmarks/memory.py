@@ -48,8 +48,8 @@ def peak_memory(cmd: list[str]) -> dict:
 
 
 def tiny_model(tmp: Path) -> Path:
-    from n2n_cli.models import create_model
     from n2n_cli.io import atomic_save
+    from n2n_cli.models import create_model
     from n2n_cli.models.checkpoint import make_checkpoint
 
     path = tmp / "tiny.pt"

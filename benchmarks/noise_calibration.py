@@ -30,9 +30,8 @@ from scipy import ndimage
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from n2n_cli.noise import jpeg, parse_noise, quantize  # noqa: E402
 from n2n_cli.noise.camera import RGB_TO_YCC  # noqa: E402
-from n2n_cli.noise import parse_noise, quantize  # noqa: E402
-from n2n_cli.noise import jpeg
 
 BANDS = (0, 16, 32, 64, 96, 128, 160, 192, 224, 256)  # clean luma bands, 8-bit levels
 LAGS = (1, 2, 3, 4, 6)

@@ -21,12 +21,12 @@ from typing import Callable
 import imagecodecs
 import numpy as np
 import torch
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 from PIL import Image
 
-from machine import cpu_model  # benchmarks/machine.py, beside this script
 from n2n_cli import defaults
-from n2n_cli.io import list_images, read_frame
 from n2n_cli.inference import make_denoiser
+from n2n_cli.io import list_images, read_frame
 
 REPO = Path(__file__).resolve().parent.parent
 FILTERS = {"none": 8, "sub": 16, "up": 32, "average": 64, "paeth": 128, "adaptive (all five)": 248}

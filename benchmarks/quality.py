@@ -41,16 +41,15 @@ from typing import Callable
 
 import numpy as np
 import torch
-
 from machine import cpu_model  # benchmarks/machine.py, beside this script
+
 from n2n_cli import defaults
-from n2n_cli.models.bundled import load_model, resolve_model_path
 from n2n_cli.errors import UserError
-from n2n_cli.io import list_images, read_image, split_alpha
-from n2n_cli.inference import make_denoiser
 from n2n_cli.evaluation.metrics import psnr
-from n2n_cli.noise import parse_noise
-from n2n_cli.noise import jpeg
+from n2n_cli.inference import make_denoiser
+from n2n_cli.io import list_images, read_image, split_alpha
+from n2n_cli.models.bundled import load_model, resolve_model_path
+from n2n_cli.noise import jpeg, parse_noise
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = "cbsd68:15,cbsd68:25,cbsd68:50,set12:25,cbsd68:0"

@@ -41,13 +41,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's n2n_cli, wherever run from
 from machine import cpu_model  # noqa: E402  benchmarks/machine.py, beside this script
+
 from n2n_cli import defaults  # noqa: E402
-from n2n_cli.io import list_images, match_channels, read_image, to_float, write_png
-from n2n_cli.inference import make_denoiser
-from n2n_cli.evaluation.metrics import psnr_of_mse, quantize_to, share_limit, structure_share
-from n2n_cli.noise import parse_noise  # noqa: E402
-from n2n_cli.device import pick_device
 from n2n_cli.data import open_pair_set
+from n2n_cli.device import pick_device
+from n2n_cli.evaluation.metrics import psnr_of_mse, quantize_to, share_limit, structure_share
+from n2n_cli.inference import make_denoiser
+from n2n_cli.io import list_images, match_channels, read_image, to_float, write_png
+from n2n_cli.noise import parse_noise  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "local" / "single_vs_pairs"

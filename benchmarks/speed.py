@@ -44,15 +44,15 @@ from typing import Callable, Optional
 import numpy as np
 import torch
 import torch.nn.functional as F
+from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 import n2n_cli
-from machine import cpu_model  # benchmarks/machine.py, beside this script
 from n2n_cli import defaults
-from n2n_cli.models.bundled import resolve_model_path
+from n2n_cli.device import cpu_has_bf16
 from n2n_cli.io import list_images, probe
 from n2n_cli.models import create_model
+from n2n_cli.models.bundled import resolve_model_path
 from n2n_cli.noise import parse_noise
-from n2n_cli.device import cpu_has_bf16
 from n2n_cli.training import TrainConfig, Trainer
 
 REPO = Path(__file__).resolve().parent.parent

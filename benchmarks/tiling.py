@@ -18,9 +18,9 @@ import numpy as np
 import torch
 
 from n2n_cli import defaults
-from n2n_cli.models.bundled import load_model
-from n2n_cli.io import list_images, read_frame
 from n2n_cli.inference import Denoiser
+from n2n_cli.io import list_images, read_frame
+from n2n_cli.models.bundled import load_model
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -29,17 +29,29 @@ class Model:
         self.model.to(self.device)
         self.name = ckpt["model"]
 
-    def train(self, train_input: torch.Tensor, train_target: torch.Tensor, num_epochs: int,
-              callback: Callback | None = None) -> None:
+    def train(
+        self, train_input: torch.Tensor, train_target: torch.Tensor, num_epochs: int, callback: Callback | None = None
+    ) -> None:
         """Train on N x C x H x W pairs in 0-255 (uint8 or float): noisy inputs, noisy targets."""
         a, b = (_unit(t).cpu() for t in (train_input, train_target))
         if a.shape != b.shape or a.ndim != 4:
-            raise ValueError(f"train_input {tuple(a.shape)} and train_target {tuple(b.shape)} must be equal N x C x H x W")
+            raise ValueError(
+                f"train_input {tuple(a.shape)} and train_target {tuple(b.shape)} must be equal N x C x H x W"
+            )
         if a.shape[1] != self.model.channels:
             self.model = create_model(self.name, channels=a.shape[1]).to(self.device)
         source = TensorPairs(a, b)
-        cfg = TrainConfig(data="<tensors>", arch=self.name, epochs=num_epochs, batch_size=defaults.LR_BATCH,
-                          lr=defaults.LR, schedule="constant", augment=False, out=None, device=self.device.type)
+        cfg = TrainConfig(
+            data="<tensors>",
+            arch=self.name,
+            epochs=num_epochs,
+            batch_size=defaults.LR_BATCH,
+            lr=defaults.LR,
+            schedule="constant",
+            augment=False,
+            out=None,
+            device=self.device.type,
+        )
         Trainer(cfg, callback, source=source, model=self.model).fit()
 
     def predict(self, test_input: torch.Tensor) -> torch.Tensor:

@@ -20,8 +20,10 @@ def smooth_image(h: int, w: int, c: int, seed: int, dtype=np.uint8) -> np.ndarra
     """A smooth random picture (denoisable), H x W x C."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:h, 0:w] / max(h, w)
-    chans = [0.5 + 0.4 * np.sin(2 * np.pi * (rng.uniform(0.5, 2) * x + rng.uniform(0.5, 2) * y + rng.uniform()))
-             for _ in range(c)]
+    chans = [
+        0.5 + 0.4 * np.sin(2 * np.pi * (rng.uniform(0.5, 2) * x + rng.uniform(0.5, 2) * y + rng.uniform()))
+        for _ in range(c)
+    ]
     peak = np.iinfo(dtype).max
     return np.rint(np.stack(chans, axis=2) * peak).astype(dtype)
 
@@ -70,7 +72,9 @@ def scene_dir(tmp_path):
 def write_noisy_images(folder, count: int, side: int, channels: int, sigma: float = 25, seed: int = 0) -> None:
     """`count` single noisy images (one noisy copy of each smooth picture), no pairs, no clean image."""
     for i in range(count):
-        write_png(folder / f"n{i}.png", noisy(smooth_image(side, side, channels, seed + i).astype(float), sigma, 50 + i))
+        write_png(
+            folder / f"n{i}.png", noisy(smooth_image(side, side, channels, seed + i).astype(float), sigma, 50 + i)
+        )
 
 
 @pytest.fixture
@@ -97,7 +101,7 @@ def pair_file(tmp_path):
 def val_file(tmp_path):
     """A 16-pair course-format validation file (noisy, clean)."""
     g = torch.Generator().manual_seed(1)
-    clean = (torch.rand(16, 3, 1, 1, generator=g) * 0.6 + 0.2 + torch.zeros(16, 3, 16, 16))
+    clean = torch.rand(16, 3, 1, 1, generator=g) * 0.6 + 0.2 + torch.zeros(16, 3, 16, 16)
     n = (clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
     path = tmp_path / "val_data.pkl"
     torch.save((n, (clean * 255).round().to(torch.uint8)), path)
@@ -111,10 +115,24 @@ def torchrun_worker(data, tmp_path, *extra: str) -> tuple[Path, Path]:
     ckpt_dir.mkdir()
     dump.mkdir()
     root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(Path(__file__).with_name("ddp_worker.py")), str(data), str(ckpt_dir / "m.pt"), str(dump), *extra]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "MASTER_ADDR": "127.0.0.1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(Path(__file__).with_name("ddp_worker.py")),
+        str(data),
+        str(ckpt_dir / "m.pt"),
+        str(dump),
+        *extra,
+    ]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     return ckpt_dir, dump

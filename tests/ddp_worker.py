@@ -12,7 +12,21 @@ single = sys.argv[4:] == ["single"]  # data is a folder of single noisy images: 
 torch.set_num_threads(1)
 torch.manual_seed(0)
 model = create_model("tiny", channels=3)
-Trainer(TrainConfig(data=data, arch="tiny", epochs=2, batch_size=8, lr=1e-2, augment=False, out=out, device="cpu",
-                    workers=0, single=single, patch_size=16), model=model).fit()
+Trainer(
+    TrainConfig(
+        data=data,
+        arch="tiny",
+        epochs=2,
+        batch_size=8,
+        lr=1e-2,
+        augment=False,
+        out=out,
+        device="cpu",
+        workers=0,
+        single=single,
+        patch_size=16,
+    ),
+    model=model,
+).fit()
 rank = int(__import__("os").environ["RANK"])
 torch.save(model.state_dict(), f"{dump}/rank{rank}.pt")

@@ -3,9 +3,8 @@ the requested level, correlated like a camera's, and recorded in the checkpoint.
 
 import torch
 
+from n2n_cli.noise import Noise, NoiseMix, PairRecipe, noise_from_config, parse_noise
 from n2n_cli.noise.camera import FLOOR, RGB_TO_YCC, camera_noise
-from n2n_cli.noise import Noise, NoiseMix, noise_from_config, parse_noise
-from n2n_cli.noise import PairRecipe
 
 YCC = torch.tensor(RGB_TO_YCC)
 
@@ -108,6 +107,17 @@ def test_the_camera_recipe_reaches_the_checkpoint(clean_dir, tmp_path):
 
     out = tmp_path / "m.pt"
     mix = parse_noise("gaussian:0-55,camera:2-6")
-    Trainer(TrainConfig(data=str(clean_dir), noise=mix, arch="tiny", epochs=1, batch_size=4, patch_size=16,
-                        out=str(out), device="cpu", workers=0)).fit()
+    Trainer(
+        TrainConfig(
+            data=str(clean_dir),
+            noise=mix,
+            arch="tiny",
+            epochs=1,
+            batch_size=4,
+            patch_size=16,
+            out=str(out),
+            device="cpu",
+            workers=0,
+        )
+    ).fit()
     assert noise_from_config(load_checkpoint(out)["config"]["noise"]) == mix

@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import noisy, smooth_image
 from typer.testing import CliRunner
 
 from n2n_cli import __version__
 from n2n_cli.cli import app
 from n2n_cli.io import read_image, write_png
-from conftest import smooth_image, noisy
 
 runner = CliRunner()
 
@@ -74,35 +74,76 @@ def test_synth_then_train_then_eval(clean_dir, tmp_path):
     assert r.exit_code == 0, r.output
     a, b = torch.load(tmp_path / "t.pkl", weights_only=True)
     assert a.shape == (32, 3, 16, 16) and a.dtype == torch.uint8
-    r = run("train", "--data", tmp_path / "t.pkl", "-a", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--val", tmp_path / "v.pkl")
+    r = run(
+        "train",
+        "--data",
+        tmp_path / "t.pkl",
+        "-a",
+        "tiny",
+        "-e",
+        "1",
+        "-o",
+        tmp_path / "m.pt",
+        "--val",
+        tmp_path / "v.pkl",
+    )
     assert r.exit_code == 0, r.output
 
 
 def test_train_recipe_options_reach_the_checkpoint(clean_dir, tmp_path):
     out = tmp_path / "m.pt"
-    r = run("train", "--data", clean_dir, "--noise", "gaussian:0-50", "--clean-share", "0.1", "--gray-share", "0.2",
-            "--jpeg-share", "0.3", "--dark-share", "0.4", "-a", "tiny", "-e", "1", "-p", "16", "-o", out,
-            "--workers", "0")
+    r = run(
+        "train",
+        "--data",
+        clean_dir,
+        "--noise",
+        "gaussian:0-50",
+        "--clean-share",
+        "0.1",
+        "--gray-share",
+        "0.2",
+        "--jpeg-share",
+        "0.3",
+        "--dark-share",
+        "0.4",
+        "-a",
+        "tiny",
+        "-e",
+        "1",
+        "-p",
+        "16",
+        "-o",
+        out,
+        "--workers",
+        "0",
+    )
     assert r.exit_code == 0, r.output
     config = torch.load(out, weights_only=True)["config"]
     assert [config[k] for k in ("clean_share", "gray_share", "jpeg_share", "dark_share")] == [0.1, 0.2, 0.3, 0.4]
     assert run("train", "--data", clean_dir, "--noise", "gaussian:25", "--dark-share", "2").exit_code != 0
 
+
 def test_denoise_keeps_modes_and_depths(tmp_path, tiny_model):
     src = tmp_path / "in"
-    images = {"gray8.png": smooth_image(30, 34, 1, 0), "rgb8.jpg": None, "rgba8.png": smooth_image(30, 34, 4, 1),
-              "gray16.png": smooth_image(30, 34, 1, 2, np.uint16), "rgb16.png": smooth_image(30, 34, 3, 3, np.uint16),
-              "rgba16.png": smooth_image(30, 34, 4, 4, np.uint16)}
+    images = {
+        "gray8.png": smooth_image(30, 34, 1, 0),
+        "rgb8.jpg": None,
+        "rgba8.png": smooth_image(30, 34, 4, 1),
+        "gray16.png": smooth_image(30, 34, 1, 2, np.uint16),
+        "rgb16.png": smooth_image(30, 34, 3, 3, np.uint16),
+        "rgba16.png": smooth_image(30, 34, 4, 4, np.uint16),
+    }
     for name, img in images.items():
         if img is None:
             from PIL import Image
+
             src.mkdir(exist_ok=True)
             Image.fromarray(smooth_image(30, 34, 3, 5)).save(src / name)
         else:
             write_png(src / name, img)
     r = run("denoise", src, tmp_path / "out", "-m", tiny_model)
     assert r.exit_code == 0, r.output
-    for name, img in images.items():
+    for name in images:
         out = read_image(tmp_path / "out" / (name.rsplit(".", 1)[0] + ".png"))
         ref = read_image(src / name)
         assert out.shape == ref.shape and out.dtype == ref.dtype, name
@@ -143,14 +184,17 @@ def test_refuses_to_write_into_the_input_folder(tmp_path, tiny_model):
     assert (src / "a.png").read_bytes() == before and len(list(src.iterdir())) == 1
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("denoise", "{tmp}/nowhere", "{tmp}/out"), "no such"),
-    (("train", "--data", "{tmp}/nowhere"), "no such"),
-    (("eval", "{tmp}/nowhere.pkl"), "no such"),
-    (("train", "--data", "{tmp}", "-a", "nonet"), "unknown architecture"),
-    (("train", "--data", "{tmp}", "--noise", "blur:3"), "noise"),
-    (("train", "--data", "{tmp}", "--channels", "2"), "1 (gray) or 3 (RGB)"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("denoise", "{tmp}/nowhere", "{tmp}/out"), "no such"),
+        (("train", "--data", "{tmp}/nowhere"), "no such"),
+        (("eval", "{tmp}/nowhere.pkl"), "no such"),
+        (("train", "--data", "{tmp}", "-a", "nonet"), "unknown architecture"),
+        (("train", "--data", "{tmp}", "--noise", "blur:3"), "noise"),
+        (("train", "--data", "{tmp}", "--channels", "2"), "1 (gray) or 3 (RGB)"),
+    ],
+)
 def test_user_mistakes_are_one_line_errors(tmp_path, args, needle):
     r = run(*[a.format(tmp=tmp_path) for a in args])
     assert r.exit_code in (1, 2), r.output

@@ -9,17 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import scrambled, smooth_image
 from PIL import Image
 
 from n2n_cli import defaults
 from n2n_cli.errors import CheckpointError
-from n2n_cli.models.checkpoint import load_checkpoint, make_checkpoint
-from n2n_cli.models.bundled import load_model
-from n2n_cli.io import probe, read_image
 from n2n_cli.inference import Denoiser
+from n2n_cli.io import probe, read_image
 from n2n_cli.models import create_model
+from n2n_cli.models.bundled import load_model
+from n2n_cli.models.checkpoint import load_checkpoint, make_checkpoint
 from n2n_cli.noise import parse_noise
-from conftest import scrambled, smooth_image
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,26 +31,46 @@ def test_python_dash_m_entry_point_answers_help():
 
 
 def test_help_imports_no_torch():
-    code = ("import sys\nsys.argv = ['n2n', '--help']\nfrom n2n_cli.cli import main\ntry:\n    main()\n"
-            "except SystemExit:\n    pass\nprint('TORCH', 'torch' in sys.modules)")
+    code = (
+        "import sys\nsys.argv = ['n2n', '--help']\nfrom n2n_cli.cli import main\ntry:\n    main()\n"
+        "except SystemExit:\n    pass\nprint('TORCH', 'torch' in sys.modules)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "TORCH False" in r.stdout, r.stdout + r.stderr
 
 
 def test_a_built_wheel_carries_and_finds_the_bundled_weights(tmp_path):
     pytest.importorskip("hatchling")
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                        str(tmp_path / "dist"), str(REPO)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     wheel = next((tmp_path / "dist").glob("n2n_cli-*.whl"))
     assert f"n2n_cli/weights/{defaults.BUNDLED}" in zipfile.ZipFile(wheel).namelist()
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as z:  # what pip install does with a pure-Python wheel
         z.extractall(site)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import n2n_cli; from n2n_cli.models.bundled import "
-            "bundled_dir, load_model; load_model(None); print(n2n_cli.__file__); print(bundled_dir())")
-    r = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=120,
-                       cwd=tmp_path)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import n2n_cli; from n2n_cli.models.bundled import "
+        "bundled_dir, load_model; load_model(None); print(n2n_cli.__file__); print(bundled_dir())"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     module_file, weights_dir = r.stdout.split()
     assert module_file.startswith(str(site)) and weights_dir.startswith(str(site))

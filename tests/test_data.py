@@ -2,17 +2,15 @@ import os
 
 import pytest
 import torch
-
-from n2n_cli.data.folders import matched_pairs
+from conftest import smooth_image
 
 from n2n_cli.data import open_eval_set, open_train_source
 from n2n_cli.data.course_files import make_course_pairs
+from n2n_cli.data.folders import matched_pairs
 from n2n_cli.errors import DataError
-from n2n_cli.io.tensors import load_tensor_pair
 from n2n_cli.io import write_png
-from n2n_cli.noise import parse_noise
-from n2n_cli.noise import PairRecipe
-from conftest import smooth_image
+from n2n_cli.io.tensors import load_tensor_pair
+from n2n_cli.noise import PairRecipe, parse_noise
 
 
 class Evil:
@@ -36,16 +34,19 @@ def test_float_pairs_in_unit_range_load(tmp_path):
     assert a.dtype == torch.float32
 
 
-@pytest.mark.parametrize("obj,problem", [
-    ((torch.zeros(4, 3, 8), torch.zeros(4, 3, 8)), "shape"),
-    ((torch.zeros(4, 3, 8, 8, dtype=torch.uint8), torch.zeros(5, 3, 8, 8, dtype=torch.uint8)), "differ"),
-    ((torch.zeros(4, 3, 8, 8, dtype=torch.int64),) * 2, "dtype"),
-    ((torch.full((4, 3, 8, 8), 200.0),) * 2, "looks like 0-255"),
-    ((torch.full((4, 3, 8, 8), -3.0),) * 2, "must be in \\[0, 1\\]"),
-    ((torch.full((4, 3, 8, 8), float("nan")),) * 2, "NaN"),
-    ((torch.zeros(4, 3, 8, 8),), "two tensors"),
-    ({"a": 1}, "two tensors"),
-])
+@pytest.mark.parametrize(
+    "obj,problem",
+    [
+        ((torch.zeros(4, 3, 8), torch.zeros(4, 3, 8)), "shape"),
+        ((torch.zeros(4, 3, 8, 8, dtype=torch.uint8), torch.zeros(5, 3, 8, 8, dtype=torch.uint8)), "differ"),
+        ((torch.zeros(4, 3, 8, 8, dtype=torch.int64),) * 2, "dtype"),
+        ((torch.full((4, 3, 8, 8), 200.0),) * 2, "looks like 0-255"),
+        ((torch.full((4, 3, 8, 8), -3.0),) * 2, "must be in \\[0, 1\\]"),
+        ((torch.full((4, 3, 8, 8), float("nan")),) * 2, "NaN"),
+        ((torch.zeros(4, 3, 8, 8),), "two tensors"),
+        ({"a": 1}, "two tensors"),
+    ],
+)
 def test_bad_tensor_files_are_named(tmp_path, obj, problem):
     path = tmp_path / "bad.pkl"
     torch.save(obj, path)

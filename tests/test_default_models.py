@@ -7,17 +7,16 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import noisy, scrambled, smooth_image
 from typer.testing import CliRunner
 
 from n2n_cli import defaults
-from n2n_cli.models import bundled as bundled_weights
-from n2n_cli.io import atomic_save
-from n2n_cli.models.checkpoint import make_checkpoint
 from n2n_cli.cli import app
-from n2n_cli.io import read_image, write_png
 from n2n_cli.inference import Denoiser
+from n2n_cli.io import atomic_save, read_image, write_png
+from n2n_cli.models import bundled as bundled_weights
 from n2n_cli.models import create_model
-from conftest import noisy, scrambled, smooth_image
+from n2n_cli.models.checkpoint import make_checkpoint
 
 runner = CliRunner()
 CPU = torch.device("cpu")

@@ -1,9 +1,9 @@
 import torch
+from conftest import torchrun_worker
 
 from n2n_cli.models import create_model
-from n2n_cli.training import TrainConfig, Trainer
 from n2n_cli.models.checkpoint import load_checkpoint
-from conftest import torchrun_worker
+from n2n_cli.training import TrainConfig, Trainer
 
 
 def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
@@ -17,8 +17,20 @@ def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
 
     torch.manual_seed(0)
     single = create_model("tiny", channels=3)
-    Trainer(TrainConfig(data=str(pair_file), arch="tiny", epochs=2, batch_size=8, lr=1e-2, augment=False,
-                        out=str(tmp_path / "single.pt"), device="cpu", workers=0), model=single).fit()
+    Trainer(
+        TrainConfig(
+            data=str(pair_file),
+            arch="tiny",
+            epochs=2,
+            batch_size=8,
+            lr=1e-2,
+            augment=False,
+            out=str(tmp_path / "single.pt"),
+            device="cpu",
+            workers=0,
+        ),
+        model=single,
+    ).fit()
     for k, v in single.state_dict().items():
         assert torch.allclose(v, w0[k], atol=1e-4), f"DDP and single-process runs differ on {k}"
     assert not torch.equal(single.state_dict()["conv1.weight"], create_model("tiny").state_dict()["conv1.weight"])

@@ -6,21 +6,20 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import noisy, smooth_image
 from torch import nn
 from typer.testing import CliRunner
 
 from n2n_cli import defaults
-from n2n_cli.io import atomic_save
-from n2n_cli.models.checkpoint import make_checkpoint
 from n2n_cli.cli import app
-from n2n_cli.evaluation import estimate_pairs
-from n2n_cli.io import write_png
-from n2n_cli.inference import Denoiser
-from n2n_cli.models import create_model
-from n2n_cli.evaluation.metrics import estimate_from_pairs, psnr_of_mse, quantize_to, share_limit, structure_share
 from n2n_cli.data import TensorPairSet, open_pair_set, open_val_set
 from n2n_cli.errors import DataError
-from conftest import noisy, smooth_image
+from n2n_cli.evaluation import estimate_pairs
+from n2n_cli.evaluation.metrics import estimate_from_pairs, psnr_of_mse, quantize_to, share_limit, structure_share
+from n2n_cli.inference import Denoiser
+from n2n_cli.io import atomic_save, write_png
+from n2n_cli.models import create_model
+from n2n_cli.models.checkpoint import make_checkpoint
 
 runner = CliRunner()
 SIGMA = 20.0  # noise of the synthetic pairs, 0-255 scale
@@ -142,7 +141,8 @@ def test_cli_eval_pairs_from_two_folders(tmp_path, tiny_checkpoint):
     for k in range(2):
         write_png(tmp_path / "a" / f"{k}.png", a[k].permute(1, 2, 0).numpy())
         write_png(tmp_path / "b" / f"{k}.png", b[k].permute(1, 2, 0).numpy())
-    r = runner.invoke(app, ["eval", str(tmp_path / "a"), "--target", str(tmp_path / "b"), "-m", tiny_checkpoint,
-                            "--json"])
+    r = runner.invoke(
+        app, ["eval", str(tmp_path / "a"), "--target", str(tmp_path / "b"), "-m", tiny_checkpoint, "--json"]
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["sigma_estimate"] == pytest.approx(SIGMA, rel=0.05)

@@ -4,14 +4,14 @@
 import numpy as np
 import pytest
 import torch
+from conftest import noisy, scrambled, smooth_image
 from typer.testing import CliRunner
 
-from n2n_cli.inference.backends import OnnxPredictor
 from n2n_cli.cli import app
+from n2n_cli.inference.backends import OnnxPredictor
 from n2n_cli.inference.export import export_onnx
 from n2n_cli.io import read_image, write_png
 from n2n_cli.models import create_model, model_names
-from conftest import noisy, scrambled, smooth_image
 
 pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
@@ -37,11 +37,13 @@ def test_export_then_denoise_with_onnx_from_the_cli(tmp_path):
     assert r.exit_code == 0, r.output
     img = noisy(smooth_image(45, 61, 3, 0).astype(float), 25, 1)
     write_png(tmp_path / "in" / "a.png", img)
-    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "onnx"), "-m", str(tmp_path / "n2n.onnx"),
-                                  "--tile", "32"])
+    r = CliRunner().invoke(
+        app, ["denoise", str(tmp_path / "in"), str(tmp_path / "onnx"), "-m", str(tmp_path / "n2n.onnx"), "--tile", "32"]
+    )
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "torch"), "--device", "cpu",
-                                  "--tile", "32"])
+    r = CliRunner().invoke(
+        app, ["denoise", str(tmp_path / "in"), str(tmp_path / "torch"), "--device", "cpu", "--tile", "32"]
+    )
     assert r.exit_code == 0, r.output
     a, b = read_image(tmp_path / "onnx" / "a.png").astype(int), read_image(tmp_path / "torch" / "a.png").astype(int)
     assert np.abs(a - b).max() <= 1  # the same bundled network and tiles, two runtimes: equal up to a rounding flip

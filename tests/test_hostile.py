@@ -20,15 +20,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import smooth_image
 from PIL import Image
 from typer.testing import CliRunner
 
-from n2n_cli.models.checkpoint import load_checkpoint, make_checkpoint
 from n2n_cli.cli import app
 from n2n_cli.errors import ImageError
 from n2n_cli.io import probe, read_frame, read_image, write_png, write_tiff
 from n2n_cli.models import create_model
-from conftest import smooth_image
+from n2n_cli.models.checkpoint import load_checkpoint, make_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -80,6 +80,7 @@ def written(folder: Path) -> list[str]:
 
 # --- hostile files -------------------------------------------------------------------------------------------------
 
+
 def chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
@@ -118,7 +119,7 @@ def animated(fmt: str) -> bytes:
 
 def fuzzed_bmp(offset: int, value: bytes) -> bytes:
     data = bytearray(pil_bytes(smooth_image(8, 8, 3, 0), "BMP"))
-    data[offset:offset + len(value)] = value
+    data[offset : offset + len(value)] = value
     return bytes(data)
 
 
@@ -141,11 +142,20 @@ def put(data: bytes):
 
 # (name of the hostile file, how to make it, extra options, words its one error line must hold)
 BAD_FILES = {
-    "png16-second-ihdr": ("second.png", lambda p: p.write_bytes(
-        (lambda raw: raw[:33] + ihdr(40, 40, 16, 2) + raw[33:])(png16(smooth_image(20, 20, 3, 2, np.uint16)))),
-        (), ("corrupt PNG",)),
-    "png16-odd-ihdr": ("odd.png", lambda p: p.write_bytes(
-        PNG_SIG + ihdr(20, 20, 16, 3) + png16(smooth_image(20, 20, 3, 2, np.uint16))[33:]), (), ("colour type 3",)),
+    "png16-second-ihdr": (
+        "second.png",
+        lambda p: p.write_bytes(
+            (lambda raw: raw[:33] + ihdr(40, 40, 16, 2) + raw[33:])(png16(smooth_image(20, 20, 3, 2, np.uint16)))
+        ),
+        (),
+        ("corrupt PNG",),
+    ),
+    "png16-odd-ihdr": (
+        "odd.png",
+        lambda p: p.write_bytes(PNG_SIG + ihdr(20, 20, 16, 3) + png16(smooth_image(20, 20, 3, 2, np.uint16))[33:]),
+        (),
+        ("colour type 3",),
+    ),
     "png-zero-width": ("w0.png", put(png_bytes(0, 20, 8, 2, 0)), (), ("0x20", "holds no pixels")),
     "png16-zero-height": ("h0.png", put(png_bytes(20, 0, 16, 2, 120)), (), ("20x0", "holds no pixels")),
     "bmp-fuzzed-size": ("fuzz.bmp", put(fuzzed_bmp(18, b"\xff\xff\xff\x7f")), (), ("2147483647x8", "over the limit")),
@@ -155,14 +165,30 @@ BAD_FILES = {
     "animated-gif": ("anim.gif", put(animated("GIF")), (), ("animated GIF with 3 frames", "multi-page TIFF")),
     "animated-png": ("anim.png", put(animated("PNG")), (), ("animated PNG with 3 frames",)),
     "animated-webp": ("anim.webp", put(animated("WEBP")), (), ("animated WEBP with 3 frames",)),
-    "bomb-1bit-png": ("bomb1.png", put(png_bytes(4000, 4000, 1, 0, 500)), ("--max-pixels", 10**6),
-                      ("4000x4000", "16.0 MP", "over the limit of 1.0 MP", "--max-pixels")),
-    "bomb-paletted-png": ("bombp.png", put(png_bytes(3000, 3000, 8, 3, 3000, chunk(b"PLTE", bytes(6)))),
-                          ("--max-pixels", 10**6), ("3000x3000", "9.0 MP")),
-    "bomb-claimed-30000": ("claim.png", put(PNG_SIG + ihdr(30000, 30000, 1, 0) + chunk(b"IEND", b"")), (),
-                           ("30000x30000", "900.0 MP")),  # the default guard, a 60-byte file
-    "bomb-png16-zlib": ("bomb16.png", put(png_bytes(2000, 2000, 16, 2, 12000)), ("--max-pixels", 10**6),
-                        ("2000x2000", "4.0 MP")),
+    "bomb-1bit-png": (
+        "bomb1.png",
+        put(png_bytes(4000, 4000, 1, 0, 500)),
+        ("--max-pixels", 10**6),
+        ("4000x4000", "16.0 MP", "over the limit of 1.0 MP", "--max-pixels"),
+    ),
+    "bomb-paletted-png": (
+        "bombp.png",
+        put(png_bytes(3000, 3000, 8, 3, 3000, chunk(b"PLTE", bytes(6)))),
+        ("--max-pixels", 10**6),
+        ("3000x3000", "9.0 MP"),
+    ),
+    "bomb-claimed-30000": (
+        "claim.png",
+        put(PNG_SIG + ihdr(30000, 30000, 1, 0) + chunk(b"IEND", b"")),
+        (),
+        ("30000x30000", "900.0 MP"),
+    ),  # the default guard, a 60-byte file
+    "bomb-png16-zlib": (
+        "bomb16.png",
+        put(png_bytes(2000, 2000, 16, 2, 12000)),
+        ("--max-pixels", 10**6),
+        ("2000x2000", "4.0 MP"),
+    ),
     "float-tiff-nan": ("nan.tif", nan_tiff, (), ("NaN",)),
     "tiff-two-kinds": ("mixed.tif", two_kinds_tiff, (), ("2 images of different sizes",)),
     "rich-markup-name": ("[draft].png", lambda p: p.write_text("x"), (), ("[draft].png", "not an image file")),
@@ -220,8 +246,10 @@ def test_fuzzed_files_never_escape_as_anything_but_one_line(tmp_path):
     """Random byte flips in every format n2n reads: each read succeeds or raises ImageError; codecs log nothing."""
     rng = random.Random(0)
     img = smooth_image(12, 12, 3, 0)
-    seeds = {ext: pil_bytes(img, fmt) for ext, fmt in (("png", "PNG"), ("jpg", "JPEG"), ("bmp", "BMP"), ("gif", "GIF"),
-                                                       ("webp", "WEBP"))}
+    seeds = {
+        ext: pil_bytes(img, fmt)
+        for ext, fmt in (("png", "PNG"), ("jpg", "JPEG"), ("bmp", "BMP"), ("gif", "GIF"), ("webp", "WEBP"))
+    }
     seeds["p16.png"] = png16(smooth_image(12, 12, 3, 0, np.uint16))
     write_tiff(tmp_path / "s.tif", [smooth_image(12, 12, 1, k, np.uint16) for k in range(3)])
     seeds["tif"] = (tmp_path / "s.tif").read_bytes()
@@ -250,6 +278,7 @@ def test_fuzzed_files_never_escape_as_anything_but_one_line(tmp_path):
 
 # --- read right: what used to be misread silently ----------------------------------------------------------------
 
+
 def test_a_tiff_stack_comes_back_as_a_stack_of_the_same_dtype(tmp_path, models):
     import tifffile
 
@@ -263,8 +292,10 @@ def test_a_tiff_stack_comes_back_as_a_stack_of_the_same_dtype(tmp_path, models):
     r = run("denoise", src, tmp_path / "out", "-m", models["tiny"])
     assert r.exit_code == 0 and r.stderr == "", r.output
     assert written(tmp_path / "out") == ["appended.tif", "stack.tif", "still.png"]
-    for name, frames, shape, dtype in (("stack.tif", 3, (20, 24), np.uint16),
-                                       ("appended.tif", 4, (10, 12, 3), np.uint8)):
+    for name, frames, shape, dtype in (
+        ("stack.tif", 3, (20, 24), np.uint16),
+        ("appended.tif", 4, (10, 12, 3), np.uint8),
+    ):
         with tifffile.TiffFile(tmp_path / "out" / name) as tif:
             assert len(tif.pages) == frames and len(tif.series) == 1, name
             a = tif.asarray()
@@ -320,17 +351,21 @@ def test_small_tiles_work(tmp_path, models, tile):
     assert read_image(tmp_path / "out" / "a.png").shape == (70, 101, 3)
 
 
-@pytest.mark.parametrize("values,code,needle", [
-    ("unit", 0, None),
-    ("0-255", 1, "looks like 0-255 data saved as float"),
-    ("nan", 1, "NaN"),
-    ("negative", 1, "must be in [0, 1]"),
-])
+@pytest.mark.parametrize(
+    "values,code,needle",
+    [
+        ("unit", 0, None),
+        ("0-255", 1, "looks like 0-255 data saved as float"),
+        ("nan", 1, "NaN"),
+        ("negative", 1, "must be in [0, 1]"),
+    ],
+)
 def test_float_tensor_files_are_told_apart(tmp_path, values, code, needle):
     g = torch.Generator().manual_seed(0)
     t = torch.rand(8, 3, 8, 8, generator=g)
-    t = {"unit": t, "0-255": t * 255, "negative": t - 0.5,
-         "nan": t.index_fill(0, torch.tensor([2]), float("nan"))}[values]
+    t = {"unit": t, "0-255": t * 255, "negative": t - 0.5, "nan": t.index_fill(0, torch.tensor([2]), float("nan"))}[
+        values
+    ]
     torch.save((t, t.clone()), tmp_path / "f.pt")
     r = run("train", "--data", tmp_path / "f.pt", "-a", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--workers", "0")
     if code == 0:
@@ -342,6 +377,7 @@ def test_float_tensor_files_are_told_apart(tmp_path, values, code, needle):
 
 
 # --- paths: outputs go where they are meant to, never over an input ---------------------------------------------
+
 
 @pytest.fixture
 def tree(tmp_path):
@@ -365,8 +401,12 @@ PATHS = {
     "folder-onto-itself-by-symlink": (("in", "link"), (), 1, "inside the folder that holds the input"),
     "symlinked-folder-onto-itself": (("link", "in"), (), 1, "inside the folder that holds the input"),
     "file-onto-itself": (("photo.png", "photo.png"), ("--overwrite",), 1, "is an input of this run"),
-    "file-onto-itself-by-dotdot": (("in/x.png", "in/../in/x.png"), ("--overwrite", "--into-input-folder"), 1,
-                                   "is an input of this run"),
+    "file-onto-itself-by-dotdot": (
+        ("in/x.png", "in/../in/x.png"),
+        ("--overwrite", "--into-input-folder"),
+        1,
+        "is an input of this run",
+    ),
     "file-onto-a-symlink-to-itself": (("in/x.png", "x-link.png"), ("--overwrite",), 1, "is an input of this run"),
     "file-over-a-user-file": (("in/x.png", "photo.png"), (), 1, "pass --overwrite"),
     "folder-over-user-files": (("in", "busy"), (), 1, "not written by an earlier n2n denoise"),
@@ -457,6 +497,7 @@ def test_a_folder_whose_files_all_fail_gets_no_output_folder(tmp_path, models):
 
 # --- data loss: train, eval and synth never write over what they read ------------------------------------------
 
+
 @pytest.fixture
 def data(tmp_path):
     g = torch.Generator().manual_seed(0)
@@ -475,10 +516,14 @@ DATA_LOSS = {
     "train-o-is-data": ("train --data d.pkl -a tiny -o d.pkl --overwrite", "--output names an input of this run"),
     "train-o-is-val": ("train --data d.pkl -a tiny --val v.pkl -o v.pkl --overwrite", "--output names an input"),
     "train-o-is-data-by-dotdot": ("train --data d.pkl -a tiny -o clean/../d.pkl --overwrite", "names an input"),
-    "eval-grid-on-input": ("eval noisy --clean clean -m {model} --grid noisy/n0.png --overwrite",
-                           "--grid lies in the input folder"),
-    "eval-grid-on-input-by-symlink": ("eval noisy --clean clean -m {model} --grid link/n1.png --overwrite",
-                                      "lies in the input folder"),
+    "eval-grid-on-input": (
+        "eval noisy --clean clean -m {model} --grid noisy/n0.png --overwrite",
+        "--grid lies in the input folder",
+    ),
+    "eval-grid-on-input-by-symlink": (
+        "eval noisy --clean clean -m {model} --grid link/n1.png --overwrite",
+        "lies in the input folder",
+    ),
     "eval-grid-into-input": ("eval noisy --clean clean -m {model} --grid clean/grid.png", "lies in the input folder"),
     "eval-grid-on-tensor-file": ("eval v.pkl -m {model} --grid v.pkl --overwrite", "--grid names an input"),
     "synth-onto-clean-image": ("synth clean clean/n0.png -n 4 --size 8 --overwrite", ".pkl/.pt/.pth suffix"),
@@ -493,8 +538,10 @@ DATA_LOSS = {
 def test_nothing_read_is_written_over(tmp_path, data, models, case):
     command, needle = DATA_LOSS[case]
     os.symlink(data / "clean", data / "link")
-    args = [a if a.startswith("-") or a in ("train", "eval", "synth", "tiny") or a.isdigit() else data / a
-            for a in command.format(model=models["tiny"]).split()]
+    args = [
+        a if a.startswith("-") or a in ("train", "eval", "synth", "tiny") or a.isdigit() else data / a
+        for a in command.format(model=models["tiny"]).split()
+    ]
     before = snapshot(data)
     r = run(*args)
     if needle is None:
@@ -506,6 +553,7 @@ def test_nothing_read_is_written_over(tmp_path, data, models, case):
 
 
 # --- training: NaN never reaches a checkpoint --------------------------------------------------------------------
+
 
 @pytest.fixture
 def good(tmp_path, models):
@@ -525,8 +573,19 @@ def test_a_huge_learning_rate_diverges_without_a_checkpoint(good):
 
 def test_resume_that_diverges_keeps_the_good_checkpoint(good):
     before = (good / "good.pt").read_bytes()
-    r = run("train", "--data", good / "d.pkl", "-e", "3", "--lr", "1e30", "-o", good / "good.pt",
-            "--resume", good / "good.pt")
+    r = run(
+        "train",
+        "--data",
+        good / "d.pkl",
+        "-e",
+        "3",
+        "--lr",
+        "1e30",
+        "-o",
+        good / "good.pt",
+        "--resume",
+        good / "good.pt",
+    )
     assert_one_line(r, 1, "training diverged", f"{good / 'good.pt'} still holds epoch 1")
     assert (good / "good.pt").read_bytes() == before
 
@@ -549,8 +608,15 @@ def test_weights_broken_by_the_last_step_never_replace_a_checkpoint(good, monkey
 
     before = (good / "good.pt").read_bytes()
     monkeypatch.setattr(torch.optim, "Adam", PoisonAdam)
-    cfg = TrainConfig(data=str(good / "d.pkl"), epochs=2, batch_size=16, out=str(good / "good.pt"), device="cpu",
-                      workers=0, resume=str(good / "good.pt"))
+    cfg = TrainConfig(
+        data=str(good / "d.pkl"),
+        epochs=2,
+        batch_size=16,
+        out=str(good / "good.pt"),
+        device="cpu",
+        workers=0,
+        resume=str(good / "good.pt"),
+    )
     with pytest.raises(Diverged, match="the weights became NaN or infinite in epoch 2 .*good.pt still holds epoch 1"):
         Trainer(cfg).fit()
     assert (good / "good.pt").read_bytes() == before
@@ -561,8 +627,23 @@ def test_nan_pixels_in_a_training_folder_are_one_line_from_loader_workers(tmp_pa
         img = smooth_image(24, 24, 1, k).astype(np.float32) / 255
         write_tiff(tmp_path / "clean" / f"f{k}.tif", [img])
     nan_tiff(tmp_path / "clean" / "f1.tif")
-    r = run("train", "--data", tmp_path / "clean", "--noise", "gaussian:25", "-a", "tiny", "-e", "1", "-p", "16",
-            "-o", tmp_path / "m.pt", "--workers", "2")
+    r = run(
+        "train",
+        "--data",
+        tmp_path / "clean",
+        "--noise",
+        "gaussian:25",
+        "-a",
+        "tiny",
+        "-e",
+        "1",
+        "-p",
+        "16",
+        "-o",
+        tmp_path / "m.pt",
+        "--workers",
+        "2",
+    )
     assert r.exit_code == 1, r.output
     assert lines(r.stderr)[-1] == f"error: {tmp_path / 'clean' / 'f1.tif'}: frame 0 holds NaN or infinite values"
     assert "Traceback" not in r.output and "worker" not in r.output
@@ -571,9 +652,26 @@ def test_nan_pixels_in_a_training_folder_are_one_line_from_loader_workers(tmp_pa
 
 def test_float_training_images_outside_0_1_are_one_line(tmp_path):
     for k in range(3):
-        write_tiff(tmp_path / "clean" / f"f{k}.tif", [smooth_image(24, 24, 1, k).astype(np.float32) / (255 if k else 60)])
-    r = run("train", "--data", tmp_path / "clean", "--noise", "gaussian:25", "-a", "tiny", "-e", "1", "-p", "16",
-            "-o", tmp_path / "m.pt", "--workers", "2")
+        write_tiff(
+            tmp_path / "clean" / f"f{k}.tif", [smooth_image(24, 24, 1, k).astype(np.float32) / (255 if k else 60)]
+        )
+    r = run(
+        "train",
+        "--data",
+        tmp_path / "clean",
+        "--noise",
+        "gaussian:25",
+        "-a",
+        "tiny",
+        "-e",
+        "1",
+        "-p",
+        "16",
+        "-o",
+        tmp_path / "m.pt",
+        "--workers",
+        "2",
+    )
     assert r.exit_code == 1, r.output
     assert lines(r.stderr)[-1].startswith(f"error: {tmp_path / 'clean' / 'f0.tif'}: float samples from ")
     assert "reads float images as [0, 1]" in r.stderr and "Traceback" not in r.output
@@ -594,6 +692,7 @@ def test_a_nan_checkpoint_is_refused_by_denoise_and_eval(tmp_path, models):
 
 # --- messages ------------------------------------------------------------------------------------------------------
 
+
 def test_messages_name_the_right_thing(tmp_path, models):
     write_png(tmp_path / "val" / "a.png", smooth_image(20, 20, 3, 0))
     torch.save((torch.zeros(4, 3, 8, 8, dtype=torch.uint8),) * 2, tmp_path / "d.pkl")
@@ -604,8 +703,11 @@ def test_messages_name_the_right_thing(tmp_path, models):
         r = run(*cmd, "-m", "seed")
         assert_one_line(r, 1, "seed: an architecture, not a model file", "n2n train --arch seed")
     (tmp_path / "text.pkl").write_text("hello\n" * 20)
-    for cmd in (("train", "--data", tmp_path / "text.pkl", "-a", "tiny"), ("eval", tmp_path / "text.pkl", "-m",
-                models["tiny"]), ("denoise", tmp_path / "val", tmp_path / "out", "-m", tmp_path / "text.pkl")):
+    for cmd in (
+        ("train", "--data", tmp_path / "text.pkl", "-a", "tiny"),
+        ("eval", tmp_path / "text.pkl", "-m", models["tiny"]),
+        ("denoise", tmp_path / "val", tmp_path / "out", "-m", tmp_path / "text.pkl"),
+    ):
         assert_one_line(run(*cmd), 1, "text.pkl: not a readable", "not a file written by torch.save")
 
 
@@ -623,16 +725,25 @@ def test_paths_with_rich_markup_are_printed_as_they_are(tmp_path):
 def entry(*args, cwd: Path) -> subprocess.CompletedProcess:
     """The real `n2n` entry point (cli.main), as a user runs it."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "n2n_cli", *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "n2n_cli", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize("args,needle", [
-    (("denoise", "in", "out", "--tile", "15"), "--tile"),
-    (("train", "--data", "d.pkl", "--lr", "inf"), "inf is not a finite number above 0"),
-    (("train", "--data", "d.pkl", "--lr", "0"), "0.0 is not a finite number above 0"),
-    (("train", "--data", "d.pkl", "--epochs", "0"), "--epochs"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("denoise", "in", "out", "--tile", "15"), "--tile"),
+        (("train", "--data", "d.pkl", "--lr", "inf"), "inf is not a finite number above 0"),
+        (("train", "--data", "d.pkl", "--lr", "0"), "0.0 is not a finite number above 0"),
+        (("train", "--data", "d.pkl", "--epochs", "0"), "--epochs"),
+    ],
+)
 def test_usage_errors_are_one_line_with_exit_2(tmp_path, args, needle):
     p = entry(*args, cwd=tmp_path)
     assert p.returncode == 2, p.stderr
@@ -645,8 +756,10 @@ def test_pickle_refusal_through_the_entry_point(tmp_path):
     torch.save(Evil(tmp_path / "pwned"), tmp_path / "evil.pkl")
     p = entry("eval", "evil.pkl", cwd=tmp_path)
     assert p.returncode == 1 and not (tmp_path / "pwned").exists()
-    assert p.stderr.splitlines() == [f"error: evil.pkl: refused to load: not a plain tensor file (it holds Python "
-                                     "objects that loading would run, and n2n loads only tensors and plain values)"]
+    assert p.stderr.splitlines() == [
+        "error: evil.pkl: refused to load: not a plain tensor file (it holds Python "
+        "objects that loading would run, and n2n loads only tensors and plain values)"
+    ]
     assert "weights_only" not in p.stdout + p.stderr
 
 

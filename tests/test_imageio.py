@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
+from conftest import smooth_image
 
 from n2n_cli.errors import ImageError
-
 from n2n_cli.io import probe, read_frame, read_image, write_png
-from conftest import smooth_image
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
@@ -69,16 +68,16 @@ def _profile(space: bytes, seed: int) -> bytes:
 def _denoise_folder(src, out):
     import torch
 
-    from n2n_cli.inference.files import denoise_files
-
-    from n2n_cli.inference.plan import plan_outputs
     from n2n_cli.inference import Denoiser
+    from n2n_cli.inference.files import denoise_files
+    from n2n_cli.inference.plan import plan_outputs
     from n2n_cli.models import create_model
 
     torch.manual_seed(0)
     errors = []
-    r = denoise_files(Denoiser(create_model("tiny").eval(), torch.device("cpu")), plan_outputs(src, out),
-                      on_error=errors.append)
+    r = denoise_files(
+        Denoiser(create_model("tiny").eval(), torch.device("cpu")), plan_outputs(src, out), on_error=errors.append
+    )
     assert r.failed == 0, errors
 
 
@@ -95,8 +94,12 @@ def test_colour_profiles_follow_the_image(tmp_path):
     Image.fromarray(smooth_image(24, 20, 1, 1, np.uint16)[..., 0]).save(src / "gray16.png", icc_profile=gray)
     Image.fromarray(smooth_image(24, 20, 3, 2)).save(src / "photo.jpg", icc_profile=rgb)
     Image.fromarray(smooth_image(24, 20, 3, 3)).convert("CMYK").save(src / "print.jpg", icc_profile=cmyk)
-    tifffile.imwrite(src / "stack.tif", np.stack([smooth_image(24, 20, 1, k)[..., 0] for k in range(3)]),
-                     photometric="minisblack", iccprofile=gray)
+    tifffile.imwrite(
+        src / "stack.tif",
+        np.stack([smooth_image(24, 20, 1, k)[..., 0] for k in range(3)]),
+        photometric="minisblack",
+        iccprofile=gray,
+    )
     Image.fromarray(smooth_image(24, 20, 3, 4)).save(src / "plain.png")
     assert probe(src / "gray16.png").icc == gray and probe(src / "stack.tif").icc == gray
     _denoise_folder(src, out)
@@ -111,7 +114,7 @@ def test_colour_profile_bomb_is_refused(tmp_path):
     import struct
     import zlib
 
-    png = (tmp_path / "x.png")
+    png = tmp_path / "x.png"
     write_png(png, smooth_image(8, 8, 1, 0, np.uint16))
     data = png.read_bytes()
     payload = b"p\0\0" + zlib.compress(bytes(2**24 + 1), 9)

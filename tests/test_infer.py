@@ -3,15 +3,16 @@ import random
 import numpy as np
 import pytest
 import torch
-
-from n2n_cli.inference import Denoiser
-
-from n2n_cli.inference.tiling import layout
-from n2n_cli.models import create_model
 from conftest import noisy, scrambled, smooth_image
 
+from n2n_cli.inference import Denoiser
+from n2n_cli.inference.tiling import layout
+from n2n_cli.models import create_model
 
-@pytest.mark.parametrize("channels,dtype", [(1, np.uint8), (3, np.uint8), (4, np.uint8), (2, np.uint16), (3, np.uint16)])
+
+@pytest.mark.parametrize(
+    "channels,dtype", [(1, np.uint8), (3, np.uint8), (4, np.uint8), (2, np.uint16), (3, np.uint16)]
+)
 def test_tiled_equals_untiled(channels, dtype):
     model = create_model("seed", channels=3)
     img = smooth_image(150, 170, channels, 0, dtype)
@@ -44,7 +45,7 @@ def test_gray_model_on_colour_image_and_back():
 def test_predict_batches_small_images():
     d = Denoiser(create_model("tiny"), torch.device("cpu"))
     x = torch.rand(7, 3, 20, 20)
-    one_by_one = torch.cat([d.predict(x[i:i + 1]) for i in range(7)])
+    one_by_one = torch.cat([d.predict(x[i : i + 1]) for i in range(7)])
     assert torch.allclose(d.predict(x), one_by_one, atol=1e-6)
 
 

@@ -4,8 +4,15 @@ import torch
 from n2n_cli.noise import parse_noise
 
 
-@pytest.mark.parametrize("spec,kind,low,high", [("gaussian:25", "gaussian", 25, 25), ("gaussian:5-50", "gaussian", 5, 50),
-                                                ("poisson:30", "poisson", 30, 30), ("mix:0-50", "mix", 0, 50)])
+@pytest.mark.parametrize(
+    "spec,kind,low,high",
+    [
+        ("gaussian:25", "gaussian", 25, 25),
+        ("gaussian:5-50", "gaussian", 5, 50),
+        ("poisson:30", "poisson", 30, 30),
+        ("mix:0-50", "mix", 0, 50),
+    ],
+)
 def test_parse(spec, kind, low, high):
     n = parse_noise(spec)
     assert (n.kind, n.low, n.high) == (kind, low, high)

@@ -2,8 +2,7 @@
 
 import torch
 
-from n2n_cli.noise import parse_noise
-from n2n_cli.noise import PairRecipe
+from n2n_cli.noise import PairRecipe, parse_noise
 
 
 def crop(channels=3, seed=0):
@@ -51,4 +50,3 @@ def test_dark_share_darkens_input_and_target_alike():
     assert mean(dark, 0) < 0.8 * mean(plain, 0)  # gamma >= 1 on [0, 1] darkens
     assert abs(mean(dark, 0) - mean(dark, 1)) < 0.01  # the pair still shows one scene
     assert abs(mean(plain, 1) - float(c.mean())) < 2e-3
-

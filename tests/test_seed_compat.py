@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import noisy, smooth_image
 from torch import nn
 from typer.testing import CliRunner
 
 from n2n_cli.cli import app
-from n2n_cli.io import read_image, write_png
-from n2n_cli.inference import Denoiser
 from n2n_cli.evaluation.metrics import psnr, quantize_to
+from n2n_cli.inference import Denoiser
+from n2n_cli.io import read_image, write_png
 from n2n_cli.models.bundled import load_model
-from conftest import noisy, smooth_image
 
 
 class CourseNet(nn.Module):
@@ -88,8 +88,14 @@ def test_n2n_0_1_seed_checkpoints_keep_their_output(tmp_path):
     are converted on load and must give exactly what they gave before."""
     torch.manual_seed(4)
     old = CourseNet().eval()
-    ckpt = {"format": 1, "model": "seed", "model_kwargs": {"channels": 3}, "state_dict": old.state_dict(),
-            "version": "0.1.0", "epoch": 10}
+    ckpt = {
+        "format": 1,
+        "model": "seed",
+        "model_kwargs": {"channels": 3},
+        "state_dict": old.state_dict(),
+        "version": "0.1.0",
+        "epoch": 10,
+    }
     torch.save(ckpt, tmp_path / "old.pt")
     x = torch.rand(2, 3, 24, 28)
     with torch.no_grad():

@@ -4,26 +4,34 @@ import json
 
 import pytest
 import torch
+from conftest import smooth_image, torchrun_worker, write_noisy_images
 from typer.testing import CliRunner
 
-from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.cli import app
-from n2n_cli.errors import UserError
+from n2n_cli.data import open_train_source
+from n2n_cli.errors import DataError, UserError
 from n2n_cli.io import write_png
 from n2n_cli.models import model_names
+from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.noise import parse_noise
-from n2n_cli.training.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, subsample
-from n2n_cli.data import open_train_source
-from n2n_cli.errors import DataError
 from n2n_cli.training import Callback, TrainConfig, Trainer, metrics_path
-from conftest import smooth_image, torchrun_worker, write_noisy_images
+from n2n_cli.training.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, subsample
 
 runner = CliRunner()
 
 
 def cfg(data, out, **kw):
-    base = dict(data=str(data), single=True, arch="tiny", epochs=2, batch_size=8, patch_size=16, out=str(out),
-                device="cpu", workers=0)
+    base = dict(
+        data=str(data),
+        single=True,
+        arch="tiny",
+        epochs=2,
+        batch_size=8,
+        patch_size=16,
+        out=str(out),
+        device="cpu",
+        workers=0,
+    )
     return TrainConfig(**{**base, **kw})
 
 
@@ -52,8 +60,17 @@ def test_single_noisy_images_teach_denoising(tmp_path):
     write_noisy_images(tmp_path / "noisy", 4, 96, 3)
     for i in range(2):
         write_png(tmp_path / "val" / f"v{i}.png", smooth_image(64, 64, 3, 10 + i))
-    r = Trainer(cfg(tmp_path / "noisy", tmp_path / "m.pt", epochs=20, lr=1e-2, patch_size=32,
-                    val=str(tmp_path / "val"), val_noise=parse_noise("gaussian:25"))).fit()
+    r = Trainer(
+        cfg(
+            tmp_path / "noisy",
+            tmp_path / "m.pt",
+            epochs=20,
+            lr=1e-2,
+            patch_size=32,
+            val=str(tmp_path / "val"),
+            val_noise=parse_noise("gaussian:25"),
+        )
+    ).fit()
     assert r.info["objective"] == "neighbor2neighbor"
     assert r.metrics["val_psnr"] > r.metrics["val_psnr_noisy"] + 2, r.metrics
 
@@ -91,8 +108,28 @@ def test_single_images_from_tensor_files(pair_file, val_file, tmp_path):
     (y,) = next(source.epoch(torch.arange(len(a)), 0))
     assert torch.equal(y, a[:8].float() / 255)  # the first capture only: no pair anywhere
     torch.save(b, tmp_path / "one.pt")
-    r = runner.invoke(app, ["train", "--data", str(tmp_path / "one.pt"), "--single", "-a", "tiny", "-e", "1", "-b", "8",
-                            "--val", str(val_file), "-o", str(tmp_path / "m.pt"), "--device", "cpu", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(tmp_path / "one.pt"),
+            "--single",
+            "-a",
+            "tiny",
+            "-e",
+            "1",
+            "-b",
+            "8",
+            "--val",
+            str(val_file),
+            "-o",
+            str(tmp_path / "m.pt"),
+            "--device",
+            "cpu",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert res["info"]["objective"] == "neighbor2neighbor" and res["metrics"]["val_psnr"] > 0
@@ -114,8 +151,11 @@ def test_images_too_small_for_the_model_are_refused_in_one_line(pair_file, singl
     a, b = torch.load(pair_file, weights_only=True)
     torch.save((a[:, :, :8, :8], b[:, :, :8, :8]), tmp_path / "p8.pt")
     out = tmp_path / "m.pt"
-    with pytest.raises(UserError, match=r"p8.pt: 8x8 images give 4x4 --single sub-images, too small for the 'tiny' "
-                                        r"model, which needs 5x5 or more \(images of 10x10 or more"):
+    with pytest.raises(
+        UserError,
+        match=r"p8.pt: 8x8 images give 4x4 --single sub-images, too small for the 'tiny' "
+        r"model, which needs 5x5 or more \(images of 10x10 or more",
+    ):
         Trainer(cfg(tmp_path / "p8.pt", out, epochs=1)).fit()
     with pytest.raises(UserError, match="--patch-size 8 gives 4x4 --single sub-images"):
         Trainer(cfg(single_dir, out, epochs=1, patch_size=8)).fit()
@@ -138,9 +178,32 @@ def test_cli_train_single_with_validation_estimated_from_pairs(tmp_path, scene_d
     """`n2n train --single` on gray noisy images, validated on noisy pairs (scene folders, no references)."""
     write_noisy_images(tmp_path / "gray", 3, 36, 1, sigma=10, seed=20)
     out = tmp_path / "m.pt"
-    r = runner.invoke(app, ["train", "--data", str(tmp_path / "gray"), "--single", "-a", "tiny", "-e", "2", "-b", "4",
-                            "-p", "16", "--val", str(scene_dir), "-o", str(out), "--device", "cpu", "--workers", "0",
-                            "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(tmp_path / "gray"),
+            "--single",
+            "-a",
+            "tiny",
+            "-e",
+            "2",
+            "-b",
+            "4",
+            "-p",
+            "16",
+            "--val",
+            str(scene_dir),
+            "-o",
+            str(out),
+            "--device",
+            "cpu",
+            "--workers",
+            "0",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert res["info"]["objective"] == "neighbor2neighbor" and res["metrics"]["epoch"] == 2

@@ -4,15 +4,13 @@ import json
 import pytest
 import torch
 
-from n2n_cli.training import Callback, TrainConfig, Trainer, metrics_path
-
-from n2n_cli.training.schedule import epoch_order
-from n2n_cli.training.distributed import World
-from n2n_cli.models.checkpoint import load_checkpoint
-from n2n_cli.models.bundled import resolve_model_path
 from n2n_cli.errors import UserError
-from n2n_cli.noise import parse_noise
-from n2n_cli.noise import PairRecipe
+from n2n_cli.models.bundled import resolve_model_path
+from n2n_cli.models.checkpoint import load_checkpoint
+from n2n_cli.noise import PairRecipe, parse_noise
+from n2n_cli.training import Callback, TrainConfig, Trainer, metrics_path
+from n2n_cli.training.distributed import World
+from n2n_cli.training.schedule import epoch_order
 
 
 def cfg(data, out, **kw):
@@ -26,7 +24,7 @@ def test_training_lowers_the_loss_and_writes_checkpoint_and_metrics(pair_file, v
     ck = load_checkpoint(out)
     assert ck["epoch"] == 3 and ck["model"] == "tiny" and ck["model_kwargs"] == {"channels": 3}
     assert ck["config"]["batch_size"] == 8 and "optimizer" in ck and ck["version"]
-    rows = [json.loads(l) for l in metrics_path(out).read_text().splitlines()]
+    rows = [json.loads(line) for line in metrics_path(out).read_text().splitlines()]
     assert [m["epoch"] for m in rows] == [1, 2, 3] and "val_psnr" in rows[-1]
     assert rows[-1]["loss"] < rows[0]["loss"]
     assert r.metrics == rows[-1]
@@ -97,8 +95,17 @@ def test_init_takes_a_bundled_name(pair_file, tmp_path):
 
 def test_folder_sources_train(scene_dir, clean_dir, tmp_path):
     Trainer(cfg(scene_dir, tmp_path / "a.pt", epochs=1, patch_size=16)).fit()
-    Trainer(cfg(clean_dir, tmp_path / "b.pt", epochs=1, patch_size=16, noise=parse_noise("gaussian:5-50"),
-                val=str(clean_dir), val_noise=parse_noise("gaussian:25"))).fit()
+    Trainer(
+        cfg(
+            clean_dir,
+            tmp_path / "b.pt",
+            epochs=1,
+            patch_size=16,
+            noise=parse_noise("gaussian:5-50"),
+            val=str(clean_dir),
+            val_noise=parse_noise("gaussian:25"),
+        )
+    ).fit()
     assert load_checkpoint(tmp_path / "a.pt")["model_kwargs"]["channels"] == 1
     assert load_checkpoint(tmp_path / "b.pt")["metrics"][0]["val_psnr"] > 0
 
@@ -110,8 +117,16 @@ def test_channels_trains_a_gray_model_from_colour_photos(pair_file, clean_dir, t
     with pytest.raises(UserError, match="--channels 1: .* holds 3-channel data"):
         Trainer(cfg(pair_file, tmp_path / "x.pt", channels=1)).fit()  # a tensor file has its own channels
     with pytest.raises(UserError, match="--channels 3: .*gray.pt is a 1-channel model"):
-        Trainer(cfg(clean_dir, tmp_path / "x.pt", patch_size=16, noise=parse_noise("gaussian:25"), init=str(gray),
-                    channels=3)).fit()
+        Trainer(
+            cfg(
+                clean_dir,
+                tmp_path / "x.pt",
+                patch_size=16,
+                noise=parse_noise("gaussian:25"),
+                init=str(gray),
+                channels=3,
+            )
+        ).fit()
 
 
 def test_shards_split_every_global_batch():
@@ -119,17 +134,22 @@ def test_shards_split_every_global_batch():
     r0 = epoch_order(40, 8, seed=0, epoch=3, world=World(0, 2))
     r1 = epoch_order(40, 8, seed=0, epoch=3, world=World(1, 2))
     for k in range(5):
-        assert sorted(one[8 * k:8 * k + 8].tolist()) == sorted(r0[4 * k:4 * k + 4].tolist() + r1[4 * k:4 * k + 4].tolist())
+        assert sorted(one[8 * k : 8 * k + 8].tolist()) == sorted(
+            r0[4 * k : 4 * k + 4].tolist() + r1[4 * k : 4 * k + 4].tolist()
+        )
     assert not torch.equal(one, epoch_order(40, 8, seed=0, epoch=4, world=World()))  # reshuffled every epoch
 
 
 def test_noisy_targets_teach_denoising(tmp_path):
     """Noise2Noise itself: trained on noisy/noisy pairs only, the model beats its noisy input on clean references."""
+
     def make(n, seed):
         g = torch.Generator().manual_seed(seed)
         clean = torch.rand(n, 3, 1, 1, generator=g) * 0.6 + 0.2 + torch.zeros(n, 3, 24, 24)
-        a, b = ((clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
-                for _ in range(2))
+        a, b = (
+            (clean * 255 + 20 * torch.randn(clean.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
+            for _ in range(2)
+        )
         return a, b, (clean * 255).round().to(torch.uint8)
 
     a, b, _ = make(128, 0)
@@ -157,7 +177,9 @@ def test_spawned_loader_workers_keep_the_runs_pixel_limit(clean_dir, tmp_path):
     from n2n_cli.errors import ImageError
 
     source = open_train_source(clean_dir, recipe=PairRecipe(parse_noise("gaussian:25")), patch=16)
-    source.patches.max_pixels = 100  # lowered after the files were opened: only the workers' own reads can refuse them now
+    source.patches.max_pixels = (
+        100  # lowered after the files were opened: only the workers' own reads can refuse them now
+    )
     method = multiprocessing.get_start_method()
     multiprocessing.set_start_method("spawn", force=True)  # a fresh interpreter per worker, as on macOS and Windows
     try:

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 import torch
+from conftest import noisy, smooth_image
 
 from n2n_cli import defaults
 from n2n_cli.inference import Denoiser, make_denoiser
 from n2n_cli.models.bundled import bundled_dir, bundled_files, load_model
 from n2n_cli.models.checkpoint import load_checkpoint
-from conftest import noisy, smooth_image
 
 
 def test_default_weights_are_bundled():

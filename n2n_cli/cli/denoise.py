@@ -9,22 +9,37 @@ from typing import Optional
 import typer
 
 from .app import app, err, error_line, note_line, user_errors
-from .options import (MODEL_HELP, Device, device_option, emit, json_option, max_pixels_option, strength_option,
-                      tile_option, tta_option)
+from .options import (
+    MODEL_HELP,
+    Device,
+    device_option,
+    emit,
+    json_option,
+    max_pixels_option,
+    strength_option,
+    tile_option,
+    tta_option,
+)
 
 
 @app.command()
 def denoise(
     inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
-    output: Path = typer.Argument(..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.tif file "
-                                  "name for one input."),
+    output: Path = typer.Argument(
+        ..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.tif file name for one input."
+    ),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing files in OUT that an earlier n2n "
-                                   "run did not write."),
-    into_input_folder: bool = typer.Option(False, "--into-input-folder", help="Allow OUT to be the folder that "
-                                           "holds the input, the outputs among the inputs (they never replace one); "
-                                           "a new folder beside or inside it needs no flag."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace existing files in OUT that an earlier n2n run did not write."
+    ),
+    into_input_folder: bool = typer.Option(
+        False,
+        "--into-input-folder",
+        help="Allow OUT to be the folder that "
+        "holds the input, the outputs among the inputs (they never replace one); "
+        "a new folder beside or inside it needs no flag.",
+    ),
     device: Device = device_option(),
     tile: int = tile_option(),
     tta: bool = tta_option(),
@@ -61,7 +76,11 @@ def denoise(
         with file_progress(err, len(plan.jobs)) as advance:
             r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
     result = {"output": str(output), **asdict(r)}
-    emit(result, as_json, f"denoised {r.written} of {len(plan.jobs)} images into {output}"
-         + (f" ({r.failed} failed)" if r.failed else ""))
+    emit(
+        result,
+        as_json,
+        f"denoised {r.written} of {len(plan.jobs)} images into {output}"
+        + (f" ({r.failed} failed)" if r.failed else ""),
+    )
     if r.failed:
         raise typer.Exit(1)

@@ -3,30 +3,53 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, cast
 
 import typer
 
 from .. import defaults
 from ..errors import UserError
 from .app import app, user_errors
-from .options import (MODEL_HELP, Device, device_option, emit, json_option, max_pixels_option, parse_noise,
-                      strength_option, tile_option, tta_option)
+from .options import (
+    MODEL_HELP,
+    Device,
+    device_option,
+    emit,
+    json_option,
+    max_pixels_option,
+    parse_noise,
+    strength_option,
+    tile_option,
+    tta_option,
+)
+
+if TYPE_CHECKING:
+    from ..noise import AnyNoise
 
 
 @app.command("eval")
 def evaluate_cmd(
-    data: Path = typer.Argument(..., help="(noisy, clean) tensor file, a noisy folder (with --clean), clean images "
-                                "(with --noise), or with --pairs any noisy-pair source `n2n train --data` takes."),
+    data: Path = typer.Argument(
+        ...,
+        help="(noisy, clean) tensor file, a noisy folder (with --clean), clean images "
+        "(with --noise), or with --pairs any noisy-pair source `n2n train --data` takes.",
+    ),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    clean: Optional[Path] = typer.Option(None, "--clean", help="Clean references, matched by file name "
-                                         "(or CLEAN/SCENE/ for DATA/SCENE/ captures)."),
-    noise: Optional[str] = typer.Option(None, "--noise", callback=parse_noise,
-                                        help="Add seeded synthetic noise to clean images."),
-    pairs: bool = typer.Option(False, "--pairs", help="DATA holds noisy pairs and no clean image: estimate the PSNR "
-                               "of output and input, and the noise sigma, from the pairs."),
-    target: Optional[Path] = typer.Option(None, "--target", help="With --pairs: second folder of noisy images, "
-                                          "paired by file name (implies --pairs)."),
+    clean: Optional[Path] = typer.Option(
+        None, "--clean", help="Clean references, matched by file name (or CLEAN/SCENE/ for DATA/SCENE/ captures)."
+    ),
+    noise: Optional[str] = typer.Option(
+        None, "--noise", callback=parse_noise, help="Add seeded synthetic noise to clean images."
+    ),
+    pairs: bool = typer.Option(
+        False,
+        "--pairs",
+        help="DATA holds noisy pairs and no clean image: estimate the PSNR "
+        "of output and input, and the noise sigma, from the pairs.",
+    ),
+    target: Optional[Path] = typer.Option(
+        None, "--target", help="With --pairs: second folder of noisy images, paired by file name (implies --pairs)."
+    ),
     seed: int = typer.Option(defaults.VAL_NOISE_SEED, "--seed", help="Noise seed for --noise."),
     grid: Optional[Path] = typer.Option(None, "--grid", help="Save a noisy | denoised | clean picture (PNG)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --grid file."),
@@ -67,17 +90,27 @@ def evaluate_cmd(
         if pairs:
             _eval_pairs(data, target, model, device, tile, tta, strength, max_pixels, as_json)
             return
-        evalset = open_eval_set(data, clean, noise, seed, role="eval", max_pixels=max_pixels)
+        spec = cast("AnyNoise | None", noise)  # parse_noise made it one
+        evalset = open_eval_set(data, clean, spec, seed, role="eval", max_pixels=max_pixels)
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
         r = evaluate(denoiser, evalset)
         if grid is not None:
             save_grid(grid, denoiser, evalset)
-    result = {"data": str(data), **_model_fields(model, denoiser.gray is not None), "psnr": r.psnr,
-              "psnr_noisy": r.psnr_noisy, "gain": r.gain, "count": r.count}
+    result = {
+        "data": str(data),
+        **_model_fields(model, denoiser.gray is not None),
+        "psnr": r.psnr,
+        "psnr_noisy": r.psnr_noisy,
+        "gain": r.gain,
+        "count": r.count,
+    }
     if as_json:
         result["images"] = [{"name": n, "psnr_noisy": a, "psnr": b} for n, a, b in r.images]
-    emit(result, as_json, f"PSNR {r.psnr:.2f} dB (noisy input {r.psnr_noisy:.2f} dB, {r.gain:+.2f} dB) "
-         f"over {r.count} images")
+    emit(
+        result,
+        as_json,
+        f"PSNR {r.psnr:.2f} dB (noisy input {r.psnr_noisy:.2f} dB, {r.gain:+.2f} dB) over {r.count} images",
+    )
 
 
 def _model_fields(model: Optional[str], with_gray: bool) -> dict[str, Any]:
@@ -90,8 +123,17 @@ def _model_fields(model: Optional[str], with_gray: bool) -> dict[str, Any]:
     return fields
 
 
-def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device: Device, tile: int, tta: bool,
-                strength: float, max_pixels: int, as_json: bool) -> None:
+def _eval_pairs(
+    data: Path,
+    target: Optional[Path],
+    model: Optional[str],
+    device: Device,
+    tile: int,
+    tta: bool,
+    strength: float,
+    max_pixels: int,
+    as_json: bool,
+) -> None:
     from ..data import open_pair_set
     from ..device import pick_device
     from ..evaluation import ASSUMES, estimate_pairs
@@ -101,10 +143,23 @@ def _eval_pairs(data: Path, target: Optional[Path], model: Optional[str], device
     denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
     r = estimate_pairs(denoiser, pairset)
     gain = r.psnr - r.input_psnr if r.psnr is not None else float("nan")
-    result = {"data": str(data), **_model_fields(model, denoiser.gray is not None), "psnr_estimate": r.psnr,
-              "input_psnr_estimate": r.input_psnr, "gain_estimate": gain, "sigma_estimate": r.sigma,
-              "count": r.count, "structure_share_max": r.structure, "assumes": ASSUMES,
-              "images": [{"name": n, "input_psnr_estimate": a, "psnr_estimate": b, "structure_share": s}
-                         for n, a, b, s in r.images]}
-    emit(result, as_json, f"estimated PSNR {r.psnr:.2f} dB (noisy input {r.input_psnr:.2f} dB, {gain:+.2f} dB), "
-         f"noise sigma {r.sigma:.2f} (0-255 scale), from {r.count} pairs\n{ASSUMES}")
+    result = {
+        "data": str(data),
+        **_model_fields(model, denoiser.gray is not None),
+        "psnr_estimate": r.psnr,
+        "input_psnr_estimate": r.input_psnr,
+        "gain_estimate": gain,
+        "sigma_estimate": r.sigma,
+        "count": r.count,
+        "structure_share_max": r.structure,
+        "assumes": ASSUMES,
+        "images": [
+            {"name": n, "input_psnr_estimate": a, "psnr_estimate": b, "structure_share": s} for n, a, b, s in r.images
+        ],
+    }
+    emit(
+        result,
+        as_json,
+        f"estimated PSNR {r.psnr:.2f} dB (noisy input {r.input_psnr:.2f} dB, {gain:+.2f} dB), "
+        f"noise sigma {r.sigma:.2f} (0-255 scale), from {r.count} pairs\n{ASSUMES}",
+    )

@@ -33,8 +33,10 @@ class Kind(str, Enum):
     val = "val"
 
 
-MODEL_HELP = ("Checkpoint, course state_dict or exported .onnx model, used for every image [default: the bundled best "
-              "weights, and the bundled gray model for gray images].")
+MODEL_HELP = (
+    "Checkpoint, course state_dict or exported .onnx model, used for every image [default: the bundled best "
+    "weights, and the bundled gray model for gray images]."
+)
 
 
 def parse_noise(ctx: typer.Context, param: typer.CallbackParam, spec: Optional[str]) -> Any:
@@ -56,8 +58,12 @@ def positive_finite(value: Optional[float]) -> Optional[float]:
 
 
 def max_pixels_option() -> Any:
-    return typer.Option(defaults.MAX_PIXELS, "--max-pixels", min=1, help="Refuse images with more pixels per frame "
-                        "(checked from the header, before decoding).")
+    return typer.Option(
+        defaults.MAX_PIXELS,
+        "--max-pixels",
+        min=1,
+        help="Refuse images with more pixels per frame (checked from the header, before decoding).",
+    )
 
 
 def tta_option() -> Any:
@@ -65,14 +71,20 @@ def tta_option() -> Any:
 
 
 def strength_option() -> Any:
-    return typer.Option(defaults.STRENGTH, "--strength", min=0.0, max=1.0,
-                        help="How much of the noise to take away: 1 all the model finds, 0.7 leaves some grain "
-                        "(the output is input + strength x (denoised - input)).")
+    return typer.Option(
+        defaults.STRENGTH,
+        "--strength",
+        min=0.0,
+        max=1.0,
+        help="How much of the noise to take away: 1 all the model finds, 0.7 leaves some grain "
+        "(the output is input + strength x (denoised - input)).",
+    )
 
 
 def tile_option() -> Any:
-    return typer.Option(defaults.TILE, "--tile", min=16,
-                        help="Largest tile side; tiles are spread evenly, memory is bounded by it.")
+    return typer.Option(
+        defaults.TILE, "--tile", min=16, help="Largest tile side; tiles are spread evenly, memory is bounded by it."
+    )
 
 
 def device_option() -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, cast
 
 import typer
 
@@ -11,6 +11,9 @@ from .. import defaults
 from ..errors import UserError
 from .app import app, user_errors
 from .options import Kind, max_pixels_option, parse_noise
+
+if TYPE_CHECKING:
+    from ..noise import AnyNoise
 
 
 @app.command()
@@ -20,8 +23,9 @@ def synth(
     kind: Kind = typer.Option(Kind.train, "--kind", help="train: (noisy_1, noisy_2); val: (noisy, clean)."),
     count: int = typer.Option(defaults.SYNTH_COUNT, "--count", "-n", min=1, help="Number of crops."),
     size: int = typer.Option(defaults.SYNTH_SIZE, "--size", min=8, help="Crop side in pixels."),
-    noise: str = typer.Option(defaults.SYNTH_NOISE, "--noise", callback=parse_noise,
-                              help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."),
+    noise: str = typer.Option(
+        defaults.SYNTH_NOISE, "--noise", callback=parse_noise, help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."
+    ),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
     max_pixels: int = max_pixels_option(),
@@ -41,7 +45,8 @@ def synth(
         if output.suffix.lower() not in defaults.TENSOR_SUFFIXES:
             raise UserError(f"{output}: name the tensor-pair file with a {'/'.join(defaults.TENSOR_SUFFIXES)} suffix")
         check_output(output, [clean], "OUTPUT", overwrite)
-        a, b = make_course_pairs(clean, count, size, noise, seed, kind.value, max_pixels)  # type: ignore[arg-type]
+        spec = cast("AnyNoise", noise)  # parse_noise made it one
+        a, b = make_course_pairs(clean, count, size, spec, seed, kind.value, max_pixels)
         atomic_save((a, b), output)
     typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}")
 
@@ -49,8 +54,9 @@ def synth(
 @app.command()
 def export(
     output: Path = typer.Argument(..., help="ONNX file to write (.onnx)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Checkpoint or course state_dict "
-                                        "[default: the bundled best weights]."),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help="Checkpoint or course state_dict [default: the bundled best weights]."
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
 ) -> None:
     """Export a model to ONNX with dynamic height and width, for `n2n denoise --model model.onnx` (onnxruntime)

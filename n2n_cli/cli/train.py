@@ -16,63 +16,128 @@ from .options import Device, Schedule, config_from, emit, json_option, max_pixel
 @app.command()
 def train(
     ctx: typer.Context,
-    data: Path = typer.Option(..., "--data", "-d", help="Tensor-pair file (.pkl/.pt/.pth), DIR/SCENE/ captures, "
-                              "a folder of TIFF stacks, a noisy folder (with --target), clean images (with --noise), "
-                              "or single noisy images (with --single)."),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        "-d",
+        help="Tensor-pair file (.pkl/.pt/.pth), DIR/SCENE/ captures, "
+        "a folder of TIFF stacks, a noisy folder (with --target), clean images (with --noise), "
+        "or single noisy images (with --single).",
+    ),
     target: Optional[Path] = typer.Option(None, "--target", help="Second folder of noisy images, paired by file name."),
-    single: bool = typer.Option(False, "--single", help="DATA holds single noisy images (no second capture, no "
-                                "clean image): a folder, or a tensor file (one tensor; of a pair file the first). "
-                                "Train with Neighbor2Neighbor sub-sampling."),
-    noise: Optional[str] = typer.Option(None, "--noise", callback=parse_noise, help="Synthesise pairs from clean "
-                                        "images: gaussian:25, gaussian:5-50, poisson:30, mix:0-50, camera (a camera "
-                                        "photo's noise: correlated, brightness-dependent, mostly JPEG; camera:2-8 sets "
-                                        "its levels), or several joined by commas, one drawn per crop: "
-                                        "gaussian:0-55,camera."),
-    clean_share: float = typer.Option(defaults.CLEAN_SHARE, "--clean-share", min=0.0, max=1.0,
-                                      help="With --noise: share of inputs left clean (targets stay noisy)."),
-    gray_share: float = typer.Option(defaults.GRAY_SHARE, "--gray-share", min=0.0, max=1.0,
-                                     help="With --noise: share of colour crops made gray (same noise in R, G, B)."),
-    jpeg_share: float = typer.Option(defaults.JPEG_SHARE, "--jpeg-share", min=0.0, max=1.0,
-                                     help="With --noise: share of noisy inputs saved as JPEG (quality 60-95)."),
-    dark_share: float = typer.Option(defaults.DARK_SHARE, "--dark-share", min=0.0, max=1.0,
-                                     help="With --noise: share of crops darkened before the noise (clean ** gamma, "
-                                     "gamma 1-6): dim scenes and dark backgrounds, as in fluorescence microscopy."),
-    arch: Optional[str] = typer.Option(None, "--arch", "-a", help=f"Architecture (see `n2n models`) "
-                                       f"[default: {defaults.MODEL}]."),
+    single: bool = typer.Option(
+        False,
+        "--single",
+        help="DATA holds single noisy images (no second capture, no "
+        "clean image): a folder, or a tensor file (one tensor; of a pair file the first). "
+        "Train with Neighbor2Neighbor sub-sampling.",
+    ),
+    noise: Optional[str] = typer.Option(
+        None,
+        "--noise",
+        callback=parse_noise,
+        help="Synthesise pairs from clean "
+        "images: gaussian:25, gaussian:5-50, poisson:30, mix:0-50, camera (a camera "
+        "photo's noise: correlated, brightness-dependent, mostly JPEG; camera:2-8 sets "
+        "its levels), or several joined by commas, one drawn per crop: "
+        "gaussian:0-55,camera.",
+    ),
+    clean_share: float = typer.Option(
+        defaults.CLEAN_SHARE,
+        "--clean-share",
+        min=0.0,
+        max=1.0,
+        help="With --noise: share of inputs left clean (targets stay noisy).",
+    ),
+    gray_share: float = typer.Option(
+        defaults.GRAY_SHARE,
+        "--gray-share",
+        min=0.0,
+        max=1.0,
+        help="With --noise: share of colour crops made gray (same noise in R, G, B).",
+    ),
+    jpeg_share: float = typer.Option(
+        defaults.JPEG_SHARE,
+        "--jpeg-share",
+        min=0.0,
+        max=1.0,
+        help="With --noise: share of noisy inputs saved as JPEG (quality 60-95).",
+    ),
+    dark_share: float = typer.Option(
+        defaults.DARK_SHARE,
+        "--dark-share",
+        min=0.0,
+        max=1.0,
+        help="With --noise: share of crops darkened before the noise (clean ** gamma, "
+        "gamma 1-6): dim scenes and dark backgrounds, as in fluorescence microscopy.",
+    ),
+    arch: Optional[str] = typer.Option(
+        None, "--arch", "-a", help=f"Architecture (see `n2n models`) [default: {defaults.MODEL}]."
+    ),
     old_model: Optional[str] = typer.Option(None, "--model", "-m", hidden=True),
     epochs: int = typer.Option(defaults.EPOCHS, "--epochs", "-e", min=1, help="Total epochs (also with --resume)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", min=1, help=f"Global batch [default: "
-                                             f"{defaults.BATCH_SIZE} on CPU, {defaults.BATCH_SIZE_CUDA} on GPU]."),
-    lr: Optional[float] = typer.Option(None, "--lr", callback=positive_finite, help=f"Adam learning rate "
-                                       f"[default: {defaults.LR:g} x sqrt(batch / {defaults.LR_BATCH})]."),
+    batch_size: Optional[int] = typer.Option(
+        None,
+        "--batch-size",
+        "-b",
+        min=1,
+        help=f"Global batch [default: {defaults.BATCH_SIZE} on CPU, {defaults.BATCH_SIZE_CUDA} on GPU].",
+    ),
+    lr: Optional[float] = typer.Option(
+        None,
+        "--lr",
+        callback=positive_finite,
+        help=f"Adam learning rate [default: {defaults.LR:g} x sqrt(batch / {defaults.LR_BATCH})].",
+    ),
     schedule: Schedule = typer.Option(defaults.SCHEDULE, "--schedule", help="Learning-rate schedule."),
-    patch_size: int = typer.Option(defaults.PATCH_SIZE, "--patch-size", "-p", min=8,
-                                   help="Crop size for image folders."),
-    channels: Optional[int] = typer.Option(None, "--channels", help="Read image folders as 1 (gray: "
-                                           "a colour source is averaged) or 3 channels and train a model of that "
-                                           "many [default: the first image's, or the --resume/--init model's]."),
+    patch_size: int = typer.Option(
+        defaults.PATCH_SIZE, "--patch-size", "-p", min=8, help="Crop size for image folders."
+    ),
+    channels: Optional[int] = typer.Option(
+        None,
+        "--channels",
+        help="Read image folders as 1 (gray: "
+        "a colour source is averaged) or 3 channels and train a model of that "
+        "many [default: the first image's, or the --resume/--init model's].",
+    ),
     augment: bool = typer.Option(defaults.AUGMENT, "--augment/--no-augment", help="Random flips and rotations."),
-    val: Optional[Path] = typer.Option(None, "--val", help="Validation data, as for `n2n eval`; PSNR after each epoch."),
+    val: Optional[Path] = typer.Option(
+        None, "--val", help="Validation data, as for `n2n eval`; PSNR after each epoch."
+    ),
     val_clean: Optional[Path] = typer.Option(None, "--val-clean", help="Clean references for a --val folder."),
-    val_noise: Optional[str] = typer.Option(None, "--val-noise", callback=parse_noise,
-                                            help="Seeded synthetic noise for a clean --val folder."),
-    val_pairs: bool = typer.Option(False, "--val-pairs", help="--val holds noisy pairs (as --data takes them): "
-                                   "record PSNR estimated from the pairs. Scene folders and TIFF stacks need not ask."),
-    val_target: Optional[Path] = typer.Option(None, "--val-target", help="Second folder of noisy --val images, paired "
-                                              "by file name (implies --val-pairs)."),
+    val_noise: Optional[str] = typer.Option(
+        None, "--val-noise", callback=parse_noise, help="Seeded synthetic noise for a clean --val folder."
+    ),
+    val_pairs: bool = typer.Option(
+        False,
+        "--val-pairs",
+        help="--val holds noisy pairs (as --data takes them): "
+        "record PSNR estimated from the pairs. Scene folders and TIFF stacks need not ask.",
+    ),
+    val_target: Optional[Path] = typer.Option(
+        None, "--val-target", help="Second folder of noisy --val images, paired by file name (implies --val-pairs)."
+    ),
     out: Path = typer.Option(Path(defaults.CHECKPOINT), "--output", "-o", help="Checkpoint file, written every epoch."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."
+    ),
     device: Device = typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU."),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from a checkpoint of an earlier run."),
-    init: Optional[str] = typer.Option(None, "--init", help="Start from a model's weights (a checkpoint, or a bundled "
-                                       "name such as fast-blind.pt) with a fresh optimizer and schedule: fine-tuning."),
+    init: Optional[str] = typer.Option(
+        None,
+        "--init",
+        help="Start from a model's weights (a checkpoint, or a bundled "
+        "name such as fast-blind.pt) with a fresh optimizer and schedule: fine-tuning.",
+    ),
     compile: bool = typer.Option(False, "--compile", help="torch.compile the model (pays off on long GPU runs)."),
-    mmap: bool = typer.Option(True, "--mmap/--no-mmap", help="Memory-map tensor files (train on files larger "
-                              "than memory) or read them whole."),
-    cpu_bf16: bool = typer.Option(False, "--cpu-bf16", help="bf16 autocast on CPUs with native bf16 (AVX-512 BF16, "
-                                  "AMX); ignored on others."),
+    mmap: bool = typer.Option(
+        True, "--mmap/--no-mmap", help="Memory-map tensor files (train on files larger than memory) or read them whole."
+    ),
+    cpu_bf16: bool = typer.Option(
+        False, "--cpu-bf16", help="bf16 autocast on CPUs with native bf16 (AVX-512 BF16, AMX); ignored on others."
+    ),
     max_pixels: int = max_pixels_option(),
     as_json: bool = json_option(),
 ) -> None:

@@ -123,11 +123,11 @@ def open_eval_set(data: str | Path, clean: str | Path | None = None, noise: AnyN
     if scenes and not list_images(data):
         items = []
         for d in scenes:
-            refs = list_images(clean / d.name) if (clean / d.name).is_dir() else []
-            if len(refs) != 1:
+            references = list_images(clean / d.name) if (clean / d.name).is_dir() else []
+            if len(references) != 1:
                 raise DataError(f"{clean / d.name}: expected exactly one clean reference image for scene {d.name}, "
-                                f"found {len(refs)}")
-            items += [pair for p in list_images(d) for pair in _frame_pairs(p, refs[0], max_pixels)]
+                                f"found {len(references)}")
+            items += [pair for p in list_images(d) for pair in _frame_pairs(p, references[0], max_pixels)]
     else:
         items = [pair for a, b in matched_pairs(data, clean, role_flag(role, "data"), clean_flag)
                  for pair in _frame_pairs(a, b, max_pixels)]

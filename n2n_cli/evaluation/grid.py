@@ -14,10 +14,10 @@ from ..io import from_float, write_png
 
 def save_grid(path: str | Path, denoiser: Denoiser, evalset: EvalSet, count: int = 4, side: int = 192) -> None:
     """Rows of (noisy, denoised, clean): centre crops of `side` pixels, small images scaled up (nearest)."""
-    examples = []
+    examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     for b in evalset.batches():
-        n = b.noisy[:count - len(examples)]
-        examples += list(zip(n, denoiser.predict(n), b.clean[:len(n)]))
+        n = b.noisy[: count - len(examples)]
+        examples += list(zip(n, denoiser.predict(n), b.clean[: len(n)]))
         if len(examples) == count:
             break
     rows = []
@@ -31,7 +31,7 @@ def save_grid(path: str | Path, denoiser: Denoiser, evalset: EvalSet, count: int
                 t = torch.nn.functional.interpolate(t[None], scale_factor=side // max(h, w), mode="nearest")[0]
                 h, w = t.shape[-2:]
             y, x = max(0, (h - side) // 2), max(0, (w - side) // 2)
-            crop = t[:, y:y + side, x:x + side].permute(1, 2, 0).numpy()
+            crop = t[:, y : y + side, x : x + side].permute(1, 2, 0).numpy()
             tiles.append(np.pad(crop, ((0, side - crop.shape[0]), (0, side - crop.shape[1] + 4), (0, 0))))
         rows.append(np.concatenate(tiles, axis=1))
     grid = np.concatenate([np.pad(r, ((0, 4), (0, 0), (0, 0))) for r in rows])

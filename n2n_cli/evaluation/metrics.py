@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +29,7 @@ def quantize_to(x: torch.Tensor, bits: int) -> torch.Tensor:
 # error) and zero-mean: E|x1 - x2|^2 = E|n1|^2 + E|n2|^2, and E|f(x1) - x2|^2 = E|f(x1) - y|^2 + E|n2|^2. With equal
 # noise levels E|n|^2 = E|x1 - x2|^2 / 2, which gives the error of the noisy input and of the output against y.
 
+
 def pair_difference(x1: torch.Tensor, x2: torch.Tensor) -> torch.Tensor:
     """Per-image mean of (x1 - x2)^2 over all samples (N x C x H x W, float64)."""
     return ((x1.double() - x2.double()) ** 2).flatten(1).mean(1)
@@ -46,9 +46,9 @@ def structure_share(x1: torch.Tensor, x2: torch.Tensor, block: int) -> torch.Ten
     if b < 2:
         return torch.zeros(d.shape[0], dtype=torch.float64)
     m = F.avg_pool2d(d, b)
-    inner = d[..., :m.shape[-2] * b, :m.shape[-1] * b]  # the pixels the blocks cover
-    total = (inner ** 2).flatten(1).mean(1)
-    low = (m ** 2).flatten(1).mean(1)
+    inner = d[..., : m.shape[-2] * b, : m.shape[-1] * b]  # the pixels the blocks cover
+    total = (inner**2).flatten(1).mean(1)
+    low = (m**2).flatten(1).mean(1)
     share = (low - total / b**2) / (total * (1 - 1 / b**2)).clamp_min(1e-20)
     return share.clamp(0.0, 1.0)
 
@@ -69,14 +69,14 @@ class PairEstimate:
     """Errors against the unknown clean image, estimated from noisy pairs (means over all samples, [0, 1] scale)."""
 
     noise_mse: float  # E|n|^2 of one capture: the noisy input's error
-    output_mse: Optional[float] = None  # E|f(x1) - y|^2, when a model's output was scored
+    output_mse: float | None = None  # E|f(x1) - y|^2, when a model's output was scored
 
     @property
     def input_psnr(self) -> float:
         return psnr_of_mse(self.noise_mse)
 
     @property
-    def psnr(self) -> Optional[float]:
+    def psnr(self) -> float | None:
         return None if self.output_mse is None or self.output_mse <= 0 else psnr_of_mse(self.output_mse)
 
     @property
@@ -85,7 +85,7 @@ class PairEstimate:
         return math.sqrt(self.noise_mse) * 255.0
 
 
-def estimate_from_pairs(difference_mse: float, output_mse: Optional[float] = None) -> PairEstimate:
+def estimate_from_pairs(difference_mse: float, output_mse: float | None = None) -> PairEstimate:
     """`difference_mse`: mean of (x1 - x2)^2; `output_mse`: mean of (f(x1) - x2)^2 (None: no model)."""
     noise = difference_mse / 2.0
     return PairEstimate(noise, None if output_mse is None else output_mse - noise)

@@ -11,8 +11,10 @@ from ..errors import DataError
 from ..inference import Denoiser
 from .metrics import PairEstimate, estimate_from_pairs, pair_difference, quantize_to, share_limit, structure_share
 
-ASSUMES = ("an estimate from noisy pairs, without clean images: it assumes the two captures of each pair show one "
-           "scene, with independent zero-mean noise of equal level")
+ASSUMES = (
+    "an estimate from noisy pairs, without clean images: it assumes the two captures of each pair show one "
+    "scene, with independent zero-mean noise of equal level"
+)
 
 
 @dataclass
@@ -36,8 +38,13 @@ class PairResult:
         return self.estimate.sigma
 
 
-def estimate_pairs(denoiser: Denoiser | None, pairs: PairSet, block: int = defaults.PAIR_BLOCK,
-                   tolerance_db: float = defaults.PAIR_TOLERANCE_DB, refuse_unresolved: bool = True) -> PairResult:
+def estimate_pairs(
+    denoiser: Denoiser | None,
+    pairs: PairSet,
+    block: int = defaults.PAIR_BLOCK,
+    tolerance_db: float = defaults.PAIR_TOLERANCE_DB,
+    refuse_unresolved: bool = True,
+) -> PairResult:
     """PSNR of the noisy input and (with a denoiser) of its output against the unknown clean image, and the noise
     sigma, estimated from noisy pairs; see metrics.py. Errors are pooled over all samples (the PSNR of the mean
     squared error, where `evaluate` averages per-image PSNRs), so small images add up to a sound estimate.
@@ -58,12 +65,16 @@ def estimate_pairs(denoiser: Denoiser | None, pairs: PairSet, block: int = defau
             out = pair_difference(quantize_to(denoiser.predict(b.first), b.bits), b.second)
         for k, name in enumerate(b.names):
             if diff[k] == 0:
-                raise DataError(f"{name}: the two captures are identical, so no noise can be measured between them; "
-                                "a pair needs two independent captures")
+                raise DataError(
+                    f"{name}: the two captures are identical, so no noise can be measured between them; "
+                    "a pair needs two independent captures"
+                )
             if share[k] > limit:
-                raise DataError(f"{name}: the two captures differ far more than noise allows ({share[k]:.0%} of their "
-                                f"difference is image structure, at most {limit:.0%} is accepted): not two captures "
-                                "of one scene, or moved between them")
+                raise DataError(
+                    f"{name}: the two captures differ far more than noise allows ({share[k]:.0%} of their "
+                    f"difference is image structure, at most {limit:.0%} is accepted): not two captures "
+                    "of one scene, or moved between them"
+                )
             e = estimate_from_pairs(diff[k].item(), None if out is None else out[k].item())
             rows.append((name, e.input_psnr, e.psnr, share[k].item()))
         diff_sum += diff.sum().item() * per_image
@@ -74,7 +85,9 @@ def estimate_pairs(denoiser: Denoiser | None, pairs: PairSet, block: int = defau
         raise DataError(f"{pairs.name}: no pairs found (a scene needs two captures)")
     est = estimate_from_pairs(diff_sum / samples, out_sum / samples if denoiser is not None else None)
     if refuse_unresolved and est.output_mse is not None and est.output_mse <= 0:
-        raise DataError(f"{pairs.name}: the output is closer to the second captures than their noise allows (its "
-                        f"estimated error is {est.output_mse:.2e}, not above 0): the estimate needs the two captures' "
-                        "noise to be independent and of equal level, and more pixels to resolve so small an error")
+        raise DataError(
+            f"{pairs.name}: the output is closer to the second captures than their noise allows (its "
+            f"estimated error is {est.output_mse:.2e}, not above 0): the estimate needs the two captures' "
+            "noise to be independent and of equal level, and more pixels to resolve so small an error"
+        )
     return PairResult(est, len(rows), worst, rows)

@@ -36,7 +36,10 @@ def validation_metrics(denoiser: Denoiser, valset: EvalSet | PairSet) -> dict:
     """The metrics file's validation columns: PSNR against clean references, or its estimate from noisy pairs."""
     if isinstance(valset, PairSet):  # checked before training (estimate_pairs without a model); an output error
         r = estimate_pairs(denoiser, valset, refuse_unresolved=False)  # too small to resolve is recorded as null
-        return {"val_psnr_estimate": None if r.psnr is None else round(r.psnr, 4),
-                "val_psnr_noisy_estimate": round(r.input_psnr, 4), "val_sigma_estimate": round(r.sigma, 4)}
+        return {
+            "val_psnr_estimate": None if r.psnr is None else round(r.psnr, 4),
+            "val_psnr_noisy_estimate": round(r.input_psnr, 4),
+            "val_sigma_estimate": round(r.sigma, 4),
+        }
     v = evaluate(denoiser, valset)
     return {"val_psnr": round(v.psnr, 4), "val_psnr_noisy": round(v.psnr_noisy, 4)}

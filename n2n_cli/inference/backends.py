@@ -31,7 +31,8 @@ class Predictor(Protocol):
 class TorchPredictor:
     def __init__(self, model: nn.Module, device: torch.device | None = None, cpu_bf16: bool = False):
         self.device = device or next(model.parameters()).device
-        self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()
+        # Module.to takes memory_format (its stubs do not say so)
+        self.model = model.to(device=self.device, memory_format=torch.channels_last).eval()  # type: ignore[call-overload]
         self.channels, self.multiple, _ = contract(model)
         self.cpu_bf16 = cpu_bf16
 
@@ -73,4 +74,4 @@ class OnnxPredictor:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         (y,) = self.session.run(None, {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})
-        return np.clip(y, 0, 1, out=y)  # type: ignore[no-any-return]
+        return np.clip(y, 0, 1, out=y)

@@ -22,9 +22,17 @@ MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every mode
 class Denoiser:
     """Runs a network over images of any size, tile by tile, in batches of tiles."""
 
-    def __init__(self, model: nn.Module | Predictor, device: torch.device | None = None, tile: int = defaults.TILE,
-                 overlap: int | None = None, batch: int | None = None, gray_model: nn.Module | Predictor | None = None,
-                 tta: bool = False, strength: float = defaults.STRENGTH):
+    def __init__(
+        self,
+        model: nn.Module | Predictor,
+        device: torch.device | None = None,
+        tile: int = defaults.TILE,
+        overlap: int | None = None,
+        batch: int | None = None,
+        gray_model: nn.Module | Predictor | None = None,
+        tta: bool = False,
+        strength: float = defaults.STRENGTH,
+    ):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
         gray images, and the RGB images whose three channels are equal (a gray picture stored as RGB). `overlap`
         defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over the 8 flips and
@@ -52,7 +60,7 @@ class Denoiser:
             x = np.pad(x, ((0, 0), (0, 0), (0, pad_h), (0, pad_w)), mode="edge")
         out = []
         for i in range(0, n, batch):
-            xb = x[i:i + batch]
+            xb = x[i : i + batch]
             yb = _dihedral_mean(self._net, xb) if self.tta else self._net(xb)
             if self.strength != 1:
                 yb = xb + self.strength * (yb - xb)
@@ -117,20 +125,24 @@ class Denoiser:
                 acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = ramp(th, self.overlap, y > 0, y + th < h)
-            tiles = [self._scaled(color[y:y + th, x:x + tw], lo, peak * scale) for x, tw in xs]
+            tiles = [self._scaled(color[y : y + th, x : x + tw], lo, peak * scale) for x, tw in xs]
             for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
-                acc[y - top:y - top + th, x:x + tw] += t * wt
-                wsum[y - top:y - top + th, x:x + tw] += wt
+                acc[y - top : y - top + th, x : x + tw] += t * wt
+                wsum[y - top : y - top + th, x : x + tw] += wt
             done = (ys[i + 1][0] if i + 1 < len(ys) else h) - top  # rows no later tile touches
-            self._store(out[top:top + done, :, :c], acc[:done] / np.maximum(wsum[:done], 1e-12), peak, lo, scale)
+            self._store(out[top : top + done, :, :c], acc[:done] / np.maximum(wsum[:done], 1e-12), peak, lo, scale)
             acc, wsum, top = acc[done:], wsum[done:], top + done
         return out
 
     def _gray_copy(self, color: np.ndarray) -> bool:
         """True when there is a gray network and `color` (H x W x 3) holds one gray picture in all three channels."""
-        return (self.gray is not None and color.shape[2] == 3 and np.array_equal(color[..., 0], color[..., 1])
-                and np.array_equal(color[..., 0], color[..., 2]))
+        return (
+            self.gray is not None
+            and color.shape[2] == 3
+            and np.array_equal(color[..., 0], color[..., 1])
+            and np.array_equal(color[..., 0], color[..., 2])
+        )
 
     @staticmethod
     def _scaled(pixels: np.ndarray, lo: float, span: float) -> np.ndarray:
@@ -164,11 +176,12 @@ class Denoiser:
                 idx = [i for i in range(n) if gray[i] == as_gray]
                 part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
                 for k in range(0, len(idx), per_batch):
-                    for i, y in zip(idx[k:k + per_batch], self._run(part[k:k + per_batch], per_batch)):
+                    for i, y in zip(idx[k : k + per_batch], self._run(part[k : k + per_batch], per_batch)):
                         out[i] = y
             return torch.from_numpy(out).permute(0, 3, 1, 2)
-        return torch.stack([torch.from_numpy(self(img.permute(1, 2, 0).float().cpu().numpy())).permute(2, 0, 1)
-                            for img in x])
+        return torch.stack(
+            [torch.from_numpy(self(img.permute(1, 2, 0).float().cpu().numpy())).permute(2, 0, 1) for img in x]
+        )
 
 
 def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:

@@ -37,10 +37,19 @@ def export_onnx(model: nn.Module, path: str | Path) -> None:
         buf = io.BytesIO()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, (example,), buf, input_names=["image"], output_names=["denoised"],
-                              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
-                                            "denoised": {0: "batch", 2: "height", 3: "width"}},
-                              opset_version=OPSET, dynamo=False)
+            torch.onnx.export(
+                model,
+                (example,),
+                buf,  # type: ignore[arg-type]  # a file object is accepted
+                input_names=["image"],
+                output_names=["denoised"],
+                dynamic_axes={
+                    "image": {0: "batch", 2: "height", 3: "width"},
+                    "denoised": {0: "batch", 2: "height", 3: "width"},
+                },
+                opset_version=OPSET,
+                dynamo=False,
+            )
         graph = onnx.load_from_string(buf.getvalue())
         onnx.helper.set_model_props(graph, {MULTIPLE_KEY: str(multiple)})
         f.write(graph.SerializeToString())

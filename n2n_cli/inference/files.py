@@ -24,8 +24,12 @@ class DenoiseResult:
     encode_s: float = 0.0
 
 
-def denoise_files(denoiser: Denoiser, plan: Plan, on_file: Callable[[str], None] = lambda n: None,
-                  on_error: Callable[[str], None] = lambda m: None) -> DenoiseResult:
+def denoise_files(
+    denoiser: Denoiser,
+    plan: Plan,
+    on_file: Callable[[str], None] = lambda n: None,
+    on_error: Callable[[str], None] = lambda m: None,
+) -> DenoiseResult:
     """Denoise each planned file; report any failure of one file through `on_error` and go on. An output folder is
     marked once a file has been written into it (a folder whose files all failed is left as it was)."""
     unmarked = set(plan.folders)

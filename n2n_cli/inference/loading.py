@@ -14,8 +14,13 @@ from .backends import OnnxPredictor
 from .denoiser import Denoiser
 
 
-def make_denoiser(model: str | None, device: torch.device, tile: int = defaults.TILE, tta: bool = False,
-                  strength: float = defaults.STRENGTH) -> Denoiser:
+def make_denoiser(
+    model: str | None,
+    device: torch.device,
+    tile: int = defaults.TILE,
+    tta: bool = False,
+    strength: float = defaults.STRENGTH,
+) -> Denoiser:
     """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file. None gives the default bundled
     weights, and gray images go to the bundled gray model where one ships (else the colour model takes them,
     replicated to RGB: it was trained on a share of gray crops). A named model takes every image."""

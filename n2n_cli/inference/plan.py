@@ -61,14 +61,22 @@ def _outside_output(files: list[Path], out_dir: Path, output: Path) -> list[Path
     kept = []
     for f in files:
         if _inside(f.resolve(), out_dir):
-            raise UserError(f"{f}: an image in the output folder {output}, which lies in the input tree: a recursive "
-                            "run would read it as an input; choose an output folder that holds no images")
+            raise UserError(
+                f"{f}: an image in the output folder {output}, which lies in the input tree: a recursive "
+                "run would read it as an input; choose an output folder that holds no images"
+            )
         kept.append(f)
     return kept
 
 
-def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite: bool = False,
-                 into_input_folder: bool = False, max_pixels: int = defaults.MAX_PIXELS) -> Plan:
+def plan_outputs(
+    inputs: Path,
+    output: Path,
+    recursive: bool = False,
+    overwrite: bool = False,
+    into_input_folder: bool = False,
+    max_pixels: int = defaults.MAX_PIXELS,
+) -> Plan:
     """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
     never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
     (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
@@ -85,9 +93,11 @@ def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite:
     root = inputs.parent if single_file else inputs
     out_dir = (output.parent if as_file else output).resolve()
     if not as_file and not into_input_folder and out_dir == root.resolve():
-        raise UserError(f"{output}: the outputs would go inside the folder that holds the input ({root}), among the "
-                        f"images read; choose another output folder, e.g. a new folder inside it (or pass "
-                        f"{flag('into_input_folder')})")
+        raise UserError(
+            f"{output}: the outputs would go inside the folder that holds the input ({root}), among the "
+            f"images read; choose another output folder, e.g. a new folder inside it (or pass "
+            f"{flag('into_input_folder')})"
+        )
     if single_file:
         files = [inputs]
     else:
@@ -102,8 +112,9 @@ def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite:
     if as_file:
         want = suffix_of[inputs]
         if want == ".tif" and output.suffix.lower() == ".png":
-            raise UserError(f"{output}: {inputs} is a stack or a float image, which PNG cannot hold; name the "
-                            "output .tif")
+            raise UserError(
+                f"{output}: {inputs} is a stack or a float image, which PNG cannot hold; name the output .tif"
+            )
         dests = {inputs: output}
     else:
         dests = {}
@@ -115,10 +126,14 @@ def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite:
             keeps = [f for f in group if f.suffix.lower() == suffix_of[f]][:1] if len(group) > 1 else group
             for f in group:
                 rel = f.relative_to(root)
-                dests[f] = output / (rel.with_suffix(suffix_of[f]) if f in keeps else rel.with_name(rel.name + suffix_of[f]))
+                dests[f] = output / (
+                    rel.with_suffix(suffix_of[f]) if f in keeps else rel.with_name(rel.name + suffix_of[f])
+                )
             if len(group) > 1:
-                notes.append(f"{', '.join(f.name for f in group)} share a name: writing "
-                             f"{', '.join(dests[f].name for f in group)}")
+                notes.append(
+                    f"{', '.join(f.name for f in group)} share a name: writing "
+                    f"{', '.join(dests[f].name for f in group)}"
+                )
 
     input_keys = {_key(f) for f in files}
     jobs = []
@@ -130,8 +145,10 @@ def plan_outputs(inputs: Path, output: Path, recursive: bool = False, overwrite:
             if dest.is_dir():
                 raise UserError(f"{dest}: is a folder where an output file would go")
             if not overwrite and not (dest.parent / MARKER).is_file():
-                raise UserError(f"{dest}: exists and was not written by an earlier n2n denoise into this folder; "
-                                "choose an empty output folder, or pass --overwrite to replace it")
+                raise UserError(
+                    f"{dest}: exists and was not written by an earlier n2n denoise into this folder; "
+                    "choose an empty output folder, or pass --overwrite to replace it"
+                )
         jobs.append(Job(f, dest))
     folders = [] if as_file else sorted({j.dest.parent for j in jobs})
     return Plan(jobs, notes, folders, max_pixels)
@@ -148,5 +165,10 @@ def _key(path: Path) -> tuple[int, int] | Path:
 
 def mark_folder(d: Path) -> None:
     if not (d / MARKER).is_file():
-        atomic_write(d / MARKER, lambda f: f.write(b"Denoised images written by n2n. n2n may replace them when "
-                                                   b"run again into this folder, and skips this folder as input.\n"))
+        atomic_write(
+            d / MARKER,
+            lambda f: f.write(
+                b"Denoised images written by n2n. n2n may replace them when "
+                b"run again into this folder, and skips this folder as input.\n"
+            ),
+        )

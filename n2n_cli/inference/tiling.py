@@ -23,7 +23,7 @@ def ramp(n: int, overlap: int, start_inner: bool, end_inner: bool) -> np.ndarray
         if start_inner:
             w[:k] = np.minimum(w[:k], edge[:k])
         if end_inner:
-            w[n - k:] = np.minimum(w[n - k:], edge[:k][::-1])
+            w[n - k :] = np.minimum(w[n - k :], edge[:k][::-1])
     return w
 
 

@@ -16,6 +16,22 @@ from .png import write_png
 from .reader import probe, read_frame, read_image
 from .tiff import write_tiff
 
-__all__ = ["ImageInfo", "atomic_save", "atomic_write", "check_output", "check_size", "from_float", "icc_fits",
-           "list_images", "match_channels", "probe", "read_frame", "read_image", "same_file", "split_alpha",
-           "to_float", "write_png", "write_tiff"]
+__all__ = [
+    "ImageInfo",
+    "atomic_save",
+    "atomic_write",
+    "check_output",
+    "check_size",
+    "from_float",
+    "icc_fits",
+    "list_images",
+    "match_channels",
+    "probe",
+    "read_frame",
+    "read_image",
+    "same_file",
+    "split_alpha",
+    "to_float",
+    "write_png",
+    "write_tiff",
+]

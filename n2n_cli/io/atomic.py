@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
 
-def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     """Call `write(f)` on a temp file in `path`'s folder, then rename it to `path` (created with the usual
     permissions, as a plain open() would)."""
     path = Path(path)

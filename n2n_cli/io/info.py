@@ -38,8 +38,10 @@ class ImageInfo:
         need = 3 * pixels * self.channels * max(np.dtype(self.dtype).itemsize, 4)  # decoded frame, output, float work
         avail = available_memory()
         if avail is not None and need > avail:
-            raise ImageError(f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
-                             f"to process and {avail / 2**30:.1f} GiB of memory is available")
+            raise ImageError(
+                f"{self.path}: a {self.width}x{self.height} frame needs about {need / 2**30:.1f} GiB "
+                f"to process and {avail / 2**30:.1f} GiB of memory is available"
+            )
         return self
 
 
@@ -49,9 +51,11 @@ def check_size(path: Path, width: int, height: int, max_pixels: int) -> None:
         raise ImageError(f"{path}: image of size {width}x{height} holds no pixels")
     pixels = width * height
     if pixels > max_pixels:
-        raise ImageError(f"{path}: {width}x{height} is {_megapixels(pixels)} per frame, over the limit of "
-                         f"{_megapixels(max_pixels)} (raise it with --max-pixels if the file is trusted and memory "
-                         "allows)")
+        raise ImageError(
+            f"{path}: {width}x{height} is {_megapixels(pixels)} per frame, over the limit of "
+            f"{_megapixels(max_pixels)} (raise it with --max-pixels if the file is trusted and memory "
+            "allows)"
+        )
 
 
 def _megapixels(n: int) -> str:

@@ -19,8 +19,9 @@ def same_file(a: str | Path, b: str | Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def check_output(path: str | Path, inputs: Sequence[str | Path | None], flag: str, overwrite: bool = False,
-                 may_replace: bool = False) -> None:
+def check_output(
+    path: str | Path, inputs: Sequence[str | Path | None], flag: str, overwrite: bool = False, may_replace: bool = False
+) -> None:
     """Refuse, before any work, to write `path` over an input of the run (a file, or an image in an input folder:
     resolved paths, so symlinks and `..` name what they point to); an existing file is replaced only with
     `overwrite` or where the command documents it (`may_replace`). `flag` names the output in messages."""
@@ -32,8 +33,10 @@ def check_output(path: str | Path, inputs: Sequence[str | Path | None], flag: st
         if same_file(path, p):
             raise UserError(f"{path}: {flag} names an input of this run ({p}); choose another file")
         if path.suffix.lower() in defaults.IMAGE_SUFFIXES and p.is_dir() and p.resolve() in path.resolve().parents:
-            raise UserError(f"{path}: {flag} lies in the input folder {p}, where it would replace or join the images "
-                            "this command reads; choose a path outside it")
+            raise UserError(
+                f"{path}: {flag} lies in the input folder {p}, where it would replace or join the images "
+                "this command reads; choose a path outside it"
+            )
     if path.is_dir():
         raise UserError(f"{path}: {flag} names a folder; give a file name")
     if path.exists() and not (overwrite or may_replace):

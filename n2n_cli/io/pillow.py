@@ -55,8 +55,10 @@ def probe_pil(path: Path, max_pixels: int) -> ImageInfo:
         check_size(path, w, h, max_pixels)  # before n_frames and EXIF, which may decode pixels (GIF frames, PNG)
         frames = getattr(im, "n_frames", 1)
         if frames > 1:
-            raise ImageError(f"{path}: an animated {im.format} with {frames} frames; n2n denoises still images and "
-                             "TIFF stacks: save the frames as a multi-page TIFF")
+            raise ImageError(
+                f"{path}: an animated {im.format} with {frames} frames; n2n denoises still images and "
+                "TIFF stacks: save the frames as a multi-page TIFF"
+            )
         if _orientation(im) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
             h, w = w, h
         _, channels, dtype = _target(im)

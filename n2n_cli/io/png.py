@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def _icc(path: Path) -> bytes | None:
             if name_end < 0 or len(data) < name_end + 2 or data[name_end + 1] != 0:
                 raise ValueError("corrupt iCCP chunk")
             z = zlib.decompressobj()
-            icc = z.decompress(data[name_end + 2:], defaults.ICC_MAX_BYTES)
+            icc = z.decompress(data[name_end + 2 :], defaults.ICC_MAX_BYTES)
             if z.unconsumed_tail:
                 raise ValueError(f"ICC profile over {defaults.ICC_MAX_BYTES // 2**20} MiB")
             return icc or None
@@ -88,11 +89,16 @@ def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None) -> 
     if image.ndim != 3 or image.shape[2] not in MODE_OF_CHANNELS or image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"cannot write array of shape {image.shape} and dtype {image.dtype} as PNG")
 
-    def write(f) -> None:
+    def write(f: BinaryIO) -> None:
         import imagecodecs
 
-        png = bytes(imagecodecs.png_encode(np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
-                                           level=defaults.PNG_LEVEL, filter=defaults.PNG_FILTER))
+        png = bytes(
+            imagecodecs.png_encode(
+                np.ascontiguousarray(image.squeeze(2) if image.shape[2] == 1 else image),
+                level=defaults.PNG_LEVEL,
+                filter=defaults.PNG_FILTER,
+            )
+        )
         f.write(_with_icc(png, icc) if icc and icc_fits(icc, image.shape[2]) else png)
 
     atomic_write(path, write)

@@ -7,6 +7,7 @@ import logging
 import warnings
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import numpy as np
 from PIL import UnidentifiedImageError
@@ -39,8 +40,9 @@ def probe(path: str | Path, max_pixels: int = defaults.MAX_PIXELS) -> ImageInfo:
         return info.check(max_pixels)
 
 
-def read_frame(path: str | Path, frame: int = 0, info: ImageInfo | None = None,
-               max_pixels: int = defaults.MAX_PIXELS) -> np.ndarray:
+def read_frame(
+    path: str | Path, frame: int = 0, info: ImageInfo | None = None, max_pixels: int = defaults.MAX_PIXELS
+) -> np.ndarray:
     """Frame `frame` of a file as H x W x C (uint8, uint16 or float32); `info`: its probe, if already made."""
     path = Path(path)
     info = info or probe(path, max_pixels)
@@ -54,8 +56,10 @@ def read_frame(path: str | Path, frame: int = 0, info: ImageInfo | None = None,
         else:
             img = read_pil(path)
         if img.shape != (info.height, info.width, info.channels):
-            raise ValueError(f"decoded {img.shape[1]}x{img.shape[0]}x{img.shape[2]}, but the header says "
-                             f"{info.width}x{info.height}x{info.channels}")
+            raise ValueError(
+                f"decoded {img.shape[1]}x{img.shape[0]}x{img.shape[2]}, but the header says "
+                f"{info.width}x{info.height}x{info.channels}"
+            )
         if img.dtype.kind == "f" and not np.isfinite(img).all():
             raise ImageError(f"{path}: frame {frame} holds NaN or infinite values")
         return img
@@ -97,8 +101,9 @@ class _Errors:
         for lg, _ in self.loggers:
             lg.disabled = True
 
-    def __exit__(self, kind: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+    def __exit__(
+        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         self.warnings.__exit__(kind, e, tb)
         for lg, disabled in self.loggers:
             lg.disabled = disabled
@@ -111,7 +116,8 @@ class _Errors:
         if isinstance(e, MemoryError):
             raise ImageError(f"{self.path}: out of memory while decoding") from None
         if isinstance(e, UnidentifiedImageError):
-            raise ImageError(f"{self.path}: not an image file n2n can read (unknown format or corrupt header)") \
-                from None
+            raise ImageError(
+                f"{self.path}: not an image file n2n can read (unknown format or corrupt header)"
+            ) from None
         detail = " ".join(str(e).split())[:160] or type(e).__name__
         raise ImageError(f"{self.path}: cannot read image ({detail})") from None

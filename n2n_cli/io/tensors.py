@@ -23,8 +23,10 @@ def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False)
         with open(path, "rb") as f:
             head = f.read(4)
         if not (head == b"PK\x03\x04" or head[:1] == b"\x80"):  # torch.save's zip format, or its legacy pickle
-            raise error(f"{path}: not a readable {what}: " + ("an empty file" if not head else
-                                                              "not a file written by torch.save"))
+            raise error(
+                f"{path}: not a readable {what}: "
+                + ("an empty file" if not head else "not a file written by torch.save")
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -36,10 +38,23 @@ def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False)
     except pickle.UnpicklingError as e:
         if "GLOBAL" not in str(e):  # broken pickle data, not a refused object (a class or function to import)
             raise error(f"{path}: not a readable {what} (corrupt pickle data)") from None
-        raise error(f"{path}: refused to load: not a plain {what} (it holds Python objects that loading would "
-                    "run, and n2n loads only tensors and plain values)") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, IndexError, TypeError,
-            AttributeError, UnicodeDecodeError, MemoryError) as e:
+        raise error(
+            f"{path}: refused to load: not a plain {what} (it holds Python objects that loading would "
+            "run, and n2n loads only tensors and plain values)"
+        ) from None
+    except (
+        RuntimeError,
+        EOFError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        UnicodeDecodeError,
+        MemoryError,
+    ) as e:
         detail = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
         raise error(f"{path}: not a readable {what} ({detail})") from None
 
@@ -49,8 +64,9 @@ def load_tensor_pair(path: str | Path, mmap: bool = True) -> tuple[torch.Tensor,
     rather than read, so a file larger than memory can be trained on; torch's legacy format is read whole."""
     path, obj = _load(path, mmap)
     if not (isinstance(obj, (tuple, list)) and len(obj) == 2 and all(torch.is_tensor(t) for t in obj)):
-        raise DataError(f"{path}: expected a tuple of two tensors (noisy_1, noisy_2) or (noisy, clean), "
-                        f"got {type(obj).__name__}")
+        raise DataError(
+            f"{path}: expected a tuple of two tensors (noisy_1, noisy_2) or (noisy, clean), got {type(obj).__name__}"
+        )
     a, b = obj
     for name, t in (("first", a), ("second", b)):
         _check_images(path, name, t)
@@ -66,12 +82,16 @@ def load_tensor_images(path: str | Path, mmap: bool = True) -> torch.Tensor:
     if isinstance(obj, (tuple, list)) and len(obj) == 2 and all(torch.is_tensor(t) for t in obj):
         obj = obj[0]
     if not torch.is_tensor(obj):
-        raise DataError(f"{path}: expected one N x C x H x W tensor of noisy images, or a tuple of two (the first "
-                        f"is used), got {type(obj).__name__}")
+        raise DataError(
+            f"{path}: expected one N x C x H x W tensor of noisy images, or a tuple of two (the first "
+            f"is used), got {type(obj).__name__}"
+        )
     _check_images(path, "the", obj)
     if min(obj.shape[2:]) < 2:
-        raise DataError(f"{path}: the images are {obj.shape[3]}x{obj.shape[2]}; single-image training samples 2 x 2 "
-                        "cells, so it needs at least 2 x 2")
+        raise DataError(
+            f"{path}: the images are {obj.shape[3]}x{obj.shape[2]}; single-image training samples 2 x 2 "
+            "cells, so it needs at least 2 x 2"
+        )
     return obj
 
 
@@ -100,16 +120,20 @@ def _check_float_values(path: Path, name: str, t: torch.Tensor, chunk: int = 409
     """Float tensors must be finite and in [0, 1]; a float file holding 0-255 values is told apart and named."""
     lo, hi = float("inf"), float("-inf")
     for i in range(0, len(t), chunk):  # in chunks, so a memory-mapped file is not read into memory at once
-        part = t[i:i + chunk]
+        part = t[i : i + chunk]
         if not torch.isfinite(part).all():
             raise DataError(f"{path}: {name} tensor holds NaN or infinite values")
         lo, hi = min(lo, part.min().item()), max(hi, part.max().item())
     if lo < 0 or hi > 1:
         if lo >= 0 and hi <= 255:
-            raise DataError(f"{path}: {name} tensor is float with values up to {hi:g}: it looks like 0-255 data "
-                            "saved as float; save it as uint8 (t.round().to(torch.uint8)) or divide it by 255")
-        raise DataError(f"{path}: {name} tensor is float with values from {lo:g} to {hi:g}; float tensors must be "
-                        "in [0, 1] (or save uint8 in 0-255)")
+            raise DataError(
+                f"{path}: {name} tensor is float with values up to {hi:g}: it looks like 0-255 data "
+                "saved as float; save it as uint8 (t.round().to(torch.uint8)) or divide it by 255"
+            )
+        raise DataError(
+            f"{path}: {name} tensor is float with values from {lo:g} to {hi:g}; float tensors must be "
+            "in [0, 1] (or save uint8 in 0-255)"
+        )
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -51,8 +51,10 @@ def _parts(tif: Any, path: Path) -> list[tuple[Any, int]]:
         kinds.append((w, h, c, np.dtype(s.dtype)))
     if len(set(kinds)) > 1:
         sizes = ", ".join(f"{w}x{h}x{c} {d.name}" for w, h, c, d in kinds[:4]) + (", ..." if len(kinds) > 4 else "")
-        raise ImageError(f"{path}: {len(kinds)} images of different sizes or types ({sizes}); n2n reads a TIFF as "
-                         "one image or one stack of equal frames: save each image in a file of its own")
+        raise ImageError(
+            f"{path}: {len(kinds)} images of different sizes or types ({sizes}); n2n reads a TIFF as "
+            "one image or one stack of equal frames: save each image in a file of its own"
+        )
     return parts
 
 
@@ -77,7 +79,7 @@ def read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
     import tifffile
 
     with tifffile.TiffFile(path) as tif:
-        for s, count in _parts(tif, path):  # the series that holds this frame
+        for s, count in _parts(tif, path):  # noqa: B007  the series that holds this frame, used after the loop
             if frame < count:
                 break
             frame -= count
@@ -91,8 +93,13 @@ def read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
         else:  # layouts whose frames are not one page each (ImageJ contiguous stacks)
             offset = getattr(s, "dataoffset", None)
             if offset is not None:  # stored contiguous and uncompressed: map it, so only this frame is read
-                a = np.memmap(path, dtype=np.dtype(s.dtype).newbyteorder(tif.byteorder), mode="r", offset=offset,
-                              shape=tuple(s.shape))
+                a = np.memmap(
+                    path,
+                    dtype=np.dtype(s.dtype).newbyteorder(tif.byteorder),
+                    mode="r",
+                    offset=offset,
+                    shape=tuple(s.shape),
+                )
             else:
                 a = s.asarray()
             order = [i for i, ax in enumerate(axes) if ax not in "YXS"] + [axes.index("Y"), axes.index("X")]
@@ -113,15 +120,20 @@ def write_tiff(path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None
 
     count = 0
 
-    def write(f) -> None:
+    def write(f: BinaryIO) -> None:
         nonlocal count
         with tifffile.TiffWriter(f, bigtiff=False) as tw:
             for img in frames:
                 c = img.shape[2]
-                tw.write(img if c > 1 else img[..., 0], photometric="rgb" if c in (3, 4) else "minisblack",
-                         extrasamples=("unassalpha",) if c in (2, 4) else None, compression="zlib",
-                         contiguous=False, iccprofile=icc if icc_fits(icc, c) else None,
-                         metadata=None)  # no per-page shape: readers see one series of pages
+                tw.write(
+                    img if c > 1 else img[..., 0],
+                    photometric="rgb" if c in (3, 4) else "minisblack",
+                    extrasamples=("unassalpha",) if c in (2, 4) else None,
+                    compression="zlib",
+                    contiguous=False,
+                    iccprofile=icc if icc_fits(icc, c) else None,
+                    metadata=None,
+                )  # no per-page shape: readers see one series of pages
                 count += 1
 
     atomic_write(path, write)

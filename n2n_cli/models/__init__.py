@@ -8,5 +8,13 @@ from .base import Net, contract, count_parameters
 from .registry import create_model, model_names, register_model
 from .seed import COURSE_KEYS, is_course_state_dict
 
-__all__ = ["COURSE_KEYS", "Net", "contract", "count_parameters", "create_model", "is_course_state_dict",
-           "model_names", "register_model"]
+__all__ = [
+    "COURSE_KEYS",
+    "Net",
+    "contract",
+    "count_parameters",
+    "create_model",
+    "is_course_state_dict",
+    "model_names",
+    "register_model",
+]

@@ -42,8 +42,9 @@ def pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:
     """Replicate-pad the bottom and right edges to a multiple of `multiple`. No branch on the shape: the pad widths
     are arithmetic on it (zero when it already fits), so traced and exported graphs keep any input size, 1x1 up."""
     h, w = x.shape[-2:]
-    return F.pad(x, (0, (multiple - w % multiple) % multiple, 0, (multiple - h % multiple) % multiple),
-                 mode="replicate")
+    return F.pad(
+        x, (0, (multiple - w % multiple) % multiple, 0, (multiple - h % multiple) % multiple), mode="replicate"
+    )
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -34,8 +34,14 @@ def make_checkpoint(model: nn.Module, **fields: Any) -> dict[str, Any]:
     if not isinstance(net, Net) or not net.arch:
         raise TypeError(f"{type(net).__name__} is not a registered n2n model; it has no name to record")
     state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-    return {"format": FORMAT, "model": net.arch, "model_kwargs": dict(net.kwargs), "state_dict": state,
-            "version": __version__, **fields}
+    return {
+        "format": FORMAT,
+        "model": net.arch,
+        "model_kwargs": dict(net.kwargs),
+        "state_dict": state,
+        "version": __version__,
+        **fields,
+    }
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -43,26 +49,44 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         if path.name in model_names() and str(path) == path.name:
-            raise CheckpointError(f"{path}: an architecture, not a model file: train one with "
-                                  f"`n2n train --arch {path.name}`, then pass its checkpoint to --model")
+            raise CheckpointError(
+                f"{path}: an architecture, not a model file: train one with "
+                f"`n2n train --arch {path.name}`, then pass its checkpoint to --model"
+            )
         raise CheckpointError(f"{path}: no such model file")
     obj = safe_load(path, "checkpoint", CheckpointError)
     if is_course_state_dict(obj):
-        obj = {"format": FORMAT, "model": "seed", "model_kwargs": {"channels": obj["conv1.weight"].shape[1]},
-               "state_dict": obj, "version": None, "source": "course state_dict"}
-    elif not (isinstance(obj, dict) and isinstance(obj.get("model"), str) and isinstance(obj.get("state_dict"), dict)
-              and isinstance(obj.get("model_kwargs", {}), dict)):
+        obj = {
+            "format": FORMAT,
+            "model": "seed",
+            "model_kwargs": {"channels": obj["conv1.weight"].shape[1]},
+            "state_dict": obj,
+            "version": None,
+            "source": "course state_dict",
+        }
+    elif not (
+        isinstance(obj, dict)
+        and isinstance(obj.get("model"), str)
+        and isinstance(obj.get("state_dict"), dict)
+        and isinstance(obj.get("model_kwargs", {}), dict)
+    ):
         raise CheckpointError(f"{path}: not an n2n checkpoint or a course Model state_dict")
     if not isinstance(obj.get("format", FORMAT), int) or obj.get("format", FORMAT) > FORMAT:
-        raise CheckpointError(f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; "
-                              "upgrade n2n")
+        raise CheckpointError(
+            f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; upgrade n2n"
+        )
     if obj.get("format", 1) < 2 and obj["model"] in ("seed", "tiny"):
         obj = {**obj, "format": FORMAT, "state_dict": seed_from_v1(obj["state_dict"])}
-    bad = [k for k, v in obj["state_dict"].items() if torch.is_tensor(v) and v.is_floating_point()
-           and not torch.isfinite(v).all()]
+    bad = [
+        k
+        for k, v in obj["state_dict"].items()
+        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()
+    ]
     if bad:
-        raise CheckpointError(f"{path}: the weights hold NaN or infinite values ({bad[0]}); this model diverged "
-                              "in training and cannot denoise")
+        raise CheckpointError(
+            f"{path}: the weights hold NaN or infinite values ({bad[0]}); this model diverged "
+            "in training and cannot denoise"
+        )
     return obj
 
 
@@ -72,5 +96,7 @@ def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
         model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
         model.load_state_dict(ckpt["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as e:
-        raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})") from None
+        raise CheckpointError(
+            f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})"
+        ) from None
     return model

@@ -22,8 +22,9 @@ class FastUNet(Net):
     With widths doubling per level every convolution costs about the same per input pixel.
     """
 
-    def __init__(self, channels: int = 3, widths: Sequence[int] = (48, 96, 192),
-                 depth: Sequence[int] = (1, 1, 2)) -> None:
+    def __init__(
+        self, channels: int = 3, widths: Sequence[int] = (48, 96, 192), depth: Sequence[int] = (1, 1, 2)
+    ) -> None:
         widths, depth = tuple(widths), tuple(depth)
         if len(widths) != len(depth) or len(widths) < 1:
             raise ValueError(f"widths {widths} and depth {depth} must have one entry per level")
@@ -35,14 +36,19 @@ class FastUNet(Net):
 
         self.head = nn.Sequential(nn.Conv2d(4 * channels, widths[0], 3, padding=1), nn.ReLU(inplace=True))
         self.enc = nn.ModuleList([convs(w, n) for w, n in zip(widths[:-1], depth[:-1])])
-        self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(a, b, 2, stride=2), nn.ReLU(inplace=True))
-                                   for a, b in zip(widths[:-1], widths[1:])])
+        self.down = nn.ModuleList(
+            [
+                nn.Sequential(nn.Conv2d(a, b, 2, stride=2), nn.ReLU(inplace=True))
+                for a, b in zip(widths[:-1], widths[1:])
+            ]
+        )
         self.bottom = convs(widths[-1], depth[-1])
         self.up = nn.ModuleList([nn.ConvTranspose2d(b, a, 2, stride=2) for a, b in zip(widths[:-1], widths[1:])])
         self.dec = nn.ModuleList([convs(w, n) for w, n in zip(widths[:-1], depth[:-1])])
         self.tail = nn.Conv2d(widths[0], 4 * channels, 3, padding=1)
         nn.init.zeros_(self.tail.weight)  # a fresh model is the identity: it starts from the input, not from noise
-        nn.init.zeros_(self.tail.bias)
+        if self.tail.bias is not None:
+            nn.init.zeros_(self.tail.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]

@@ -10,8 +10,16 @@ from torch import nn
 from .base import Net
 from .registry import register_model
 
-COURSE_KEYS = {"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-               "t_conv1.weight", "t_conv1.bias", "t_conv2.weight", "t_conv2.bias"}
+COURSE_KEYS = {
+    "conv1.weight",
+    "conv1.bias",
+    "conv2.weight",
+    "conv2.bias",
+    "t_conv1.weight",
+    "t_conv1.bias",
+    "t_conv2.weight",
+    "t_conv2.bias",
+}
 
 
 class SeedLayers(Net):

@@ -4,5 +4,15 @@ camera photo's noise (camera), and the recipe that turns a clean crop into a tra
 from .model import KINDS, AnyNoise, Noise, NoiseMix, noise_from_config, parse_noise, quantize
 from .recipe import LUMA, PairRecipe, jpeg
 
-__all__ = ["KINDS", "LUMA", "AnyNoise", "Noise", "NoiseMix", "PairRecipe", "jpeg", "noise_from_config",
-           "parse_noise", "quantize"]
+__all__ = [
+    "KINDS",
+    "LUMA",
+    "AnyNoise",
+    "Noise",
+    "NoiseMix",
+    "PairRecipe",
+    "jpeg",
+    "noise_from_config",
+    "parse_noise",
+    "quantize",
+]

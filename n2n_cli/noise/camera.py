@@ -31,15 +31,18 @@ PEAK = (0.2, 0.5)  # brightness (clean luma, 0-1) where the noise is strongest
 FLOOR = (0.15, 0.5)  # the noise's level at black and white, as a share of its peak
 
 
-def _draw(lo: float, hi: float, n: int, g: torch.Generator | None, dev: torch.device, log: bool = False):
+def _draw(
+    lo: float, hi: float, n: int, g: torch.Generator | None, dev: torch.device, log: bool = False
+) -> torch.Tensor:
     u = torch.rand(n, generator=g, device=dev)
     if log:
         return torch.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * u)
     return lo + (hi - lo) * u
 
 
-def correlated(n: int, h: int, w: int, blur: torch.Tensor, g: torch.Generator | None,
-               dev: torch.device) -> torch.Tensor:
+def correlated(
+    n: int, h: int, w: int, blur: torch.Tensor, g: torch.Generator | None, dev: torch.device
+) -> torch.Tensor:
     """n x 1 x h x w Gaussian noise of unit variance, each image blurred by a Gaussian of std `blur[i]` pixels
     (made on a margin and cut, so it is as correlated at the border as inside)."""
     out = torch.empty(n, 1, h, w, device=dev)
@@ -61,8 +64,9 @@ def profile(luma: torch.Tensor, peak: torch.Tensor, floor: torch.Tensor) -> torc
     return f + (1 - f) * torch.sin(math.pi * luma.clamp(0, 1) ** k)
 
 
-def camera_noise(clean: torch.Tensor, level: torch.Tensor, generator: torch.Generator | None = None,
-                 shared: bool = False) -> torch.Tensor:
+def camera_noise(
+    clean: torch.Tensor, level: torch.Tensor, generator: torch.Generator | None = None, shared: bool = False
+) -> torch.Tensor:
     """Zero-mean camera noise for `clean` (n x C x H x W in [0, 1], C = 1 or 3), its luma std `level` (n x 1 x 1 x 1,
     0-1 scale) where the profile peaks. `shared` or one channel: luma noise only, the same in every channel (a gray
     image made from a colour photo)."""

@@ -112,8 +112,10 @@ def parse_noise(spec: str) -> AnyNoise:
     if kind == "camera" and not level:
         level = "-".join(f"{v:g}" for v in defaults.CAMERA_LEVELS)
     if kind not in KINDS or not level:
-        raise ValueError(f"bad noise {spec!r}: use gaussian:SIGMA, gaussian:LOW-HIGH, poisson:PEAK, mix:LOW-HIGH, "
-                         "camera or camera:LOW-HIGH, or several joined by commas")
+        raise ValueError(
+            f"bad noise {spec!r}: use gaussian:SIGMA, gaussian:LOW-HIGH, poisson:PEAK, mix:LOW-HIGH, "
+            "camera or camera:LOW-HIGH, or several joined by commas"
+        )
     try:
         lo, _, hi = level.partition("-")
         low, high = float(lo), float(hi or lo)

@@ -41,10 +41,20 @@ def check_outputs(cfg: TrainConfig) -> None:
     with `overwrite`, or when it is the one `resume` continues."""
     if not cfg.out:
         return
-    inputs = [cfg.data, cfg.target, cfg.val, cfg.val_clean, cfg.val_target,
-              resolve_model_path(cfg.init) if cfg.init else None]
-    resuming_out = cfg.resume is not None and Path(cfg.out).exists() and Path(cfg.resume).exists() \
+    inputs = [
+        cfg.data,
+        cfg.target,
+        cfg.val,
+        cfg.val_clean,
+        cfg.val_target,
+        resolve_model_path(cfg.init) if cfg.init else None,
+    ]
+    resuming_out = (
+        cfg.resume is not None
+        and Path(cfg.out).exists()
+        and Path(cfg.resume).exists()
         and Path(cfg.out).samefile(cfg.resume)
+    )
     check_output(cfg.out, inputs, flag("out"), cfg.overwrite, may_replace=resuming_out)
     check_output(metrics_path(cfg.out), inputs, f"{flag('out')}'s metrics file", True)
 
@@ -57,8 +67,9 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
         epoch = ckpt.get("epoch", 0)
         kept = epoch if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume) else None
         if cfg.epochs <= epoch:
-            raise UserError(f"{cfg.resume}: already trained {epoch} epochs; {flag('epochs')} {cfg.epochs} must be "
-                            "more to continue")
+            raise UserError(
+                f"{cfg.resume}: already trained {epoch} epochs; {flag('epochs')} {cfg.epochs} must be more to continue"
+            )
         if not model_given and cfg.arch is not None and cfg.arch != ckpt["model"]:
             raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as {flag('arch')} {cfg.arch}")
         return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept)
@@ -79,8 +90,14 @@ def init_sha256(start: Start) -> dict[str, str]:
     return {"init_sha256": hashlib.sha256(Path(start.init_from).read_bytes()).hexdigest()}
 
 
-def save_epoch(path: str | Path, model: nn.Module, epoch: int, history: list[dict[str, Any]],
-               optimizer: dict[str, Any], config: dict[str, Any]) -> None:
+def save_epoch(
+    path: str | Path,
+    model: nn.Module,
+    epoch: int,
+    history: list[dict[str, Any]],
+    optimizer: dict[str, Any],
+    config: dict[str, Any],
+) -> None:
     """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all."""
     atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config), path)
     atomic_write(metrics_path(path), lambda f: f.write("".join(json.dumps(m) + "\n" for m in history).encode()))

@@ -55,15 +55,18 @@ class TrainConfig:
         if self.channels not in (None, 1, 3):
             raise UserError(f"{flag('channels')} {self.channels}: models take 1 (gray) or 3 (RGB) channels")
         if self.arch is not None and self.arch not in model_names():
-            raise UserError(f"{flag('arch')} {self.arch}: unknown architecture; choose one of: "
-                            f"{', '.join(model_names())}")
+            raise UserError(
+                f"{flag('arch')} {self.arch}: unknown architecture; choose one of: {', '.join(model_names())}"
+            )
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise UserError(f"{flag('lr')} {self.lr}: the learning rate must be a finite number above 0")
         if self.epochs < 1:
             raise UserError(f"{flag('epochs')} {self.epochs}: train for at least one epoch")
         if self.init and self.resume:
-            raise UserError(f"{flag('init')} and {flag('resume')}: choose one ({flag('resume')} continues a run with "
-                            f"its optimizer and schedule; {flag('init')} starts a new run from a model's weights)")
+            raise UserError(
+                f"{flag('init')} and {flag('resume')}: choose one ({flag('resume')} continues a run with "
+                f"its optimizer and schedule; {flag('init')} starts a new run from a model's weights)"
+            )
         if self.schedule not in ("cosine", "constant"):
             raise UserError(f"{flag('schedule')} {self.schedule}: choose cosine or constant")
         for name in ("clean_share", "gray_share", "jpeg_share", "dark_share"):

@@ -15,8 +15,9 @@ share of training done after this step (0 to 1). It returns the loss to minimise
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -35,8 +36,9 @@ def noise2noise(forward: Forward, batch: Sequence[torch.Tensor], g: torch.Genera
     return F.mse_loss(forward(a), b)
 
 
-def neighbour_masks(n: int, h: int, w: int, g: torch.Generator, device: torch.device) \
-        -> tuple[torch.Tensor, torch.Tensor]:
+def neighbour_masks(
+    n: int, h: int, w: int, g: torch.Generator, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
     """For each image and 2x2 cell of an H x W image (H, W even), the positions (0-3) of two different neighbouring
     pixels drawn at random: two N x 1 x H/2 x W/2 long tensors."""
     pick = torch.randint(0, len(NEIGHBOURS), (n, 1, h // 2, w // 2), generator=g, device=device)
@@ -55,8 +57,9 @@ def subsample(x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
 class Neighbor2Neighbor:
     gamma: float = defaults.NE2NE_GAMMA  # the regulariser's weight at the end of training
 
-    def __call__(self, forward: Forward, batch: Sequence[torch.Tensor], g: torch.Generator,
-                 progress: float) -> torch.Tensor:
+    def __call__(
+        self, forward: Forward, batch: Sequence[torch.Tensor], g: torch.Generator, progress: float
+    ) -> torch.Tensor:
         (y,) = batch
         h, w = y.shape[-2] // 2 * 2, y.shape[-1] // 2 * 2
         y = y[..., :h, :w]

@@ -61,8 +61,13 @@ class Run:
 
 
 class Trainer:
-    def __init__(self, cfg: TrainConfig, callback: Callback | None = None, source: TrainSource | None = None,
-                 model: Net | None = None):
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        callback: Callback | None = None,
+        source: TrainSource | None = None,
+        model: Net | None = None,
+    ):
         """`source` and `model`, when given, replace what cfg.data and cfg.arch describe (the course API)."""
         self.cfg, self.cb = cfg, callback or Callback()
         self.source, self.model = source, model
@@ -99,13 +104,13 @@ class Trainer:
         source = self._open_source(start)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
-            raise UserError(f"{flag('batch_size')} {batch} must be divisible by the number of processes "
-                            f"({world.size})")
+            raise UserError(f"{flag('batch_size')} {batch} must be divisible by the number of processes ({world.size})")
         lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
         valset = self._open_valset() if world.main else None
         torch.manual_seed(cfg.seed)
         model = self._build_model(start, source)
-        model.to(device=device, memory_format=torch.channels_last)  # faster convolutions on CPUs and GPUs alike
+        # channels_last: faster convolutions on CPUs and GPUs alike (Module.to takes it; its stubs do not say so)
+        model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if start.optimizer is not None and start.init_from is None:  # --init starts optimizer and schedule afresh
             opt.load_state_dict(start.optimizer)
@@ -114,24 +119,58 @@ class Trainer:
         per_rank = batch // world.size
         source.start(device, per_rank, cfg.workers)
         steps = math.ceil(len(epoch_order(len(source), batch, cfg.seed, 0, world)) / per_rank)
-        info = {"model": model.arch, "data": source.name, "samples": len(source), "batch_size": batch, "lr": lr,
-                "device": str(device), "processes": world.size, "noise": str(cfg.noise) if cfg.noise else None,
-                "objective": "neighbor2neighbor" if cfg.single else "noise2noise"}
+        info = {
+            "model": model.arch,
+            "data": source.name,
+            "samples": len(source),
+            "batch_size": batch,
+            "lr": lr,
+            "device": str(device),
+            "processes": world.size,
+            "noise": str(cfg.noise) if cfg.noise else None,
+            "objective": "neighbor2neighbor" if cfg.single else "noise2noise",
+        }
         config = cfg.record(batch_size=batch, lr=lr, **init_sha256(start))
-        return Run(world, device, model, self._wrap(model, device, world), opt, source, valset, batch, lr, steps,
-                   start.epoch, start.history, info, config)
+        return Run(
+            world,
+            device,
+            model,
+            self._wrap(model, device, world),
+            opt,
+            source,
+            valset,
+            batch,
+            lr,
+            steps,
+            start.epoch,
+            start.history,
+            info,
+            config,
+        )
 
     def _open_source(self, start: Start) -> TrainSource:
         """The training data, read with the channels of the model it trains when that model comes from a file."""
         cfg = self.cfg
-        channels = start.ckpt.get("model_kwargs", {}).get("channels") if start.ckpt else \
-            (self.model.channels if self.model is not None else None)
-        source = self.source or open_train_source(cfg.data, cfg.target, cfg.recipe(), cfg.patch_size, cfg.mmap,
-                                                  cfg.single, channels or cfg.channels, cfg.max_pixels)
+        channels = (
+            start.ckpt.get("model_kwargs", {}).get("channels")
+            if start.ckpt
+            else (self.model.channels if self.model is not None else None)
+        )
+        source = self.source or open_train_source(
+            cfg.data,
+            cfg.target,
+            cfg.recipe(),
+            cfg.patch_size,
+            cfg.mmap,
+            cfg.single,
+            channels or cfg.channels,
+            cfg.max_pixels,
+        )
         if cfg.channels not in (None, source.channels):
             held = f"{cfg.init or cfg.resume} is a" if channels else f"{cfg.data} holds"
-            raise UserError(f"{flag('channels')} {cfg.channels}: {held} {source.channels}-channel "
-                            f"{'model' if channels else 'data'}")
+            raise UserError(
+                f"{flag('channels')} {cfg.channels}: {held} {source.channels}-channel {'model' if channels else 'data'}"
+            )
         return source
 
     def _open_valset(self) -> EvalSet | PairSet | None:
@@ -150,8 +189,9 @@ class Trainer:
             origin = start.init_from or self.cfg.resume or "checkpoint"
             model = build_model(start.ckpt, origin)
             if model.channels != source.channels:
-                raise UserError(f"{origin}: a {model.channels}-channel model cannot train on {source.channels}-channel "
-                                "data")
+                raise UserError(
+                    f"{origin}: a {model.channels}-channel model cannot train on {source.channels}-channel data"
+                )
         else:
             model = self.model or create_model(self.cfg.arch or defaults.MODEL, channels=source.channels)
         _check_size(model, source, self.cfg.single)
@@ -160,9 +200,11 @@ class Trainer:
     def _wrap(self, model: Net, device: torch.device, world: dist.World) -> Callable[[torch.Tensor], torch.Tensor]:
         net: nn.Module = model
         if world.size > 1:
-            net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+            net = nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None
+            )
         if self.cfg.compile:
-            return torch.compile(net)  # type: ignore[no-any-return]
+            return torch.compile(net)
         return net
 
     # --- training -----------------------------------------------------------------------------------------------
@@ -177,8 +219,12 @@ class Trainer:
             raise Diverged(self._diverged(epoch))
         if not all(torch.isfinite(p).all() for p in run.model.parameters()):  # the last step can break them alone
             raise Diverged(self._diverged(epoch, "the weights"))
-        last = {"epoch": epoch + 1, "loss": loss, "seconds": round(seconds, 3),
-                "images_per_s": round(seen * run.world.size / seconds, 1)}
+        last = {
+            "epoch": epoch + 1,
+            "loss": loss,
+            "seconds": round(seconds, 3),
+            "images_per_s": round(seen * run.world.size / seconds, 1),
+        }
         if run.world.main:
             if run.valset is not None:
                 last.update(validation_metrics(Denoiser(unwrap(run.model), run.device), run.valset))
@@ -227,8 +273,10 @@ class Trainer:
 
     def _diverged(self, epoch: int, what: str = "the loss") -> str:
         kept = f"{self.cfg.out} still holds epoch {self.kept}" if self.kept is not None else "no checkpoint was written"
-        return (f"training diverged: {what} became NaN or infinite in epoch {epoch + 1} ({kept}); "
-                f"check the data for NaN values, or lower {flag('lr')}")
+        return (
+            f"training diverged: {what} became NaN or infinite in epoch {epoch + 1} ({kept}); "
+            f"check the data for NaN values, or lower {flag('lr')}"
+        )
 
 
 def _check_size(model: nn.Module, source: TrainSource, single: bool) -> None:
@@ -245,5 +293,7 @@ def _check_size(model: nn.Module, source: TrainSource, single: bool) -> None:
         what = (f"{flag('patch_size')} {h} gives " if crops else f"{w}x{h} images give ") + sub
         larger = (f"{flag('patch_size')} {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; "
     arch = model.arch if isinstance(model, Net) and model.arch else type(model).__name__
-    raise UserError(f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
-                    f"({larger}the 'fast' and 'unet' models take any size)")
+    raise UserError(
+        f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
+        f"({larger}the 'fast' and 'unet' models take any size)"
+    )
