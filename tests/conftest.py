@@ -1,7 +1,12 @@
-"""Tiny data made on the fly: a few small PNGs and tensor-pair files. Everything runs on the CPU, seeded."""
+"""Tiny data made on the fly: a few small PNGs and tensor-pair files, untrained checkpoints, and the helpers the tests
+share (running the CLI, asserting one-line errors, snapshots of folders). Everything runs on the CPU, seeded.
+
+The tests mirror the package: tests/<subpackage>/test_*.py for n2n_cli/<subpackage>/, tests/docs/ for the README and
+the generated docs pages."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,8 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
+from typer.testing import CliRunner
 
-from n2n_cli.io import write_png
+from n2n_cli.cli import app
+from n2n_cli.io import write_png, write_tiff
+from n2n_cli.models import create_model
+from n2n_cli.models.checkpoint import make_checkpoint
+
+REPO = Path(__file__).resolve().parent.parent  # the repository's root
 
 torch.set_num_threads(1)  # small tensors: threads cost more than they give, and keep runs repeatable
 
@@ -109,12 +121,12 @@ def val_file(tmp_path):
 
 
 def torchrun_worker(data, tmp_path, *extra: str) -> tuple[Path, Path]:
-    """Run tests/ddp_worker.py on DATA in two CPU processes (torchrun, gloo); returns (checkpoint folder, the folder
-    where each rank dumped its final weights). The workers import this tree's n2n_cli, not an installed one."""
+    """Run tests/training/ddp_worker.py on DATA in two CPU processes (torchrun, gloo); returns (checkpoint folder, the
+    folder where each rank dumped its final weights). The workers import this tree's n2n_cli, not an installed one."""
     ckpt_dir, dump = tmp_path / "ckpt", tmp_path / "dump"
     ckpt_dir.mkdir()
     dump.mkdir()
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(REPO)
     env = {
         **os.environ,
         "OMP_NUM_THREADS": "1",
@@ -127,7 +139,7 @@ def torchrun_worker(data, tmp_path, *extra: str) -> tuple[Path, Path]:
         "torch.distributed.run",
         "--standalone",
         "--nproc_per_node=2",
-        str(Path(__file__).with_name("ddp_worker.py")),
+        str(Path(__file__).parent / "training" / "ddp_worker.py"),
         str(data),
         str(ckpt_dir / "m.pt"),
         str(dump),
@@ -136,3 +148,75 @@ def torchrun_worker(data, tmp_path, *extra: str) -> tuple[Path, Path]:
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     return ckpt_dir, dump
+
+
+# --- running the CLI and checking what it did -----------------------------------------------------------------
+
+
+class Evil:
+    """Unpickling this would create a file: the loader must refuse it without running it."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def models(tmp_path_factory) -> dict[str, Path]:
+    """Untrained `tiny` (RGB) and `seed` checkpoints: made, not trained, so the tests that use them stay fast."""
+    d = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    out = {}
+    for arch in ("tiny", "seed"):
+        out[arch] = d / f"{arch}.pt"
+        torch.save(make_checkpoint(create_model(arch), epoch=1, metrics=[{"epoch": 1, "loss": 0.1}]), out[arch])
+    return out
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+TRAIN_PROGRESS = ("training: ", "resuming after epoch ", "epoch ")  # what `n2n train` reports as it goes
+
+
+def assert_one_line(r, code: int, *needles: str) -> str:
+    """Exit `code`, exactly one line on stderr (besides train's progress lines) holding every needle, no traceback,
+    no warning."""
+    assert r.exit_code == code, (r.exit_code, r.output, r.exception)
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    err = [line for line in r.stderr.splitlines() if not line.startswith(TRAIN_PROGRESS)]
+    assert len(err) == 1, r.stderr
+    for needle in needles:
+        assert needle in err[0], (needle, err[0])
+    assert "Traceback" not in r.output and "Warning" not in r.output
+    return err[0]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def written(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != ".n2n-output")
+
+
+def pil_bytes(img: np.ndarray, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(img if img.shape[2] > 1 else img[..., 0]).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def nan_tiff(path: Path) -> None:
+    img = smooth_image(16, 16, 1, 0).astype(np.float32) / 255
+    img[3, 4, 0] = np.nan
+    write_tiff(path, [img])

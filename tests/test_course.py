@@ -1,4 +1,4 @@
-"""The EE-559 course API: a student's script written against it runs unchanged."""
+"""The EE-559 course API (`from n2n_cli import Model`): the course's script runs unchanged."""
 
 import torch
 

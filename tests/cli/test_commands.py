@@ -1,20 +1,17 @@
+"""Every command through Typer's CliRunner: train, resume, eval, synth, denoise, models, and the one-line refusals."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
-from conftest import noisy, smooth_image
+from conftest import Evil, noisy, run, smooth_image
 from typer.testing import CliRunner
 
 from n2n_cli import __version__
-from n2n_cli.cli import app
 from n2n_cli.io import read_image, write_png
 
 runner = CliRunner()
-
-
-def run(*args):
-    return runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture
@@ -205,7 +202,6 @@ def test_wrong_shape_tensor_file_and_evil_pickle(tmp_path):
     torch.save((torch.zeros(4, 3, 8, dtype=torch.uint8),) * 2, tmp_path / "flat.pkl")
     r = run("train", "--data", tmp_path / "flat.pkl", "-a", "tiny")
     assert r.exit_code == 1 and "flat.pkl" in r.output and "shape" in r.output, r.output
-    from test_data import Evil
 
     torch.save(Evil(tmp_path / "pwned"), tmp_path / "evil.pkl")
     r = run("eval", tmp_path / "evil.pkl")

@@ -1,3 +1,5 @@
+"""The architectures and their registry: any size in and out, the report's and the paper's parameter counts."""
+
 import pytest
 import torch
 

@@ -1,9 +1,16 @@
+"""Image files in and out: PNG round trips keep mode and depth, 16-bit PNGs from Pillow, one-line errors, atomic
+writes, ImageJ stacks, EXIF rotation, colour profiles."""
+
 import numpy as np
 import pytest
+import torch
 from conftest import smooth_image
+from PIL import Image
 
 from n2n_cli.errors import ImageError
+from n2n_cli.inference import Denoiser
 from n2n_cli.io import probe, read_frame, read_image, write_png
+from n2n_cli.models import create_model
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
@@ -66,12 +73,9 @@ def _profile(space: bytes, seed: int) -> bytes:
 
 
 def _denoise_folder(src, out):
-    import torch
 
-    from n2n_cli.inference import Denoiser
     from n2n_cli.inference.files import denoise_files
     from n2n_cli.inference.plan import plan_outputs
-    from n2n_cli.models import create_model
 
     torch.manual_seed(0)
     errors = []
@@ -122,3 +126,15 @@ def test_colour_profile_bomb_is_refused(tmp_path):
     png.write_bytes(data[:33] + chunk + data[33:])
     with pytest.raises(ImageError, match="x.png.*ICC profile over 16 MiB"):
         probe(png)
+
+
+def test_exif_rotation_is_applied_and_probed(tmp_path):
+    img = smooth_image(20, 30, 3, 0)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    Image.fromarray(img).save(tmp_path / "r.jpg", exif=exif, quality=95)
+    info = probe(tmp_path / "r.jpg")
+    out = read_image(tmp_path / "r.jpg")
+    assert (info.height, info.width) == (30, 20) and out.shape == (30, 20, 3)
+    err = lambda ref: np.abs(out.astype(int) - ref.astype(int)).mean()  # noqa: E731
+    assert err(np.rot90(img, -1)) < err(np.rot90(img, 1)) / 3  # turned the right way (JPEG loss aside)

@@ -1,3 +1,5 @@
+"""Noise models: parsing, seeding, rounding, strength, and the signal-dependent half of `mix`."""
+
 import pytest
 import torch
 
@@ -41,3 +43,15 @@ def test_independent_copies_differ():
     g = torch.Generator().manual_seed(0)
     n = parse_noise("poisson:30")
     assert not torch.equal(n(clean, g), n(clean, g))
+
+
+def test_mix_noise_is_half_gaussian_half_signal_dependent():
+    clean = torch.cat([torch.full((64, 1, 32, 32), 0.1), torch.full((64, 1, 32, 32), 0.8)], dim=3)
+    n = parse_noise("mix:25")
+    noisy = n.add(clean, torch.Generator().manual_seed(0))
+    err = noisy - clean
+    assert abs(err.mean().item()) < 2e-3  # unbiased before clipping
+    dark, bright = err[..., :32].flatten(1).std(1), err[..., 32:].flatten(1).std(1)
+    ratio = bright / dark
+    assert (ratio < 1.2).sum() > 16 and (ratio > 1.8).sum() > 16  # Gaussian images flat, Poisson ones grow
+    assert ((dark * 255 - 25).abs() < 3).sum() > 16

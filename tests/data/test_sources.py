@@ -1,9 +1,9 @@
-import os
+"""Where data comes from: scene folders, two folders paired by name, clean images with noise, evaluation sets,
+and course-format files cut from clean images."""
 
+import os
 import pytest
 import torch
-from conftest import smooth_image
-
 from n2n_cli.data import open_eval_set, open_train_source
 from n2n_cli.data.course_files import make_course_pairs
 from n2n_cli.data.folders import matched_pairs
@@ -11,63 +11,7 @@ from n2n_cli.errors import DataError
 from n2n_cli.io import write_png
 from n2n_cli.io.tensors import load_tensor_pair
 from n2n_cli.noise import PairRecipe, parse_noise
-
-
-class Evil:
-    """Unpickling this would create a file: the loader must refuse it without running it."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
-
-
-def test_course_format_loads(pair_file):
-    a, b = load_tensor_pair(pair_file)
-    assert a.shape == b.shape == (64, 3, 16, 16) and a.dtype == torch.uint8
-
-
-def test_float_pairs_in_unit_range_load(tmp_path):
-    torch.save([torch.rand(4, 1, 8, 8), torch.rand(4, 1, 8, 8)], tmp_path / "f.pt")
-    a, _ = load_tensor_pair(tmp_path / "f.pt")
-    assert a.dtype == torch.float32
-
-
-@pytest.mark.parametrize(
-    "obj,problem",
-    [
-        ((torch.zeros(4, 3, 8), torch.zeros(4, 3, 8)), "shape"),
-        ((torch.zeros(4, 3, 8, 8, dtype=torch.uint8), torch.zeros(5, 3, 8, 8, dtype=torch.uint8)), "differ"),
-        ((torch.zeros(4, 3, 8, 8, dtype=torch.int64),) * 2, "dtype"),
-        ((torch.full((4, 3, 8, 8), 200.0),) * 2, "looks like 0-255"),
-        ((torch.full((4, 3, 8, 8), -3.0),) * 2, "must be in \\[0, 1\\]"),
-        ((torch.full((4, 3, 8, 8), float("nan")),) * 2, "NaN"),
-        ((torch.zeros(4, 3, 8, 8),), "two tensors"),
-        ({"a": 1}, "two tensors"),
-    ],
-)
-def test_bad_tensor_files_are_named(tmp_path, obj, problem):
-    path = tmp_path / "bad.pkl"
-    torch.save(obj, path)
-    with pytest.raises(DataError, match=problem) as e:
-        load_tensor_pair(path)
-    assert "bad.pkl" in str(e.value)
-
-
-def test_pickle_that_runs_code_is_refused(tmp_path):
-    marker = tmp_path / "pwned"
-    path = tmp_path / "evil.pkl"
-    torch.save(Evil(marker), path)
-    with pytest.raises(DataError, match="refused"):
-        load_tensor_pair(path)
-    assert not marker.exists()
-
-
-def test_memory_mapped_and_read_whole_agree(pair_file):
-    a1, b1 = load_tensor_pair(pair_file, mmap=True)
-    a2, b2 = load_tensor_pair(pair_file, mmap=False)
-    assert torch.equal(a1, a2) and torch.equal(b1, b2)
+from conftest import REPO, TRAIN_PROGRESS, Evil, assert_one_line, lines, noisy, pil_bytes, run, scrambled, smooth_image, snapshot, torchrun_worker, write_noisy_images, written
 
 
 def test_scene_folders_give_aligned_pairs_of_distinct_captures(scene_dir):
@@ -128,3 +72,4 @@ def test_synth_makes_course_pairs(clean_dir):
     assert torch.equal(n, a)  # same seed, same crops and first noise
     a2, _ = make_course_pairs(clean_dir, 10, 16, parse_noise("gaussian:25"), seed=0)
     assert torch.equal(a, a2)
+

@@ -1,3 +1,6 @@
+"""torchrun: two CPU processes (gloo) train the same model as one process with the same global batch."""
+
+import pytest
 import torch
 from conftest import torchrun_worker
 
@@ -6,6 +9,7 @@ from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.training import TrainConfig, Trainer
 
 
+@pytest.mark.slow  # several processes
 def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
     ckpt_dir, dump = torchrun_worker(pair_file, tmp_path)
 

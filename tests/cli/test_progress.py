@@ -1,3 +1,5 @@
+"""Progress on stderr: images per second counted from the end of the first step."""
+
 import io
 import types
 

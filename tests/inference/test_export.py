@@ -14,6 +14,8 @@ from n2n_cli.io import read_image, write_png
 from n2n_cli.models import create_model, model_names
 
 pytest.importorskip("onnxruntime")
+
+
 pytest.importorskip("onnx")
 
 

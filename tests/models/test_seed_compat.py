@@ -7,11 +7,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import noisy, smooth_image
+from conftest import noisy, run, smooth_image
 from torch import nn
-from typer.testing import CliRunner
 
-from n2n_cli.cli import app
 from n2n_cli.evaluation.metrics import psnr, quantize_to
 from n2n_cli.inference import Denoiser
 from n2n_cli.io import read_image, write_png
@@ -50,10 +48,6 @@ def course_net(pair_file):
         loss.backward()
         opt.step()
     return net.eval()
-
-
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def test_course_state_dict_through_eval_equals_the_course_code(course_net, val_file, tmp_path):

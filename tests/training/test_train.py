@@ -1,3 +1,6 @@
+"""The trainer: checkpoints and metrics every epoch, resume equal to an uninterrupted run, init, channels, epochs
+sharded for DDP, crops independent of the worker count, the pixel budget in loader processes."""
+
 import hashlib
 import json
 
@@ -170,6 +173,7 @@ def test_folder_crops_do_not_depend_on_the_worker_count(clean_dir, tmp_path):
         assert torch.allclose(runs[0][k], runs[1][k], atol=1e-6), k
 
 
+@pytest.mark.slow  # several processes
 def test_spawned_loader_workers_keep_the_runs_pixel_limit(clean_dir, tmp_path):
     import multiprocessing
 

@@ -1,4 +1,4 @@
-"""Training from single noisy images (--single, Neighbor2Neighbor): learning, every model, resume, CLI, torchrun."""
+"""Training from single noisy images (--single, Neighbor2Neighbor)."""
 
 import json
 
@@ -216,6 +216,7 @@ def test_cli_train_single_with_validation_estimated_from_pairs(tmp_path, scene_d
     assert r.exit_code == 1 and "make pairs" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.slow  # several processes
 def test_two_process_single_image_training(single_dir, tmp_path):
     ckpt_dir, dump = torchrun_worker(single_dir, tmp_path, "single")
     w0, w1 = (torch.load(dump / f"rank{k}.pt", weights_only=True) for k in range(2))

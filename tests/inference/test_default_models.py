@@ -7,11 +7,10 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import noisy, scrambled, smooth_image
+from conftest import noisy, run, scrambled, smooth_image
 from typer.testing import CliRunner
 
 from n2n_cli import defaults
-from n2n_cli.cli import app
 from n2n_cli.inference import Denoiser
 from n2n_cli.io import atomic_save, read_image, write_png
 from n2n_cli.models import bundled as bundled_weights
@@ -19,6 +18,8 @@ from n2n_cli.models import create_model
 from n2n_cli.models.checkpoint import make_checkpoint
 
 runner = CliRunner()
+
+
 CPU = torch.device("cpu")
 
 
@@ -42,10 +43,6 @@ def mixed_dir(tmp_path):
     write_png(d / "gray.png", noisy(smooth_image(40, 48, 1, 0).astype(float), 20, 0))
     write_png(d / "colour.png", noisy(smooth_image(40, 48, 3, 1).astype(float), 20, 1))
     return d
-
-
-def run(*args):
-    return runner.invoke(app, [str(a) for a in args])
 
 
 def test_denoise_sends_gray_images_to_the_gray_model(bundled, mixed_dir, tmp_path):

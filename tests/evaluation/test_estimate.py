@@ -22,6 +22,8 @@ from n2n_cli.models import create_model
 from n2n_cli.models.checkpoint import make_checkpoint
 
 runner = CliRunner()
+
+
 SIGMA = 20.0  # noise of the synthetic pairs, 0-255 scale
 
 

@@ -1,0 +1,118 @@
+"""Where denoised files go (inference/plan.py): never over an input, never where they would be read again as one, a
+new output folder beside or inside the input's folder allowed, symlinks and `..` resolved. No file that was there
+before a run is changed by it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import assert_one_line, pil_bytes, run, smooth_image, snapshot, written
+
+from n2n_cli.io import probe, write_png
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """in/x.png and in/x.jpg (a photo beside its own earlier PNG), photo.png beside in/, link -> in and
+    x-link.png -> in/x.png."""
+    write_png(tmp_path / "in" / "x.png", smooth_image(20, 20, 3, 0))
+    (tmp_path / "in" / "x.jpg").write_bytes(pil_bytes(smooth_image(20, 20, 3, 1), "JPEG"))
+    write_png(tmp_path / "photo.png", smooth_image(20, 20, 3, 2))
+    os.symlink(tmp_path / "in", tmp_path / "link")
+    os.symlink(tmp_path / "in" / "x.png", tmp_path / "x-link.png")
+    return tmp_path
+
+
+# (arguments after `denoise`, relative to the tree; extra options; exit code; words of the one line or None)
+PATHS = {
+    "file-to-file-name": (("photo.png", "result.png"), (), 0, None),
+    "file-to-tif-name": (("photo.png", "result.tif"), (), 0, None),
+    "file-into-its-own-folder": (("in/x.jpg", "in"), (), 1, "inside the folder that holds the input"),
+    "folder-onto-itself": (("in", "in"), (), 1, "--into-input-folder"),
+    "folder-onto-itself-by-dotdot": (("in", "elsewhere/../in"), (), 1, "inside the folder that holds the input"),
+    "folder-onto-itself-by-symlink": (("in", "link"), (), 1, "inside the folder that holds the input"),
+    "symlinked-folder-onto-itself": (("link", "in"), (), 1, "inside the folder that holds the input"),
+    "file-onto-itself": (("photo.png", "photo.png"), ("--overwrite",), 1, "is an input of this run"),
+    "file-onto-itself-by-dotdot": (
+        ("in/x.png", "in/../in/x.png"),
+        ("--overwrite", "--into-input-folder"),
+        1,
+        "is an input of this run",
+    ),
+    "file-onto-a-symlink-to-itself": (("in/x.png", "x-link.png"), ("--overwrite",), 1, "is an input of this run"),
+    "file-over-a-user-file": (("in/x.png", "photo.png"), (), 1, "pass --overwrite"),
+    "folder-over-user-files": (("in", "busy"), (), 1, "not written by an earlier n2n denoise"),
+}
+
+
+@pytest.mark.parametrize("case", list(PATHS))
+def test_output_paths(tree, models, case):
+    args, options, code, needle = PATHS[case]
+    write_png(tree / "busy" / "x.png", smooth_image(8, 8, 3, 9))  # someone's file, where an output would go
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and not p.is_symlink()}
+    r = run("denoise", *[tree / a for a in args], "-m", models["tiny"], *options)
+    if needle is None:
+        assert r.exit_code == 0 and r.stderr == "", r.output
+        out = tree / args[1]
+        assert out.is_file() and probe(out).width == 20
+        assert not (tree / args[1]).with_suffix("").exists()
+    else:
+        assert_one_line(r, code, needle)
+    after = {p: p.read_bytes() for p in before}
+    assert after == before  # no file that was there before was changed
+
+
+# a new output folder beside or inside the input's folder is what people do: (arguments after `denoise`, relative to
+# the tree; extra options; the folder the outputs land in; their names). These were refused before n2n 0.2.
+NEW_FOLDERS = {
+    "file-into-a-new-folder-beside-it": (("in/x.jpg", "in/out"), (), "in/out", ["x.png"]),
+    "folder-into-a-new-folder-inside-it": (("in", "in/out"), (), "in/out", ["x.jpg.png", "x.png"]),
+    "folder-into-itself-by-dotdot": (("in", "elsewhere/../in/out"), (), "in/out", ["x.jpg.png", "x.png"]),
+    "folder-into-itself-by-symlink": (("in", "link/out"), (), "in/out", ["x.jpg.png", "x.png"]),
+    "symlinked-folder-into-itself": (("link", "in/out"), (), "in/out", ["x.jpg.png", "x.png"]),
+    "recursive-into-a-new-folder-inside-it": (("in", "in/out"), ("--recursive",), "in/out", ["x.jpg.png", "x.png"]),
+}
+
+
+@pytest.mark.parametrize("case", list(NEW_FOLDERS))
+def test_a_new_output_folder_beside_or_inside_the_input_works_and_is_never_read_back(tree, models, case):
+    args, options, where, names = NEW_FOLDERS[case]
+    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and not p.is_symlink()}
+    r = run("denoise", *[tree / a for a in args], "-m", models["tiny"], *options)
+    assert r.exit_code == 0, r.output
+    assert written(tree / where) == names
+    assert {p: p.read_bytes() for p in before} == before  # no file that was there before was changed
+    for _ in range(2):  # run again, then over the whole tree: the outputs are never read as inputs
+        r = run("denoise", *[tree / a for a in args], "-m", models["tiny"], *options)
+        assert r.exit_code == 0, r.output
+        assert written(tree / where) == names
+    r = run("denoise", tree / "in", tree / "again", "-m", models["tiny"], "--recursive")
+    assert r.exit_code == 0, r.output
+    assert written(tree / "again") == ["x.jpg.png", "x.png"]
+
+
+def test_the_readmes_first_example_runs_where_the_photo_is(tree, models, monkeypatch):
+    monkeypatch.chdir(tree)
+    r = run("denoise", "photo.png", "out/", "-m", models["tiny"])
+    assert r.exit_code == 0, r.output
+    assert written(tree / "out") == ["photo.png"]
+
+
+def test_a_recursive_run_refuses_user_images_in_an_output_folder_inside_its_tree(tree, models):
+    write_png(tree / "in" / "out" / "mine.png", smooth_image(8, 8, 3, 9))  # someone's image, where outputs would go
+    before = snapshot(tree)
+    r = run("denoise", tree / "in", tree / "in" / "out", "-m", models["tiny"], "--recursive")
+    assert_one_line(r, 1, "mine.png", "lies in the input tree")
+    assert snapshot(tree) == before
+
+
+def test_into_input_folder_on_request_and_never_read_back(tree, models):
+    r = run("denoise", tree / "in", tree / "in" / "out", "-m", models["tiny"], "--into-input-folder")
+    assert r.exit_code == 0, r.output
+    assert written(tree / "in" / "out") == ["x.jpg.png", "x.png"]
+    r = run("denoise", tree / "in", tree / "again", "-m", models["tiny"], "--recursive")
+    assert r.exit_code == 0, r.output
+    assert written(tree / "again") == ["x.jpg.png", "x.png"]  # in/out/ is n2n's own: skipped, not read again
+    r = run("denoise", tree / "in", tree / "in" / "out", "-m", models["tiny"], "--into-input-folder")
+    assert r.exit_code == 0, r.output  # its own earlier outputs may be replaced, by the documented marker

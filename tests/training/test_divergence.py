@@ -1,0 +1,146 @@
+"""NaN never reaches a checkpoint: a diverging run stops with one line and keeps the last good epoch; bad pixels in
+training data are refused in one line, also from loader processes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import assert_one_line, lines, nan_tiff, run, smooth_image
+
+from n2n_cli.io import write_png, write_tiff
+
+
+@pytest.fixture
+def good(tmp_path, models):
+    """A one-epoch `seed` checkpoint to resume, and data for it (four batches an epoch)."""
+    g = torch.Generator().manual_seed(0)
+    a = (torch.rand(64, 3, 16, 16, generator=g) * 255).to(torch.uint8)
+    torch.save((a, a.flip(0)), tmp_path / "d.pkl")
+    (tmp_path / "good.pt").write_bytes(models["seed"].read_bytes())
+    return tmp_path
+
+
+def test_a_huge_learning_rate_diverges_without_a_checkpoint(good):
+    r = run("train", "--data", good / "d.pkl", "-a", "seed", "-e", "2", "--lr", "1e9", "-o", good / "new.pt")
+    assert_one_line(r, 1, "training diverged", "no checkpoint was written", "lower --lr")
+    assert not (good / "new.pt").exists()
+
+
+def test_resume_that_diverges_keeps_the_good_checkpoint(good):
+    before = (good / "good.pt").read_bytes()
+    r = run(
+        "train",
+        "--data",
+        good / "d.pkl",
+        "-e",
+        "3",
+        "--lr",
+        "1e30",
+        "-o",
+        good / "good.pt",
+        "--resume",
+        good / "good.pt",
+    )
+    assert_one_line(r, 1, "training diverged", f"{good / 'good.pt'} still holds epoch 1")
+    assert (good / "good.pt").read_bytes() == before
+
+
+def test_weights_broken_by_the_last_step_never_replace_a_checkpoint(good, monkeypatch):
+    """The loss of a step is measured before its update: the last update of an epoch can turn the weights NaN
+    while every loss was finite. The checkpoint must not take them."""
+    from n2n_cli.training import Diverged, TrainConfig, Trainer
+
+    class PoisonAdam(torch.optim.Adam):
+        steps = 0
+
+        def step(self, closure=None):
+            out = super().step(closure)
+            PoisonAdam.steps += 1
+            if PoisonAdam.steps == 4:  # the last of the epoch's four steps: its loss was finite
+                with torch.no_grad():
+                    self.param_groups[0]["params"][0].fill_(float("nan"))
+            return out
+
+    before = (good / "good.pt").read_bytes()
+    monkeypatch.setattr(torch.optim, "Adam", PoisonAdam)
+    cfg = TrainConfig(
+        data=str(good / "d.pkl"),
+        epochs=2,
+        batch_size=16,
+        out=str(good / "good.pt"),
+        device="cpu",
+        workers=0,
+        resume=str(good / "good.pt"),
+    )
+    with pytest.raises(Diverged, match="the weights became NaN or infinite in epoch 2 .*good.pt still holds epoch 1"):
+        Trainer(cfg).fit()
+    assert (good / "good.pt").read_bytes() == before
+
+
+def test_nan_pixels_in_a_training_folder_are_one_line_from_loader_workers(tmp_path):
+    for k in range(3):
+        img = smooth_image(24, 24, 1, k).astype(np.float32) / 255
+        write_tiff(tmp_path / "clean" / f"f{k}.tif", [img])
+    nan_tiff(tmp_path / "clean" / "f1.tif")
+    r = run(
+        "train",
+        "--data",
+        tmp_path / "clean",
+        "--noise",
+        "gaussian:25",
+        "-a",
+        "tiny",
+        "-e",
+        "1",
+        "-p",
+        "16",
+        "-o",
+        tmp_path / "m.pt",
+        "--workers",
+        "2",
+    )
+    assert r.exit_code == 1, r.output
+    assert lines(r.stderr)[-1] == f"error: {tmp_path / 'clean' / 'f1.tif'}: frame 0 holds NaN or infinite values"
+    assert "Traceback" not in r.output and "worker" not in r.output
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_float_training_images_outside_0_1_are_one_line(tmp_path):
+    for k in range(3):
+        write_tiff(
+            tmp_path / "clean" / f"f{k}.tif", [smooth_image(24, 24, 1, k).astype(np.float32) / (255 if k else 60)]
+        )
+    r = run(
+        "train",
+        "--data",
+        tmp_path / "clean",
+        "--noise",
+        "gaussian:25",
+        "-a",
+        "tiny",
+        "-e",
+        "1",
+        "-p",
+        "16",
+        "-o",
+        tmp_path / "m.pt",
+        "--workers",
+        "2",
+    )
+    assert r.exit_code == 1, r.output
+    assert lines(r.stderr)[-1].startswith(f"error: {tmp_path / 'clean' / 'f0.tif'}: float samples from ")
+    assert "reads float images as [0, 1]" in r.stderr and "Traceback" not in r.output
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_a_nan_checkpoint_is_refused_by_denoise_and_eval(tmp_path, models):
+    ck = torch.load(models["tiny"], weights_only=True)
+    next(iter(ck["state_dict"].values())).fill_(float("nan"))
+    torch.save(ck, tmp_path / "nan.pt")
+    write_png(tmp_path / "in" / "a.png", smooth_image(20, 20, 3, 0))
+    torch.save((torch.zeros(2, 3, 8, 8, dtype=torch.uint8),) * 2, tmp_path / "v.pkl")
+    for args in (("denoise", tmp_path / "in", tmp_path / "out"), ("eval", tmp_path / "v.pkl")):
+        r = run(*args, "-m", tmp_path / "nan.pt")
+        assert_one_line(r, 1, "nan.pt", "NaN or infinite", "diverged")
+    assert not (tmp_path / "out").exists()
