@@ -1,7 +1,7 @@
 """Peak memory of training on a large tensor file (memory-mapped or read whole) and of denoising a huge image.
 
-    python benchmarks/memory.py --data local/train_data.pkl           # the 50,000-pair course-format file
-    python benchmarks/memory.py --data local/train_data.pkl --big-side 20000
+    python -m benchmarks.memory --data local/train_data.pkl           # the 50,000-pair course-format file
+    python -m benchmarks.memory --data local/train_data.pkl --big-side 20000
 
 Each measurement runs `n2n` in a fresh process and polls /proc/PID/status: VmHWM (peak resident set), and the
 peaks of RssAnon (memory the process owns) and RssFile (pages of mapped files, which the kernel can drop and re-read
@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.common import command, describe, machine, write_results
 
 
 def n2n(*args: str) -> list[str]:
@@ -73,6 +75,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, help="course-format tensor file (e.g. made with `n2n synth`)")
     ap.add_argument("--big-side", type=int, default=0, help="also denoise a SIDE x SIDE RGB image (0: skip)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here (benchmarks/results/)")
+    ap.add_argument("--title", default="Memory", help="the title of the results in --json")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as d:
@@ -80,21 +84,64 @@ def main() -> None:
         if args.data:
             size = args.data.stat().st_size / 2**20
             for flag in ("--mmap", "--no-mmap"):
-                m = peak_memory(n2n("train", "--data", str(args.data), "-a", "tiny", "-e", "1", "--device", "cpu",
-                                    "-o", str(tmp / "m.pt"), "--overwrite", flag))
+                m = peak_memory(
+                    n2n(
+                        "train",
+                        "--data",
+                        str(args.data),
+                        "-a",
+                        "tiny",
+                        "-e",
+                        "1",
+                        "--device",
+                        "cpu",
+                        "-o",
+                        str(tmp / "m.pt"),
+                        "--overwrite",
+                        flag,
+                    )
+                )
                 rows.append((f"train tiny, 1 epoch, {args.data.name} ({size:,.0f} MiB), {flag}", m))
         if args.big_side:
             img = big_image(tmp, args.big_side)
-            m = peak_memory(n2n("denoise", str(img), str(tmp / "out"), "-m", str(tiny_model(tmp)), "--device", "cpu",
-                                "--max-pixels", str(args.big_side**2)))
+            m = peak_memory(
+                n2n(
+                    "denoise",
+                    str(img),
+                    str(tmp / "out"),
+                    "-m",
+                    str(tiny_model(tmp)),
+                    "--device",
+                    "cpu",
+                    "--max-pixels",
+                    str(args.big_side**2),
+                )
+            )
             mp = args.big_side**2 / 1e6
-            rows.append((f"denoise {args.big_side}x{args.big_side} RGB ({mp:,.0f} MP, "
-                         f"{args.big_side**2 * 3 / 2**20:,.0f} MiB as uint8), tiny model", m))
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
-    print("| run | peak RSS (VmHWM) MiB | peak RssAnon MiB | peak RssFile MiB | wall s |")
-    print("|---|---|---|---|---|")
-    for what, m in rows:
-        print(f"| {what} | {m['VmHWM']:,.0f} | {m['RssAnon']:,.0f} | {m['RssFile']:,.0f} | {m['seconds']:.1f} |")
+            rows.append(
+                (
+                    f"denoise {args.big_side}x{args.big_side} RGB ({mp:,.0f} MP, "
+                    f"{args.big_side**2 * 3 / 2**20:,.0f} MiB as uint8), tiny model",
+                    m,
+                )
+            )
+    info = machine()
+    results = [{"run": what, **m} for what, m in rows]
+    print(describe(info) + "\n")
+    print(render({"rows": results}))
+    if args.json is not None:
+        write_results(args.json, "memory", args.title, command("benchmarks.memory"), info, results, [])
+        print(f"\nwrote {args.json}")
+
+
+def render(doc: dict) -> str:
+    """The table of a run's results (also docs/results.md's, from its JSON)."""
+    lines = ["| run | peak RSS (VmHWM) MiB | peak RssAnon MiB | peak RssFile MiB | wall s |", "|---|---|---|---|---|"]
+    for r in doc["rows"]:
+        lines.append(
+            f"| {r['run']} | {r['VmHWM']:,.0f} | {r['RssAnon']:,.0f} | {r['RssFile']:,.0f} | {r['seconds']:.1f} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

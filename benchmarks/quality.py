@@ -1,4 +1,4 @@
-"""Denoising quality benchmark: one markdown table of PSNR and speed, under the protocol of benchmarks/README.md.
+"""Denoising quality benchmark: one markdown table of PSNR and speed, under the protocol of docs/benchmarks.md.
 
 A by-hand benchmark, not run in CI. Every method sees the same noisy images in the same run: clean 8-bit image ->
 float [0, 1] -> + N(0, (sigma/255)^2) -> clip -> round to 8 bits, seeded per image (seed = 1234 + index, as
@@ -13,11 +13,11 @@ this run (timings are noisy: compare rows of one run, and rerun for a median).
 
 Run from the repository root (needs the `bench` extra, `pip install -e .[bench]`, for cbm3d and nlm):
 
-    python benchmarks/quality.py --limit 8 --seed-model runs/seed.pt
-    python benchmarks/quality.py --sets cbsd68:25,set12:25 --methods noisy,nlm,bundled --limit 2
-    python benchmarks/quality.py --methods noisy,cbm3d,seed,bundled --seed-model runs/seed.pt --json quality.json
-    python benchmarks/quality.py --sets cbsd68:25,cbsd68:25:jpeg90 --extra unet=runs/unet.pt --tta
-    python benchmarks/quality.py --sets '' --fmd /data/fmd_confocal_bpae_b --fmd-model runs/fmd.pt
+    python -m benchmarks.quality --limit 8 --seed-model runs/seed.pt
+    python -m benchmarks.quality --sets cbsd68:25,set12:25 --methods noisy,nlm,bundled --limit 2
+    python -m benchmarks.quality --methods noisy,cbm3d,seed,bundled --seed-model runs/seed.pt --json quality.json
+    python -m benchmarks.quality --sets cbsd68:25,cbsd68:25:jpeg90 --extra unet=runs/unet.pt --tta
+    python -m benchmarks.quality --sets '' --fmd /data/fmd_confocal_bpae_b --fmd-model runs/fmd.pt
 
 Methods: noisy (the input itself), cbm3d (the `bm3d` package, told the true sigma; an estimated one for JPEG sets),
 cbm3d-est (the same, always with the sigma estimated from each noisy image, as a user without the truth runs it),
@@ -31,18 +31,14 @@ the fields in --fmd-fields (not seen in training), with BM3D given an estimated 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
-from machine import cpu_model  # benchmarks/machine.py, beside this script
 
+from benchmarks.common import REPO, command, describe, have, machine, markdown_row, write_results
 from n2n_cli import defaults
 from n2n_cli.errors import UserError
 from n2n_cli.evaluation.metrics import psnr
@@ -51,28 +47,28 @@ from n2n_cli.io import list_images, read_image, split_alpha
 from n2n_cli.models.bundled import load_model, resolve_model_path
 from n2n_cli.noise import jpeg, parse_noise
 
-REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = "cbsd68:15,cbsd68:25,cbsd68:50,set12:25,cbsd68:0"
 METHODS = ("noisy", "cbm3d", "cbm3d-est", "nlm", "seed", "bundled")
 DEFAULT_METHODS = ("noisy", "cbm3d", "nlm", "seed", "bundled")  # cbm3d-est only when asked: CBM3D is the slow row
 DARK = 16  # 8-bit level below which a clean pixel counts as dark for the dark shift
-COLUMNS = ("set", "sigma", "images", "method", "PSNR dB", "gain over noisy dB", "mean shift (levels)",
-           f"dark shift (clean < {DARK}, levels)", "s/MP")
+COLUMNS = (
+    "set",
+    "sigma",
+    "images",
+    "method",
+    "PSNR dB",
+    "gain over noisy dB",
+    "mean shift (levels)",
+    f"dark shift (clean < {DARK}, levels)",
+    "s/MP",
+)
 
 Image = np.ndarray  # H x W x C uint8, C = 1 or 3
 Method = Callable[[Image, "float | None"], Image]  # (noisy, sigma on the 0-255 scale or None if unknown) -> output
 
 
-# --- machine -------------------------------------------------------------------------------------------------------
-
-
-
-def machine() -> dict:
-    return {"cpu": cpu_model(), "logical_cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch": torch.__version__, "python": platform.python_version()}
-
-
 # --- data ----------------------------------------------------------------------------------------------------------
+
 
 def to_u8(x: np.ndarray) -> Image:
     """Float in [0, 1] -> the 8-bit image a PNG would store."""
@@ -120,8 +116,9 @@ def save_as_jpeg(img: Image, quality: int) -> Image:
     return to_u8(jpeg(x, quality)[0].permute(1, 2, 0).numpy())
 
 
-def synthetic_pairs(folder: Path, sigma: float, limit: int | None,
-                    quality: int | None = None) -> list[tuple[str, Image, Image]]:
+def synthetic_pairs(
+    folder: Path, sigma: float, limit: int | None, quality: int | None = None
+) -> list[tuple[str, Image, Image]]:
     """(name, noisy, clean) for the first `limit` images of `folder` sorted by name; noisy saved as JPEG at
     `quality` when given."""
     paths = list_images(folder)[:limit]
@@ -150,6 +147,7 @@ def fmd_pairs(root: Path, fields: list[str], limit: int | None) -> list[tuple[st
 
 # --- methods -------------------------------------------------------------------------------------------------------
 
+
 def identity(noisy: Image, sigma: float | None) -> Image:
     return noisy
 
@@ -157,6 +155,7 @@ def identity(noisy: Image, sigma: float | None) -> Image:
 def estimate_sigma(noisy: Image) -> float:
     """Noise sigma on the 0-255 scale, estimated by scikit-image (wavelet MAD)."""
     from skimage.restoration import estimate_sigma as est
+
     x = noisy.astype(np.float64) / 255.0
     s = est(x, channel_axis=-1, average_sigmas=True) if x.shape[2] == 3 else est(x[..., 0])
     return float(s) * 255.0
@@ -165,6 +164,7 @@ def estimate_sigma(noisy: Image) -> float:
 def cbm3d(noisy: Image, sigma: float | None) -> Image:
     """BM3D: the colour version (opponent space) for RGB, plain BM3D for gray; sigma estimated when unknown."""
     import bm3d
+
     s = (sigma if sigma is not None else estimate_sigma(noisy)) / 255.0
     x = noisy.astype(np.float64) / 255.0
     out = bm3d.bm3d_rgb(x, s) if x.shape[2] == 3 else bm3d.bm3d(x[..., 0], s)[..., None]
@@ -179,6 +179,7 @@ def cbm3d_estimated(noisy: Image, sigma: float | None) -> Image:
 def nlm(noisy: Image, sigma: float | None) -> Image:
     """scikit-image non-local means, fast mode, h = 0.8 x the estimated sigma (the sigma given is not used)."""
     from skimage.restoration import denoise_nl_means
+
     x = noisy.astype(np.float64) / 255.0
     h = 0.8 * estimate_sigma(noisy) / 255.0
     if x.shape[2] == 3:
@@ -198,19 +199,10 @@ def network(path: str | None, tta: bool = False) -> tuple[str, Method]:
     return label, lambda noisy, sigma: denoiser(noisy)
 
 
-def have(module: str) -> bool:
-    """Whether `module` imports; importing it here also keeps import time out of the first timed call."""
-    try:
-        __import__(module)
-        return True
-    except ImportError:
-        return False
-
-
 def network_rows(key: str, path: str | None, tta: bool, methods: list, notes: list[str]) -> None:
     """Append the rows of one network (and, with `tta`, its TTA row) to `methods`, or a note when it cannot load."""
     try:
-        for t in (False, True)[:1 + tta]:
+        for t in (False, True)[: 1 + tta]:
             label, fn = network(path, tta=t)
             methods.append((key + ("-tta" if t else ""), f"{key}: {label}", fn))
     except UserError as e:
@@ -226,8 +218,13 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
         elif key in ("cbm3d", "cbm3d-est", "nlm"):
             module = "skimage.restoration" if key == "nlm" else "bm3d"
             if have(module) and (key != "cbm3d-est" or have("skimage.restoration")):
-                methods.append({"cbm3d": (key, "CBM3D", cbm3d), "nlm": (key, "NLM (skimage)", nlm),
-                                "cbm3d-est": (key, "CBM3D (estimated sigma)", cbm3d_estimated)}[key])
+                methods.append(
+                    {
+                        "cbm3d": (key, "CBM3D", cbm3d),
+                        "nlm": (key, "NLM (skimage)", nlm),
+                        "cbm3d-est": (key, "CBM3D (estimated sigma)", cbm3d_estimated),
+                    }[key]
+                )
             else:
                 notes.append(f"{key} skipped: `{module}` is not installed (pip install -e .[bench])")
         elif key == "seed" and args.seed_model is None:
@@ -243,6 +240,7 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
 
 
 # --- scoring -------------------------------------------------------------------------------------------------------
+
 
 def score(out: Image, clean: Image) -> float:
     """PSNR in dB of an 8-bit output against the 8-bit clean image (n2n's definition: 100 dB if identical)."""
@@ -267,17 +265,46 @@ def run_method(fn: Method, pairs: list[tuple[str, Image, Image]], sigma: float |
         dark_sum += float(out[dark].sum(dtype=np.float64) - clean[dark].sum(dtype=np.float64))
         dark_count += int(dark.sum())
     mp = sum(c.shape[0] * c.shape[1] for _, _, c in pairs) / 1e6
-    return {"psnr": float(np.mean([p for _, p in per_image])), "seconds": seconds, "megapixels": mp,
-            "s_per_mp": seconds / mp, "per_image": per_image, "mean_abs_shift": float(np.mean(np.abs(shifts))),
-            "mean_shift": float(np.mean(shifts)), "dark_shift": dark_sum / dark_count if dark_count else None}
+    return {
+        "psnr": float(np.mean([p for _, p in per_image])),
+        "seconds": seconds,
+        "megapixels": mp,
+        "s_per_mp": seconds / mp,
+        "per_image": per_image,
+        "mean_abs_shift": float(np.mean(np.abs(shifts))),
+        "mean_shift": float(np.mean(shifts)),
+        "dark_shift": dark_sum / dark_count if dark_count else None,
+    }
 
 
-def print_row(cells: list[str]) -> None:
-    print("| " + " | ".join(cells) + " |", flush=True)
+def cells(row: dict) -> list[str]:
+    """One row of the table, as printed and as docs/results.md shows it."""
+    clean_input = row.get("clean_input", False)
+    shown = "inf (clean)" if clean_input and row["method"] == "noisy" else f"{row['psnr']:.2f}"
+    gain = "n/a" if clean_input else f"{row['psnr'] - row['psnr_noisy']:+.2f}"
+    speed = "-" if row["method"] == "noisy" else f"{row['s_per_mp']:.2f}"
+    dark = "-" if row["dark_shift"] is None else f"{row['dark_shift']:+.2f}"
+    return [
+        row["set"],
+        row["sigma"],
+        str(row["images"]),
+        row["label"],
+        shown,
+        gain,
+        f"{row['mean_abs_shift']:.2f}",
+        dark,
+        speed,
+    ]
 
 
-def bench_set(set_name: str, sigma_text: str, sigma: float | None, pairs, methods, notes, rows,
-              clean_input: bool = False) -> None:
+def markdown_table(rows: list[dict]) -> list[str]:
+    """The table's lines: header, rule and one line per row."""
+    return [markdown_row(list(COLUMNS)), markdown_row(["---"] * len(COLUMNS))] + [markdown_row(cells(r)) for r in rows]
+
+
+def bench_set(
+    set_name: str, sigma_text: str, sigma: float | None, pairs, methods, notes, rows, clean_input: bool = False
+) -> None:
     """Score every method on one set of (name, noisy, clean) pairs; print a row per method as it completes.
     `sigma` is given to methods that need it (None: they estimate it); `clean_input`: the input is the clean image,
     its PSNR capped at 100 dB, no gain to speak of."""
@@ -287,43 +314,82 @@ def bench_set(set_name: str, sigma_text: str, sigma: float | None, pairs, method
             notes.append(f"cbm3d skipped on {set_name} sigma 0: it is not blind, and there is no noise to give it")
             continue
         r = run_method(fn, pairs, sigma)
-        shown = "inf (clean)" if clean_input and key == "noisy" else f"{r['psnr']:.2f}"
-        gain = "n/a" if clean_input else f"{r['psnr'] - noisy_psnr:+.2f}"
-        speed = "-" if key == "noisy" else f"{r['s_per_mp']:.2f}"
-        dark = "-" if r["dark_shift"] is None else f"{r['dark_shift']:+.2f}"
-        print_row([set_name, sigma_text, str(len(pairs)), label, shown, gain, f"{r['mean_abs_shift']:.2f}", dark,
-                   speed])
-        rows.append({"set": set_name, "sigma": sigma_text, "images": len(pairs), "method": key, "label": label,
-                     "psnr": r["psnr"], "psnr_noisy": noisy_psnr, "mean_abs_shift": r["mean_abs_shift"],
-                     "mean_shift": r["mean_shift"], "dark_shift": r["dark_shift"],
-                     "gain": None if clean_input else r["psnr"] - noisy_psnr,
-                     "seconds": r["seconds"], "megapixels": r["megapixels"], "s_per_mp": r["s_per_mp"],
-                     "per_image": r["per_image"]})
+        rows.append(
+            {
+                "set": set_name,
+                "sigma": sigma_text,
+                "images": len(pairs),
+                "method": key,
+                "label": label,
+                "psnr": r["psnr"],
+                "psnr_noisy": noisy_psnr,
+                "mean_abs_shift": r["mean_abs_shift"],
+                "mean_shift": r["mean_shift"],
+                "dark_shift": r["dark_shift"],
+                "gain": None if clean_input else r["psnr"] - noisy_psnr,
+                "seconds": r["seconds"],
+                "megapixels": r["megapixels"],
+                "s_per_mp": r["s_per_mp"],
+                "per_image": r["per_image"],
+                "clean_input": clean_input,
+            }
+        )
+        print(markdown_row(cells(rows[-1])), flush=True)
 
 
 # --- main ----------------------------------------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sets", default=DEFAULT_SETS,
-                   help=f"comma list of NAME:SIGMA, NAME a folder under --data-root (default: {DEFAULT_SETS})")
-    p.add_argument("--data-root", type=Path, default=REPO / "data" / "dev",
-                   help="folder holding the sets (default: data/dev in the repository, see benchmarks/README.md)")
-    p.add_argument("--limit", type=int, default=None,
-                   help="use only the first N images of each set, sorted by name (and N captures per FMD field)")
-    p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
-                   help=f"comma list from {', '.join(METHODS)} (default: all but cbm3d-est)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sets",
+        default=DEFAULT_SETS,
+        help=f"comma list of NAME:SIGMA, NAME a folder under --data-root (default: {DEFAULT_SETS})",
+    )
+    p.add_argument(
+        "--data-root",
+        type=Path,
+        default=REPO / "data" / "dev",
+        help="folder holding the sets (default: data/dev in the repository, see docs/benchmarks.md)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="use only the first N images of each set, sorted by name (and N captures per FMD field)",
+    )
+    p.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help=f"comma list from {', '.join(METHODS)} (default: all but cbm3d-est)",
+    )
     p.add_argument("--seed-model", default=None, help="seed-model checkpoint trained the report's way")
     p.add_argument("--model", default=None, help="model for the 'bundled' row (default: the bundled weights)")
-    p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
-                   help="one more model row (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
-    p.add_argument("--tta", action="store_true",
-                   help="also run the bundled model and each --extra model with --tta (8 flips/rotations)")
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="LABEL=MODEL",
+        help="one more model row (repeatable), e.g. unet=weights/unet-blind-rgb.pt",
+    )
+    p.add_argument(
+        "--tta",
+        action="store_true",
+        help="also run the bundled model and each --extra model with --tta (8 flips/rotations)",
+    )
     p.add_argument("--fmd", type=Path, default=None, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
     p.add_argument("--fmd-model", action="append", default=[], help="a model trained on FMD fields 1-17 (repeatable)")
     p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")
-    p.add_argument("--json", type=Path, default=None, help="also write the results, per image included, here")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="also write the results, per image included, here (benchmarks/results/*.json feed docs/results.md)",
+    )
+    p.add_argument("--title", default="Quality", help="the title of the results in --json (a heading of the page)")
     args = p.parse_args(argv)
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     bad = sorted(set(args.methods) - set(METHODS))
@@ -337,9 +403,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def fmd_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, str, Method]]:
     """Capture alone, BM3D with an estimated sigma, NLM (each when chosen) and the --fmd-model network."""
     methods = []
-    for key, label, fn, needs in [("noisy", "single capture", identity, ()),
-                                  ("cbm3d", "BM3D (estimated sigma)", cbm3d, ("bm3d", "skimage.restoration")),
-                                  ("nlm", "NLM (skimage)", nlm, ("skimage.restoration",))]:
+    for key, label, fn, needs in [
+        ("noisy", "single capture", identity, ()),
+        ("cbm3d", "BM3D (estimated sigma)", cbm3d, ("bm3d", "skimage.restoration")),
+        ("nlm", "NLM (skimage)", nlm, ("skimage.restoration",)),
+    ]:
         missing = [m for m in needs if not have(m)]
         if key not in args.methods:
             continue
@@ -362,12 +430,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     sets = parse_sets(args.sets, args.data_root)
     info = machine()
-    print(f"CPU: {info['cpu']} ({info['logical_cpus']} logical CPUs); torch {info['torch']} with "
-          f"{info['torch_threads']} threads; noise seed {defaults.VAL_NOISE_SEED} + image index\n", flush=True)
-    notes, rows = [], []
+    print(f"{describe(info)}; noise seed {defaults.VAL_NOISE_SEED} + image index\n", flush=True)
+    notes: list[str] = []
+    rows: list[dict] = []
     methods = make_methods(args, notes)
-    print_row(list(COLUMNS))
-    print_row(["---"] * len(COLUMNS))
+    print("\n".join(markdown_table([])), flush=True)
     for name, folder, sigma, quality in sets:
         label = f"{sigma:g}" + (f", JPEG q{quality}" if quality else "")
         pairs = synthetic_pairs(folder, sigma, args.limit, quality)
@@ -375,15 +442,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.fmd is not None:
         fields = [f.strip() for f in args.fmd_fields.split(",") if f.strip()]
         pairs = fmd_pairs(args.fmd, fields, args.limit)
-        bench_set(f"FMD {args.fmd.name} fields {','.join(fields)}", "real", None, pairs,
-                  fmd_methods(args, notes), notes, rows)
+        bench_set(
+            f"FMD {args.fmd.name} fields {','.join(fields)}", "real", None, pairs, fmd_methods(args, notes), notes, rows
+        )
     if notes:
         print()
         for n in notes:
             print(f"- {n}")
     if args.json is not None:
-        args.json.write_text(json.dumps({"machine": info, "argv": sys.argv[1:], "rows": rows, "notes": notes},
-                                        indent=1))
+        write_results(args.json, "quality", args.title, command("benchmarks.quality"), info, rows, notes)
         print(f"\nwrote {args.json}")
 
 
@@ -391,4 +458,4 @@ if __name__ == "__main__":
     try:
         main()
     except UserError as e:
-        raise SystemExit(f"error: {e}")
+        raise SystemExit(f"error: {e}") from None

@@ -1,11 +1,11 @@
 """Speed of n2n on this machine, as one markdown table: run by hand, not in CI.
 
-    python benchmarks/speed.py --repeats 3 --cbm3d --extra unet=weights/unet-blind-rgb.pt   # everything
-    python benchmarks/speed.py --only train-course,help     # some row groups
-    python benchmarks/speed.py --repeats 1 --pairs 200 --patch-images 1 --denoise-images 1 --big-mp 1   # smoke run
+    python -m benchmarks.speed --repeats 3 --cbm3d --extra unet=weights/unet-blind-rgb.pt   # everything
+    python -m benchmarks.speed --only train-course,help     # some row groups
+    python -m benchmarks.speed --repeats 1 --pairs 200 --patch-images 1 --denoise-images 1 --big-mp 1   # smoke run
 
 Row groups (`--only`): train-course, train-patches, denoise, onnx, help, scaling. Each value is the median of
-`--repeats` runs; progress goes to stderr, the table to stdout. Measurements follow benchmarks/README.md: throughput
+`--repeats` runs; progress goes to stderr, the table to stdout. Measurements follow docs/benchmarks.md: throughput
 in images (patches) per second, denoising in seconds per megapixel, always beside a baseline measured in the same
 run. Timings are noisy on shared machines: compare ratios, not lone numbers.
 
@@ -39,14 +39,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from machine import cpu_model  # benchmarks/machine.py, beside this script
 
 import n2n_cli
+from benchmarks.common import DATA, command, cpu_model, machine, write_results
 from n2n_cli import defaults
 from n2n_cli.device import cpu_has_bf16
 from n2n_cli.io import list_images, probe
@@ -55,8 +55,6 @@ from n2n_cli.models.bundled import resolve_model_path
 from n2n_cli.noise import parse_noise
 from n2n_cli.training import TrainConfig, Trainer
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "data"  # the benchmark data root (benchmarks/README.md)
 GROUPS = ("train-course", "train-patches", "denoise", "onnx", "help", "scaling")
 COURSE_PAIRS = 50_000  # the course's train_data.pkl
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -68,7 +66,7 @@ def row(what: str, setting: str, value, unit: str = "", baseline=None, ratio=Non
     return {"what": what, "setting": setting, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio}
 
 
-def plural(n: int, one: str, many: Optional[str] = None) -> str:
+def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
@@ -90,7 +88,6 @@ def devices() -> list[torch.device]:
 
 
 # --- the machine --------------------------------------------------------------------------------------------------
-
 
 
 def header() -> str:
@@ -132,6 +129,7 @@ def table(rows: list[Row]) -> str:
 
 # --- 1. seed model on course-format pairs ---------------------------------------------------------------------------
 
+
 def make_pairs(n: int, path: Path) -> Path:
     """Random uint8 N x 3 x 32 x 32 pairs in the course format, saved once."""
     g = torch.Generator().manual_seed(0)
@@ -151,7 +149,7 @@ def course_epoch(a: torch.Tensor, b: torch.Tensor, device: torch.device, warmup:
     def epoch() -> None:
         perm = torch.randperm(len(a), device=device)
         for i in range(0, len(a), 8):
-            idx = perm[i:i + 8]
+            idx = perm[i : i + 8]
             x, y = a[idx].float(), b[idx].float()
             out = model(x / 255)
             loss = F.mse_loss(out, y / 255)
@@ -186,25 +184,52 @@ def bench_train_course(args, tmp: Path) -> list[Row]:
             log(f"train-course {dev.type}: repeat {r + 1}/{args.repeats}")
             base.append(course_epoch(a, b, dev, warmup=gpu))
             for arch in archs:
-                cfg = TrainConfig(data=str(data), arch=arch, epochs=epochs, out=str(tmp / f"{arch}.pt"),
-                                  overwrite=True, device=dev.type)
+                cfg = TrainConfig(
+                    data=str(data),
+                    arch=arch,
+                    epochs=epochs,
+                    out=str(tmp / f"{arch}.pt"),
+                    overwrite=True,
+                    device=dev.type,
+                )
                 ours[arch].append(trainer_rate(cfg))
         mb = statistics.median(base)
         note = ", after a warm-up epoch" if gpu else ""
-        rows.append(row("train-course", f"course loop (seed, batch 8, fp32, eager), {args.pairs} pairs, "
-                        f"{dev.type}{note}", mb, "images/s"))
+        rows.append(
+            row(
+                "train-course",
+                f"course loop (seed, batch 8, fp32, eager), {args.pairs} pairs, {dev.type}{note}",
+                mb,
+                "images/s",
+            )
+        )
         bs = "64" if gpu else "16"
         for arch in archs:
             mo = statistics.median(ours[arch])
-            rows.append(row("train-course", f"`n2n train --arch {arch}` defaults (batch {bs}, cosine, augment), "
-                            f"{dev.type}{note}", mo, "images/s", mb, mo / mb))
+            rows.append(
+                row(
+                    "train-course",
+                    f"`n2n train --arch {arch}` defaults (batch {bs}, cosine, augment), {dev.type}{note}",
+                    mo,
+                    "images/s",
+                    mb,
+                    mo / mb,
+                )
+            )
             hours = 10 * COURSE_PAIRS / mo / 3600
-            rows.append(row("train-course", f"projected `n2n train --arch {arch} --epochs 10` on {COURSE_PAIRS:,} "
-                            f"course pairs, {dev.type}", hours, "h"))
+            rows.append(
+                row(
+                    "train-course",
+                    f"projected `n2n train --arch {arch} --epochs 10` on {COURSE_PAIRS:,} course pairs, {dev.type}",
+                    hours,
+                    "h",
+                )
+            )
     return rows
 
 
-# --- 2. patches of an image folder -------------------------------------------------------------------------------------
+# --- 2. patches of an image folder ------------------------------------------------------------------------------------
+
 
 def link_first_images(folder: Path, k: int, dest: Path) -> int:
     images = list_images(folder)[:k]
@@ -232,24 +257,42 @@ def bench_train_patches(args, tmp: Path) -> list[Row]:
         for r in range(args.repeats):  # interleaved
             for label, arch, bf16 in runs:
                 log(f"train-patches {dev.type} {label}: {k} images, repeat {r + 1}/{args.repeats}")
-                cfg = TrainConfig(data=str(sub), noise=parse_noise("gaussian:0-50"), arch=arch,
-                                  patch_size=args.patch, epochs=2 if gpu else 1, out=str(tmp / f"p-{arch}.pt"),
-                                  overwrite=True, device=dev.type, cpu_bf16=bf16)
+                cfg = TrainConfig(
+                    data=str(sub),
+                    noise=parse_noise("gaussian:0-50"),
+                    arch=arch,
+                    patch_size=args.patch,
+                    epochs=2 if gpu else 1,
+                    out=str(tmp / f"p-{arch}.pt"),
+                    overwrite=True,
+                    device=dev.type,
+                    cpu_bf16=bf16,
+                )
                 rates[label].append(trainer_rate(cfg))
         note = ", 2nd epoch" if gpu else ""
         base = statistics.median(rates[archs[0]])
         for label, _, _ in runs:
             v = statistics.median(rates[label])
             first = label == archs[0]
-            rows.append(row("train-patches", f"`n2n train --arch {label}`, {args.patch}x{args.patch} patches of the "
-                            f"first {plural(k, 'image')} of {folder.name}, gaussian:0-50, {defaults.WORKERS} workers, "
-                            f"{dev.type}{note}", v, "patches/s", None if first else base, None if first else v / base))
+            rows.append(
+                row(
+                    "train-patches",
+                    f"`n2n train --arch {label}`, {args.patch}x{args.patch} patches of the "
+                    f"first {plural(k, 'image')} of {folder.name}, gaussian:0-50, {defaults.WORKERS} workers, "
+                    f"{dev.type}{note}",
+                    v,
+                    "patches/s",
+                    None if first else base,
+                    None if first else v / base,
+                )
+            )
     return rows
 
 
 # --- 3. denoising ---------------------------------------------------------------------------------------------------
 
-def run_measured(cmd: list[str], env: Optional[dict] = None) -> tuple[str, float, float]:
+
+def run_measured(cmd: list[str], env: dict | None = None) -> tuple[str, float, float]:
     """Run `cmd` in a fresh process; (stdout, wall seconds, that process's peak RSS in MiB). os.wait4 reports this
     child's own rusage, so earlier children (data-loader workers, other rows) cannot inflate it."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -305,10 +348,18 @@ def n2n_cmd(*argv: str) -> list[str]:
     return [sys.executable, "-m", "n2n_cli", *argv]
 
 
-def denoise_runs(inp: Path, out: Path, mp: float, model: Optional[str], dev: torch.device, repeats: int) -> dict:
+def denoise_runs(inp: Path, out: Path, mp: float, model: str | None, dev: torch.device, repeats: int) -> dict:
     """Medians over fresh `n2n denoise --json` processes: s/MP (decode + network + encode), its split, peak RSS."""
-    cmd = n2n_cmd("denoise", str(inp), str(out), "--json", "--device", dev.type, "--overwrite",
-                  *(["--model", model] if model else []))
+    cmd = n2n_cmd(
+        "denoise",
+        str(inp),
+        str(out),
+        "--json",
+        "--device",
+        dev.type,
+        "--overwrite",
+        *(["--model", model] if model else []),
+    )
     runs = []
     for r in range(repeats):
         log(f"denoise {inp.name} ({mp:.2f} MP) on {dev.type}: repeat {r + 1}/{repeats}")
@@ -319,7 +370,7 @@ def denoise_runs(inp: Path, out: Path, mp: float, model: Optional[str], dev: tor
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def cbm3d_s_per_mp(image: Path, repeats: int) -> Optional[float]:
+def cbm3d_s_per_mp(image: Path, repeats: int) -> float | None:
     try:
         import bm3d
     except ImportError:
@@ -350,16 +401,21 @@ def bench_denoise(args, tmp: Path) -> list[Row]:
     big = tmp / "big"
     big.mkdir()
     h, w = synthetic_image(args.big_mp, big / "synthetic.png")
-    sets = [(small, f"{plural(n, 'image')} of {Path(args.denoise_folder).name}"),
-            (big, f"one synthetic {w}x{h} RGB image")]
+    sets = [
+        (small, f"{plural(n, 'image')} of {Path(args.denoise_folder).name}"),
+        (big, f"one synthetic {w}x{h} RGB image"),
+    ]
 
     ref = None
     if args.cbm3d:
         ref = cbm3d_s_per_mp(list_images(small)[0], args.repeats)
     rows = []
     if args.cbm3d:
-        rows.append(row("denoise", "CBM3D (bm3d package), sigma 25, one image, cpu", ref, "s/MP") if ref is not None
-                    else row("denoise", "CBM3D skipped: the bm3d package is not installed (pip install bm3d)", None))
+        rows.append(
+            row("denoise", "CBM3D (bm3d package), sigma 25, one image, cpu", ref, "s/MP")
+            if ref is not None
+            else row("denoise", "CBM3D skipped: the bm3d package is not installed (pip install bm3d)", None)
+        )
     for dev in devices():
         for folder, what in sets:
             mp = megapixels(list_images(folder))
@@ -368,10 +424,24 @@ def bench_denoise(args, tmp: Path) -> list[Row]:
                 m = denoise_runs(folder, tmp / f"out-{dev.type}-{folder.name}", mp, model, dev, args.repeats)
                 setting = f"`n2n denoise`, {label}, {what} ({mp:.2f} MP), {dev.type}"
                 base, base_label = (ref, "CBM3D") if first is None else (first, models[0][0])
-                rows.append(row("denoise", setting + (f" (ratio vs {base_label})" if base else ""), m["total"],
-                                "s/MP", base, m["total"] / base if base else None))
-                rows.append(row("denoise", f"{setting}: decode / network / encode",
-                                " / ".join(f"{m[k]:.3g}" for k in ("decode_s", "network_s", "encode_s")), "s/MP"))
+                rows.append(
+                    row(
+                        "denoise",
+                        setting + (f" (ratio vs {base_label})" if base else ""),
+                        m["total"],
+                        "s/MP",
+                        base,
+                        m["total"] / base if base else None,
+                    )
+                )
+                rows.append(
+                    row(
+                        "denoise",
+                        f"{setting}: decode / network / encode",
+                        " / ".join(f"{m[k]:.3g}" for k in ("decode_s", "network_s", "encode_s")),
+                        "s/MP",
+                    )
+                )
                 rows.append(row("denoise", f"{setting}: whole command incl. start-up", m["wall"], "s/MP"))
                 rows.append(row("denoise", f"{setting}: peak RSS of the process", m["rss"], "MiB"))
                 first = m["total"] if first is None else first
@@ -392,12 +462,21 @@ def bench_onnx(args, tmp: Path) -> list[Row]:
     t = denoise_runs(small, tmp / "onnx-out-torch", mp, args.model, cpu, args.repeats)
     o = denoise_runs(small, tmp / "onnx-out-ort", mp, str(onnx_file), cpu, args.repeats)
     what = f"{plural(n, 'image')} of {Path(args.denoise_folder).name} ({mp:.2f} MP), cpu, network time"
-    return [row("onnx", f"`n2n denoise`, bundled model through torch, {what}", t["network_s"], "s/MP"),
-            row("onnx", f"`n2n denoise --model model.onnx` (onnxruntime), same model, {what}", o["network_s"], "s/MP",
-                t["network_s"], o["network_s"] / t["network_s"])]
+    return [
+        row("onnx", f"`n2n denoise`, bundled model through torch, {what}", t["network_s"], "s/MP"),
+        row(
+            "onnx",
+            f"`n2n denoise --model model.onnx` (onnxruntime), same model, {what}",
+            o["network_s"],
+            "s/MP",
+            t["network_s"],
+            o["network_s"] / t["network_s"],
+        ),
+    ]
 
 
 # --- 4. --help ------------------------------------------------------------------------------------------------------
+
 
 def wall(cmd: list[str], repeats: int) -> float:
     def once() -> float:
@@ -415,19 +494,47 @@ def bench_help(args, tmp: Path) -> list[Row]:
     bare = wall([sys.executable, "-c", "pass"], args.repeats)
     torch_import = wall([sys.executable, "-c", "import torch"], args.repeats)
     value = wall(cmd, args.repeats)
-    return [row("help", "`python -c pass` (interpreter start-up)", bare, "s"),
-            row("help", "`python -c 'import torch'` (what a lazy import saves)", torch_import, "s", bare,
-                torch_import / bare),
-            row("help", f"`{' '.join([Path(cmd[0]).name, *cmd[1:]])}`", value, "s", bare, value / bare)]
+    return [
+        row("help", "`python -c pass` (interpreter start-up)", bare, "s"),
+        row(
+            "help",
+            "`python -c 'import torch'` (what a lazy import saves)",
+            torch_import,
+            "s",
+            bare,
+            torch_import / bare,
+        ),
+        row("help", f"`{' '.join([Path(cmd[0]).name, *cmd[1:]])}`", value, "s", bare, value / bare),
+    ]
 
 
 # --- 5. DDP scaling on the CPU ---------------------------------------------------------------------------------------
 
+
 def torchrun_rate(data: Path, procs: int, out: Path) -> float:
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, CORES // procs))}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={procs}",
-           "-m", "n2n_cli", "train", "--data", str(data), "--arch", "seed", "-e", "1", "-o", str(out),
-           "--device", "cpu", "--json", "--overwrite"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={procs}",
+        "-m",
+        "n2n_cli",
+        "train",
+        "--data",
+        str(data),
+        "--arch",
+        "seed",
+        "-e",
+        "1",
+        "-o",
+        str(out),
+        "--device",
+        "cpu",
+        "--json",
+        "--overwrite",
+    ]
     stdout, _, _ = run_measured(cmd, env)
     return float(last_json(stdout)["metrics"]["images_per_s"])
 
@@ -438,40 +545,67 @@ def bench_scaling(args, tmp: Path) -> list[Row]:
         make_pairs(args.pairs, data)
     rates = {}
     for k in (1, 2):
-        def once() -> float:
+
+        def once(k: int = k) -> float:
             log(f"scaling: torchrun with {k} process(es)")
             return torchrun_rate(data, k, tmp / f"ddp{k}.pt")
 
         rates[k] = median_of(args.repeats, once)
-    return [row("scaling", f"torchrun {plural(k, 'process', 'processes')}, seed model, {args.pairs} pairs, "
-                f"batch 16 global, cpu, OMP_NUM_THREADS={max(1, CORES // k)}", rates[k], "images/s",
-                rates[1] if k > 1 else None, rates[k] / rates[1] if k > 1 else None) for k in (1, 2)]
+    return [
+        row(
+            "scaling",
+            f"torchrun {plural(k, 'process', 'processes')}, seed model, {args.pairs} pairs, "
+            f"batch 16 global, cpu, OMP_NUM_THREADS={max(1, CORES // k)}",
+            rates[k],
+            "images/s",
+            rates[1] if k > 1 else None,
+            rates[k] / rates[1] if k > 1 else None,
+        )
+        for k in (1, 2)
+    ]
 
 
 # --- main -----------------------------------------------------------------------------------------------------------
 
-BENCHES = {"train-course": bench_train_course, "train-patches": bench_train_patches, "denoise": bench_denoise,
-           "onnx": bench_onnx, "help": bench_help, "scaling": bench_scaling}
+BENCHES = {
+    "train-course": bench_train_course,
+    "train-patches": bench_train_patches,
+    "denoise": bench_denoise,
+    "onnx": bench_onnx,
+    "help": bench_help,
+    "scaling": bench_scaling,
+}
 
 
-def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--only", default=",".join(GROUPS), help="comma list of row groups: " + ", ".join(GROUPS))
     p.add_argument("--repeats", type=int, default=3, help="runs per row; the table shows their median")
     p.add_argument("--pairs", type=int, default=2000, help="32x32 pairs for train-course and scaling")
     p.add_argument("--folder", default=str(DATA / "train/bsds431"), help="images for train-patches")
     p.add_argument("--patch-images", type=int, default=8, help="first K images of --folder make a train-patches epoch")
     p.add_argument("--patch", type=int, default=96, help="crop side for train-patches")
-    p.add_argument("--archs", default=f"unet,{defaults.MODEL}" if defaults.MODEL != "unet" else "unet,fast",
-                   help="architectures for train-patches (the first is the baseline)")
+    p.add_argument(
+        "--archs",
+        default=f"unet,{defaults.MODEL}" if defaults.MODEL != "unet" else "unet,fast",
+        help="architectures for train-patches (the first is the baseline)",
+    )
     p.add_argument("--denoise-folder", default=str(DATA / "dev/cbsd68"))
     p.add_argument("--denoise-images", type=int, default=4, help="first K images of --denoise-folder")
     p.add_argument("--big-mp", type=float, default=24, help="megapixels of the synthetic large image")
     p.add_argument("--model", default=None, help="checkpoint for denoise [default: the bundled weights]")
-    p.add_argument("--extra", action="append", default=[], metavar="LABEL=MODEL",
-                   help="another model for the denoise rows (repeatable), e.g. unet=weights/unet-blind-rgb.pt")
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="LABEL=MODEL",
+        help="another model for the denoise rows (repeatable), e.g. unet=weights/unet-blind-rgb.pt",
+    )
     p.add_argument("--cbm3d", action="store_true", help="add CBM3D's s/MP on one image as the denoise reference")
+    p.add_argument("--json", type=Path, default=None, help="also write the results here (benchmarks/results/)")
+    p.add_argument("--title", default="Speed", help="the title of the results in --json")
     args = p.parse_args(argv)
     args.groups = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = sorted(set(args.groups) - set(GROUPS))
@@ -484,9 +618,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    head = header()  # load average before this script adds its own
+    head, info = header(), machine()  # load average before this script adds its own
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="n2n-speed-") as d:
         tmp = Path(d)
@@ -495,10 +629,21 @@ def main(argv: Optional[list[str]] = None) -> None:
                 t0 = time.perf_counter()
                 rows += BENCHES[group](args, tmp)
                 log(f"{group} done in {time.perf_counter() - t0:.0f} s")
+    note = (
+        f"each value: median of {plural(args.repeats, 'run')}; ratio = value / baseline "
+        "(images/s: higher is better; s/MP and s: lower is better)"
+    )
     print(head)
-    print(f"- each value: median of {plural(args.repeats, 'run')}; ratio = value / baseline "
-          "(images/s: higher is better; s/MP and s: lower is better)\n")
+    print(f"- {note}\n")
     print(table(rows))
+    if args.json is not None:
+        write_results(args.json, "speed", args.title, command("benchmarks.speed"), info, rows, [note])
+        print(f"\nwrote {args.json}")
+
+
+def render(doc: dict) -> str:
+    """The table of a run's results (also docs/results.md's, from its JSON)."""
+    return table(doc["rows"])
 
 
 if __name__ == "__main__":

@@ -6,12 +6,12 @@ training run of equal CPU time: the number of steps is the time budget times the
 so a machine busy with other work changes the wall time, not the comparison. Training uses the bundled model's
 recipe (blind Gaussian noise, clean/gray/JPEG shares, noisy targets only; the shares a little lower than the final
 run's) on 64x64 crops; scores are mean PSNR on
-the first --images images of CBSD68 at sigma 15/25/50 and of Set12 at sigma 25 (benchmarks/README.md protocol).
+the first --images images of CBSD68 at sigma 15/25/50 and of Set12 at sigma 25 (docs/benchmarks.md protocol).
 
-    python benchmarks/arch_search.py --minutes 9                       # the default candidates
-    python benchmarks/arch_search.py --minutes 1 --only f48x3 --images 2   # a smoke run
-    python benchmarks/arch_search.py --only f48x3 --steps 3000 --noise mix:0-55  # a recipe against the default
-    python benchmarks/arch_search.py --only f48x3 --steps 3000 --channels 1      # a gray-only model, Set12 only
+    python -m experiments.arch_search --minutes 9                       # the default candidates
+    python -m experiments.arch_search --minutes 1 --only f48x3 --images 2   # a smoke run
+    python -m experiments.arch_search --only f48x3 --steps 3000 --noise mix:0-55  # a recipe against the default
+    python -m experiments.arch_search --only f48x3 --steps 3000 --channels 1      # a gray-only model, Set12 only
 
 With --steps every candidate trains that many steps instead of a time budget, and --noise replaces the recipe's
 noise (e.g. mix:0-55, half Gaussian and half Poisson-Gaussian): two runs then compare recipes on equal updates.
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from machine import cpu_model  # benchmarks/machine.py, beside this script
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.common import REPO, cpu_model
 from n2n_cli.data import open_eval_set, open_train_source
 from n2n_cli.data.patches import EpochKeys
 from n2n_cli.evaluation import evaluate
@@ -42,7 +42,6 @@ from n2n_cli.models import count_parameters, create_model
 from n2n_cli.noise import PairRecipe, parse_noise
 from n2n_cli.training.schedule import dihedral, lr_at
 
-REPO = Path(__file__).resolve().parent.parent
 CANDIDATES = {
     "f48x3": {"widths": (48, 96, 192), "depth": (1, 1, 2)},
     "f32x4": {"widths": (32, 64, 128, 256), "depth": (2, 2, 2, 2)},
@@ -81,8 +80,12 @@ def cost(kw: dict, channels: int = 3) -> dict:
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return {"gmac_per_mp": mac_per_pixel * 1e6 / 1e9, "params": count_parameters(model),
-            "s_per_mp": sorted(times)[1] / 1.048576, "steps_per_s": 10 / (time.perf_counter() - t0)}
+    return {
+        "gmac_per_mp": mac_per_pixel * 1e6 / 1e9,
+        "params": count_parameters(model),
+        "s_per_mp": sorted(times)[1] / 1.048576,
+        "steps_per_s": 10 / (time.perf_counter() - t0),
+    }
 
 
 def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = NOISE, channels: int = 3) -> dict:
@@ -134,18 +137,41 @@ def main() -> None:
     ap.add_argument("--channels", type=int, choices=(1, 3), default=3, help="1: a gray model, scored on Set12 only")
     args = ap.parse_args()
     parse_noise(args.noise)  # a bad spec fails here, not after the cost measurements
-    print(f"CPU: {cpu_model()}, torch {torch.__version__}, {torch.get_num_threads()} threads; {args.minutes:g} min "
-          f"per candidate (or --steps {args.steps}); {args.channels} channels; recipe {args.noise} {json.dumps(RECIPE)}, {PATCH}x{PATCH} crops, batch {BATCH}\n")
-    cols = ["candidate", "widths / depth", "params", "GMAC/MP", "network s/MP", "train steps/s", "steps", "wall s",
-            "cbsd68 s15", "cbsd68 s25", "cbsd68 s50", "set12 s25"]
+    print(
+        f"CPU: {cpu_model()}, torch {torch.__version__}, {torch.get_num_threads()} threads; {args.minutes:g} min "
+        f"per candidate (or --steps {args.steps}); {args.channels} channels; recipe {args.noise} "
+        f"{json.dumps(RECIPE)}, {PATCH}x{PATCH} crops, batch {BATCH}\n"
+    )
+    cols = [
+        "candidate",
+        "widths / depth",
+        "params",
+        "GMAC/MP",
+        "network s/MP",
+        "train steps/s",
+        "steps",
+        "wall s",
+        "cbsd68 s15",
+        "cbsd68 s25",
+        "cbsd68 s50",
+        "set12 s25",
+    ]
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols), flush=True)
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
         kw = CANDIDATES[name]
         c = cost(kw, args.channels)
         steps = args.steps or int(args.minutes * 60 * c["steps_per_s"])
         r = train_and_score(kw, steps, args.data_root, args.images, args.noise, args.channels)
-        cells = [name, f"{kw['widths']} / {kw['depth']}", f"{c['params']:,}", f"{c['gmac_per_mp']:.1f}",
-                 f"{c['s_per_mp']:.2f}", f"{c['steps_per_s']:.2f}", str(r["steps"]), str(r["wall_s"])]
+        cells = [
+            name,
+            f"{kw['widths']} / {kw['depth']}",
+            f"{c['params']:,}",
+            f"{c['gmac_per_mp']:.1f}",
+            f"{c['s_per_mp']:.2f}",
+            f"{c['steps_per_s']:.2f}",
+            str(r["steps"]),
+            str(r["wall_s"]),
+        ]
         cells += [f"{r[k]:.2f}" if k in r else "-" for k in ("cbsd68:15", "cbsd68:25", "cbsd68:50", "set12:25")]
         print("| " + " | ".join(cells) + " |", flush=True)
 

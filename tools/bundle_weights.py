@@ -1,6 +1,6 @@
 """Turn a training checkpoint into a bundled weights file: drop the optimizer state, keep weights and provenance.
 
-    python benchmarks/bundle_weights.py runs/unet-blind-rgb.pt weights/unet-blind-rgb.pt
+    python -m tools.bundle_weights runs/unet-blind-rgb.pt weights/unet-blind-rgb.pt
 
 Prints the sha256 and the training record to paste into weights/README.md (the model card).
 """
@@ -23,8 +23,18 @@ def main() -> None:
     atomic_save(ck, args.output)
     digest = hashlib.sha256(open(args.output, "rb").read()).hexdigest()
     print(f"{args.output}: sha256 {digest}")
-    print(json.dumps({"model": ck["model"], "model_kwargs": ck["model_kwargs"], "epoch": ck.get("epoch"),
-                      "config": ck.get("config"), "metrics": ck.get("metrics")}, indent=1))
+    print(
+        json.dumps(
+            {
+                "model": ck["model"],
+                "model_kwargs": ck["model_kwargs"],
+                "epoch": ck.get("epoch"),
+                "config": ck.get("config"),
+                "metrics": ck.get("metrics"),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

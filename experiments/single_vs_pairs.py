@@ -2,14 +2,14 @@
 quality estimate from noisy pairs (`n2n eval --pairs`) against the truth. By hand, not in CI; every table says what
 ran: the commands, the settings, the seconds measured.
 
-Run from the repository root; data comes from data/ (--data-root, see benchmarks/README.md), outputs go to local/single_vs_pairs/
-(git-ignored):
+Run from the repository root; data comes from data/ (--data-root, see docs/benchmarks.md), outputs go to
+local/single_vs_pairs/ (git-ignored):
 
-    python benchmarks/single_vs_pairs.py synthetic --minutes 30   # bsds431 + sigma 25 -> cbsd68 sigma 25
-    python benchmarks/single_vs_pairs.py fmd --minutes 30         # FMD confocal fields 1-17 -> fields 18 and 20
-    python benchmarks/single_vs_pairs.py estimate                 # estimated vs true PSNR, synthetic and FMD
-    python benchmarks/single_vs_pairs.py folders                  # only write the synthetic folders (longer runs)
-    python benchmarks/single_vs_pairs.py synthetic --minutes 2 --train-limit 16 --test-limit 4   # a smoke run
+    python -m experiments.single_vs_pairs synthetic --minutes 30   # bsds431 + sigma 25 -> cbsd68 sigma 25
+    python -m experiments.single_vs_pairs fmd --minutes 30         # FMD confocal fields 1-17 -> fields 18 and 20
+    python -m experiments.single_vs_pairs estimate                 # estimated vs true PSNR, synthetic and FMD
+    python -m experiments.single_vs_pairs folders                  # only write the synthetic folders (longer runs)
+    python -m experiments.single_vs_pairs synthetic --minutes 2 --train-limit 16 --test-limit 4   # a smoke run
 
 synthetic: the pair model trains with `--noise gaussian:25` (two fresh noisy copies of every crop); the single model
 with `--single` on one noisy copy of every training image, made once with seeded sigma-25 noise (clipped, 8-bit,
@@ -39,18 +39,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's n2n_cli, wherever run from
-from machine import cpu_model  # noqa: E402  benchmarks/machine.py, beside this script
-
-from n2n_cli import defaults  # noqa: E402
+from benchmarks.common import REPO, cpu_model
+from n2n_cli import defaults
 from n2n_cli.data import open_pair_set
 from n2n_cli.device import pick_device
 from n2n_cli.evaluation.metrics import psnr_of_mse, quantize_to, share_limit, structure_share
 from n2n_cli.inference import make_denoiser
 from n2n_cli.io import list_images, match_channels, read_image, to_float, write_png
-from n2n_cli.noise import parse_noise  # noqa: E402
+from n2n_cli.noise import parse_noise
 
-REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "local" / "single_vs_pairs"
 FMD_TRAIN = [str(f) for f in range(1, 18)]
 FMD_TEST = ["18", "20"]
@@ -60,14 +57,16 @@ ran: list[str] = []  # every n2n command, in order, for the report
 
 # --- plumbing ------------------------------------------------------------------------------------------------------
 
+
 def n2n(*args: object) -> dict:
     """Run `n2n ARGS --json` (this tree's code) and return its JSON; the command is kept for the report."""
     argv = [os.path.relpath(a, REPO) if isinstance(a, Path) else str(a) for a in args]  # run from REPO
     ran.append("n2n " + " ".join(shlex.quote(a) for a in argv))
     print(f"$ {ran[-1]}", file=sys.stderr, flush=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    r = subprocess.run([sys.executable, "-m", "n2n_cli", *argv, "--json"], cwd=REPO, env=env, capture_output=True,
-                       text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "n2n_cli", *argv, "--json"], cwd=REPO, env=env, capture_output=True, text=True
+    )
     if r.returncode:
         raise SystemExit(f"n2n failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
     return json.loads(r.stdout)
@@ -107,17 +106,33 @@ def table(header: list[str], rows: list[list[str]]) -> None:
 
 
 def header(args: argparse.Namespace) -> None:
-    print(f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}; "
-          f"settings: {', '.join(f'{k}={v}' for k, v in vars(args).items())}\n")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}; "
+        f"settings: {', '.join(f'{k}={v}' for k, v in vars(args).items())}\n"
+    )
 
 
 # --- training comparison -------------------------------------------------------------------------------------------
 
+
 def train_timed(name: str, data_args: list[object], args: argparse.Namespace) -> tuple[Path, int, float]:
     """Train one epoch to measure this method's pace, then afresh for the whole epochs nearest to args.minutes.
     Returns (checkpoint, epochs, training seconds measured)."""
-    common = ["--arch", args.arch, "--patch-size", args.patch, "--batch-size", args.batch, "--workers", args.workers,
-              "--seed", defaults.SEED, "--device", args.device, "--overwrite"]
+    common = [
+        "--arch",
+        args.arch,
+        "--patch-size",
+        args.patch,
+        "--batch-size",
+        args.batch,
+        "--workers",
+        args.workers,
+        "--seed",
+        defaults.SEED,
+        "--device",
+        args.device,
+        "--overwrite",
+    ]
     calib = WORK / f"{name}-pace.pt"
     r = n2n("train", *data_args, *common, "--epochs", 1, "-o", calib)
     epochs = max(1, round(args.minutes * 60 / r["metrics"]["seconds"]))  # nearest, so whole epochs miss by <= half
@@ -133,8 +148,9 @@ def compare(title: str, prefix: str, runs: list[tuple[str, list[object]]], score
     for label, data_args in runs:
         ckpt, epochs, seconds = train_timed(f"{prefix}-{label.split()[0]}", data_args, args)
         s = score(ckpt)
-        rows.append([label, str(epochs), f"{seconds:.0f}", f"{s['psnr']:.2f}", f"{s['psnr_noisy']:.2f}",
-                     f"{s['gain']:+.2f}"])
+        rows.append(
+            [label, str(epochs), f"{seconds:.0f}", f"{s['psnr']:.2f}", f"{s['psnr_noisy']:.2f}", f"{s['gain']:+.2f}"]
+        )
     print(f"### {title}\n")
     table(["method", "epochs", "training s (measured)", "PSNR dB", "noisy input dB", "gain dB"], rows)
 
@@ -144,12 +160,12 @@ def synthetic_folders(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     root = Path(args.data_root)
     clean = fresh(WORK / "bsds_clean")
     single = fresh(WORK / "bsds_single_sigma25")
-    for k, p in enumerate(list_images(root / "train" / "bsds431")[:args.train_limit]):
+    for k, p in enumerate(list_images(root / "train" / "bsds431")[: args.train_limit]):
         link(p, clean / p.name)
         img = read_image(p)
         write_png(single / (p.stem + ".png"), add_noise(img[..., :3], defaults.SEED + k))
     test = fresh(WORK / "cbsd68_test")
-    for p in list_images(root / "dev" / "cbsd68")[:args.test_limit]:
+    for p in list_images(root / "dev" / "cbsd68")[: args.test_limit]:
         link(p, test / p.name)
     return clean, single, test
 
@@ -162,13 +178,31 @@ def folders(args: argparse.Namespace) -> None:
 
 def synthetic(args: argparse.Namespace) -> None:
     clean, single, test = synthetic_folders(args)
-    score = lambda ckpt: n2n("eval", test, "--noise", f"gaussian:{SIGMA:g}", "--model", ckpt,  # noqa: E731
-                             "--device", args.device)
+
+    def score(ckpt):
+        return n2n(
+            "eval",
+            test,
+            "--noise",
+            f"gaussian:{SIGMA:g}",
+            "--model",
+            ckpt,  # noqa: E731
+            "--device",
+            args.device,
+        )
+
     header(args)
-    compare(f"bsds431 ({len(list_images(clean))} images) -> cbsd68 ({len(list_images(test))} images), Gaussian "
-            f"sigma {SIGMA:g}, --arch {args.arch}, {args.minutes:g} min each", "synthetic",
-            [("pairs (--noise gaussian:25)", ["--data", clean, "--noise", f"gaussian:{SIGMA:g}"]),
-             ("single (--single, one noisy copy per image)", ["--data", single, "--single"])], score, args)
+    compare(
+        f"bsds431 ({len(list_images(clean))} images) -> cbsd68 ({len(list_images(test))} images), Gaussian "
+        f"sigma {SIGMA:g}, --arch {args.arch}, {args.minutes:g} min each",
+        "synthetic",
+        [
+            ("pairs (--noise gaussian:25)", ["--data", clean, "--noise", f"gaussian:{SIGMA:g}"]),
+            ("single (--single, one noisy copy per image)", ["--data", single, "--single"]),
+        ],
+        score,
+        args,
+    )
     print("commands:\n\n```\n" + "\n".join(ran) + "\n```")
 
 
@@ -187,17 +221,36 @@ def fmd_folders(root: Path) -> tuple[Path, Path, Path]:
 
 def fmd(args: argparse.Namespace) -> None:
     pairs, single, test = fmd_folders(Path(args.data_root))
-    score = lambda ckpt: n2n("eval", test / "raw", "--clean", test / "gt", "--model", ckpt,  # noqa: E731
-                             "--device", args.device)
+
+    def score(ckpt):
+        return n2n(
+            "eval",
+            test / "raw",
+            "--clean",
+            test / "gt",
+            "--model",
+            ckpt,  # noqa: E731
+            "--device",
+            args.device,
+        )
+
     header(args)
-    compare(f"FMD Confocal_BPAE_B: fields {FMD_TRAIN[0]}-{FMD_TRAIN[-1]} -> fields {' and '.join(FMD_TEST)} "
-            f"(every capture against avg50), --arch {args.arch}, {args.minutes:g} min each", "fmd",
-            [("pairs (raw/FIELD/, 10 captures each)", ["--data", pairs]),
-             ("single (--single, first capture of each field)", ["--data", single, "--single"])], score, args)
+    compare(
+        f"FMD Confocal_BPAE_B: fields {FMD_TRAIN[0]}-{FMD_TRAIN[-1]} -> fields {' and '.join(FMD_TEST)} "
+        f"(every capture against avg50), --arch {args.arch}, {args.minutes:g} min each",
+        "fmd",
+        [
+            ("pairs (raw/FIELD/, 10 captures each)", ["--data", pairs]),
+            ("single (--single, first capture of each field)", ["--data", single, "--single"]),
+        ],
+        score,
+        args,
+    )
     print("commands:\n\n```\n" + "\n".join(ran) + "\n```")
 
 
 # --- the estimate against the truth --------------------------------------------------------------------------------
+
 
 def expected_capture(clean: np.ndarray, sigma: float) -> torch.Tensor:
     """E[x] of a noisy capture x = round(clip(y + N(0, sigma^2))) as 8 bits, computed exactly per pixel: what the
@@ -252,6 +305,7 @@ def reference_error(raw: Path, avg50: Path) -> dict:
 
 def shares(synth: Path, fmd_fields: list[Path]) -> None:
     """The refusal criterion measured: structure shares of one-scene pairs and of pairs of two scenes."""
+
     def firsts_seconds(d: Path) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         batches = list(open_pair_set(d).batches())
         return [b.first for b in batches], [b.second for b in batches]
@@ -268,10 +322,14 @@ def shares(synth: Path, fmd_fields: list[Path]) -> None:
         half = len(seconds) // 2  # each first capture against a second one half the list on: another scene (field)
         two = [share(a, b) for a, b in zip(firsts, seconds[half:] + seconds[:half])]
         rows.append([label, str(len(one)), f"{max(one):.2%}", f"{min(two):.2%}"])
-    print(f"### The refusal criterion: share of a pair's difference that is structure (refused above "
-          f"{share_limit(defaults.PAIR_TOLERANCE_DB):.2%})\n")
-    table(["pairs", "pairs", "one scene: largest", "two scenes (first captures against other scenes' seconds): "
-           "smallest"], rows)
+    print(
+        f"### The refusal criterion: share of a pair's difference that is structure (refused above "
+        f"{share_limit(defaults.PAIR_TOLERANCE_DB):.2%})\n"
+    )
+    table(
+        ["pairs", "pairs", "one scene: largest", "two scenes (first captures against other scenes' seconds): smallest"],
+        rows,
+    )
 
 
 def estimate(args: argparse.Namespace) -> None:
@@ -282,20 +340,34 @@ def estimate(args: argparse.Namespace) -> None:
     def check(label: str, pairs_dir: Path, refs, models: list[str]) -> None:
         for m in models:
             r = n2n("eval", pairs_dir, "--pairs", "--device", args.device, *(["--model", Path(m)] if m else []))
-            t_in, t_out, t_in_m, t_out_m, t_in_c, t_out_c = truth(m or None, pairs_dir, refs, args.device)  # "": bundled
+            t_in, t_out, t_in_m, t_out_m, t_in_c, t_out_c = truth(
+                m or None, pairs_dir, refs, args.device
+            )  # "": bundled
             name = Path(r["model"]).name + (f" + {Path(r['gray_model']).name} (gray)" if "gray_model" in r else "")
             est_in, est_out = r["input_psnr_estimate"], r["psnr_estimate"]
             vs = lambda est, true: f"{true:.2f} ({est - true:+.2f})"  # noqa: E731
             exact = not label.startswith("FMD")  # the synthetic mean capture is exact: nothing to take out
-            rows.append([label, name, str(r["count"]), f"{r['sigma_estimate']:.2f}",
-                         f"{est_in:.2f}", vs(est_in, t_in), vs(est_in, t_in_m), "" if exact else vs(est_in, t_in_c),
-                         f"{est_out:.2f}", vs(est_out, t_out), vs(est_out, t_out_m),
-                         "" if exact else vs(est_out, t_out_c)])
+            rows.append(
+                [
+                    label,
+                    name,
+                    str(r["count"]),
+                    f"{r['sigma_estimate']:.2f}",
+                    f"{est_in:.2f}",
+                    vs(est_in, t_in),
+                    vs(est_in, t_in_m),
+                    "" if exact else vs(est_in, t_in_c),
+                    f"{est_out:.2f}",
+                    vs(est_out, t_out),
+                    vs(est_out, t_out_m),
+                    "" if exact else vs(est_out, t_out_c),
+                ]
+            )
 
     # synthetic pairs: two seeded sigma-25 copies of each clean cbsd68 image, as scenes
     synth = fresh(WORK / "estimate_cbsd68")
     clean = {}
-    for k, p in enumerate(list_images(root / "dev" / "cbsd68")[:args.test_limit]):
+    for k, p in enumerate(list_images(root / "dev" / "cbsd68")[: args.test_limit]):
         img = read_image(p)[..., :3]
         clean[p.stem] = img
         write_png(synth / p.stem / "1.png", add_noise(img, defaults.VAL_NOISE_SEED + 2 * k))
@@ -316,8 +388,12 @@ def estimate(args: argparse.Namespace) -> None:
     def gt(name: str, channels: int, first: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float, float]:
         ref = unit(read_image(fmd / "gt" / scene(name) / "avg50.png"), channels)
         e = refs_err[scene(name)]
-        return (ref, ref * (first.double().mean() / ref.double().mean()),  # avg50 at the capture's brightness
-                e["bias2"] - e["sigma2"] / 50, e["bias2"] + e["sigma2"] / 50)
+        return (
+            ref,
+            ref * (first.double().mean() / ref.double().mean()),  # avg50 at the capture's brightness
+            e["bias2"] - e["sigma2"] / 50,
+            e["bias2"] + e["sigma2"] / 50,
+        )
 
     fmd_models = [args.fmd_model] + [str(p) for p in (WORK / "fmd-pairs.pt", WORK / "fmd-single.pt") if p.is_file()]
     for f in FMD_TEST + [FMD_TEST]:
@@ -330,35 +406,70 @@ def estimate(args: argparse.Namespace) -> None:
     shares(synth, [WORK / "estimate_fmd_18", WORK / "estimate_fmd_20"])
     for f in FMD_TEST:  # photobleaching: the captures darken over time, and avg50 spans 50 of them
         means = [read_image(p).mean() for p in list_images(fmd / "raw" / f)]
-        print(f"FMD field {f}: mean brightness of its captures {min(means):.2f}-{max(means):.2f} of 255, of avg50 "
-              f"{read_image(fmd / 'gt' / f / 'avg50.png').mean():.2f}\n")
-    print("### FMD's reference: avg50 against the captures' own mean, from the captures alone (squared levels of "
-          "255)\n")
-    lv = lambda v: f"{v * 255 ** 2:.2f}"  # noqa: E731
-    table(["field", "captures", "noise variance (consecutive captures)", "avg50's own error (bias2)",
-           "change of the noise-free capture, first to last (drift2)", "taken out of an input / an output"],
-          [[f, str(e["n"]), lv(e["sigma2"]), lv(e["bias2"]), lv(e["drift2"]),
-            f"{lv(e['bias2'] - e['sigma2'] / 50)} / {lv(e['bias2'] + e['sigma2'] / 50)}"] for f, e in refs_err.items()])
+        print(
+            f"FMD field {f}: mean brightness of its captures {min(means):.2f}-{max(means):.2f} of 255, of avg50 "
+            f"{read_image(fmd / 'gt' / f / 'avg50.png').mean():.2f}\n"
+        )
+    print(
+        "### FMD's reference: avg50 against the captures' own mean, from the captures alone (squared levels of 255)\n"
+    )
+    lv = lambda v: f"{v * 255**2:.2f}"  # noqa: E731
+    table(
+        [
+            "field",
+            "captures",
+            "noise variance (consecutive captures)",
+            "avg50's own error (bias2)",
+            "change of the noise-free capture, first to last (drift2)",
+            "taken out of an input / an output",
+        ],
+        [
+            [
+                f,
+                str(e["n"]),
+                lv(e["sigma2"]),
+                lv(e["bias2"]),
+                lv(e["drift2"]),
+                f"{lv(e['bias2'] - e['sigma2'] / 50)} / {lv(e['bias2'] + e['sigma2'] / 50)}",
+            ]
+            for f, e in refs_err.items()
+        ],
+    )
     print("### Estimated from noisy pairs vs true PSNR (dB, PSNR of the mean squared error over all pixels)\n")
-    table(["pairs", "model", "pairs", "sigma est.", "input est.", "input true (est. - true)",
-           "input vs mean capture (est. - it)", "the same, avg50's error out (est. - it)", "output est.",
-           "output true (est. - true)", "output vs mean capture (est. - it)", "the same, avg50's error out (est. - it)"],
-          rows)
-    print("true: against the clean image (cbsd68) or avg50 (FMD). mean capture: against E[x], the noise-free "
-          "capture the estimate measures against: for the synthetic pairs computed exactly (the clean image where "
-          "clipping at 0 and 255 leaves the noise's mean at 0, brighter or darker where it does not); for FMD, avg50 "
-          "scaled to each capture's mean brightness (avg50 averages 50 captures taken while the sample bleached). "
-          "avg50's error out: its own error measured in the table above (from the captures alone, assuming they are "
-          "10 of avg50's 50, as FMD's file numbers say) taken out of the squared error before the PSNR. Where that "
-          "error is as large as a model's, the truth is uncertain by about the change of the capture between its "
-          "first and last frames (drift2).\n")
+    table(
+        [
+            "pairs",
+            "model",
+            "pairs",
+            "sigma est.",
+            "input est.",
+            "input true (est. - true)",
+            "input vs mean capture (est. - it)",
+            "the same, avg50's error out (est. - it)",
+            "output est.",
+            "output true (est. - true)",
+            "output vs mean capture (est. - it)",
+            "the same, avg50's error out (est. - it)",
+        ],
+        rows,
+    )
+    print(
+        "true: against the clean image (cbsd68) or avg50 (FMD). mean capture: against E[x], the noise-free "
+        "capture the estimate measures against: for the synthetic pairs computed exactly (the clean image where "
+        "clipping at 0 and 255 leaves the noise's mean at 0, brighter or darker where it does not); for FMD, avg50 "
+        "scaled to each capture's mean brightness (avg50 averages 50 captures taken while the sample bleached). "
+        "avg50's error out: its own error measured in the table above (from the captures alone, assuming they are "
+        "10 of avg50's 50, as FMD's file numbers say) taken out of the squared error before the PSNR. Where that "
+        "error is as large as a model's, the truth is uncertain by about the change of the capture between its "
+        "first and last frames (drift2).\n"
+    )
     print("commands:\n\n```\n" + "\n".join(ran) + "\n```")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("what", choices=("synthetic", "fmd", "estimate", "folders"))
-    ap.add_argument("--data-root", default=str(REPO / "data"), help="the data root of benchmarks/README.md")
+    ap.add_argument("--data-root", default=str(REPO / "data"), help="the data root of docs/benchmarks.md")
     ap.add_argument("--minutes", type=float, default=30.0, help="training time per method")
     ap.add_argument("--arch", default="fast")
     ap.add_argument("--patch", type=int, default=defaults.PATCH_SIZE)
@@ -367,10 +478,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--train-limit", type=int, default=None, help="first N training images (synthetic)")
     ap.add_argument("--test-limit", type=int, default=None, help="first N cbsd68 images")
-    ap.add_argument("--model", default="", help="estimate: a model for the synthetic pairs, besides those the "
-                    "synthetic run trained [bundled weights]")
-    ap.add_argument("--fmd-model", default="", help="estimate: a model for FMD, besides those the fmd run trained "
-                    "[bundled weights]")
+    ap.add_argument(
+        "--model",
+        default="",
+        help="estimate: a model for the synthetic pairs, besides those the synthetic run trained [bundled weights]",
+    )
+    ap.add_argument(
+        "--fmd-model", default="", help="estimate: a model for FMD, besides those the fmd run trained [bundled weights]"
+    )
     args = ap.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

@@ -6,7 +6,7 @@ with every setting below, `--repeats` times, interleaved so machine noise hits a
 `n2n` is what `n2n denoise` writes (`defaults.PNG_LEVEL`, `defaults.PNG_FILTER`). Encoding only: the atomic file
 write around it is in speed.py's denoise rows.
 
-    python benchmarks/png_write.py --images 8 --repeats 5
+    python -m experiments.png_write --images 8 --repeats 5
 """
 
 from __future__ import annotations
@@ -21,14 +21,13 @@ from typing import Callable
 import imagecodecs
 import numpy as np
 import torch
-from machine import cpu_model  # benchmarks/machine.py, beside this script
 from PIL import Image
 
+from benchmarks.common import REPO, cpu_model
 from n2n_cli import defaults
 from n2n_cli.inference import make_denoiser
 from n2n_cli.io import list_images, read_frame
 
-REPO = Path(__file__).resolve().parent.parent
 FILTERS = {"none": 8, "sub": 16, "up": 32, "average": 64, "paeth": 128, "adaptive (all five)": 248}
 
 
@@ -37,6 +36,7 @@ def pillow(level: int) -> Callable[[np.ndarray], bytes]:
         buf = io.BytesIO()
         Image.fromarray(img).save(buf, format="PNG", compress_level=level)
         return buf.getvalue()
+
     return encode
 
 
@@ -45,8 +45,10 @@ def libpng(level: int, filt: int) -> Callable[[np.ndarray], bytes]:
 
 
 def settings() -> dict[str, Callable[[np.ndarray], bytes]]:
-    out = {"Pillow, level 6, adaptive filter (Pillow's default)": pillow(6),
-           "Pillow, level 1, adaptive filter": pillow(1)}
+    out = {
+        "Pillow, level 6, adaptive filter (Pillow's default)": pillow(6),
+        "Pillow, level 1, adaptive filter": pillow(1),
+    }
     for name, f in FILTERS.items():
         mark = " (n2n)" if (defaults.PNG_LEVEL, defaults.PNG_FILTER) == (1, f) else ""
         out[f"libpng, level 1, filter {name}{mark}"] = libpng(1, f)
@@ -81,14 +83,18 @@ def main() -> None:
             for im in images:
                 enc(im)
             seconds[name] += time.perf_counter() - t0
-    print(f"# PNG writing: {len(images)} denoised images of {Path(args.folder).name} ({mp:.2f} MP), "
-          f"{args.repeats} repeats; {cpu_model()}, Python {platform.python_version()}, "
-          f"imagecodecs {imagecodecs.__version__}, Pillow {Image.__version__}\n")
+    print(
+        f"# PNG writing: {len(images)} denoised images of {Path(args.folder).name} ({mp:.2f} MP), "
+        f"{args.repeats} repeats; {cpu_model()}, Python {platform.python_version()}, "
+        f"imagecodecs {imagecodecs.__version__}, Pillow {Image.__version__}\n"
+    )
     base = seconds[next(iter(encoders))]
     print("| setting | s/MP | MB | time vs Pillow level 6 |\n|---|---|---|---|")
     for name in encoders:
-        print(f"| {name} | {seconds[name] / args.repeats / mp:.3f} | {sizes[name] / 1e6:.2f} | "
-              f"{seconds[name] / base:.2f}x |")
+        print(
+            f"| {name} | {seconds[name] / args.repeats / mp:.3f} | {sizes[name] / 1e6:.2f} | "
+            f"{seconds[name] / base:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

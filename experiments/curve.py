@@ -8,7 +8,7 @@ levels off, with the dB gained per doubling of the epochs between the last two p
 fit, and the epochs each target would need under both. A file may be given as REV:PATH (read with `git show`);
 give a file after the one it was started from.
 
-    python benchmarks/curve.py a040b33:weights/fast-blind.pt 81072f7:weights/fast-blind.pt \\
+    python -m experiments.curve a040b33:weights/fast-blind.pt 81072f7:weights/fast-blind.pt \\
         a738a05:weights/fast-blind.pt 71f1735:weights/fast-blind.pt d5ec60c:weights/fast-blind.pt \\
         weights/fast-blind.pt --targets 29.8,30.0,30.4
 
@@ -29,15 +29,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.common import REPO
 
 
 def read(spec: str) -> bytes:
     if Path(spec).is_file():
         return Path(spec).read_bytes()
     rev, _, path = spec.partition(":")
-    return subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{path}"], check=True,
-                          capture_output=True).stdout
+    return subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{path}"], check=True, capture_output=True).stdout
 
 
 def points(specs: list[str]) -> list[dict]:
@@ -68,7 +67,7 @@ def fit(e: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
     """Least squares of p = P_inf - A * e^-c over a grid of c (linear in P_inf and A for each c)."""
     best = None
     for c in np.linspace(0.05, 3.0, 591):
-        x = np.stack([np.ones_like(e), -(e ** -c)], 1)
+        x = np.stack([np.ones_like(e), -(e**-c)], 1)
         coef, *_ = np.linalg.lstsq(x, p, rcond=None)
         err = float(((x @ coef - p) ** 2).sum())
         if best is None or err < best[0]:
@@ -96,13 +95,19 @@ def main(argv: list[str] | None = None) -> None:
     print("| file | epochs in all | training seconds in all | validation PSNR dB | fit dB |")
     print("|---|---|---|---|---|")
     for q in pts:
-        print(f"| {q['spec']} | {q['epochs']} | {q['seconds']:.0f} | {q['psnr']:.2f} | "
-              f"{p_inf - a * q['epochs'] ** -c:.2f} |")
+        print(
+            f"| {q['spec']} | {q['epochs']} | {q['seconds']:.0f} | {q['psnr']:.2f} | "
+            f"{p_inf - a * q['epochs'] ** -c:.2f} |"
+        )
     doubling = (y[-1] - y[-2]) / math.log2(e[-1] / e[-2])
-    print(f"\nfit: PSNR(e) = {p_inf:.2f} - {a:.4g} * e^-{c:.2f}  (levels off at {p_inf:.2f} dB); "
-          f"last two points: {doubling:+.3f} dB per doubling of the epochs")
+    print(
+        f"\nfit: PSNR(e) = {p_inf:.2f} - {a:.4g} * e^-{c:.2f}  (levels off at {p_inf:.2f} dB); "
+        f"last two points: {doubling:+.3f} dB per doubling of the epochs"
+    )
     print(f"mean training time so far: {per_epoch:.0f} s per epoch\n")
-    print("| target dB | epochs under the fit | epochs at the last dB per doubling | that many epochs at this pace (h) |")
+    print(
+        "| target dB | epochs under the fit | epochs at the last dB per doubling | that many epochs at this pace (h) |"
+    )
     print("|---|---|---|---|")
     for t in (float(s) for s in args.targets.split(",")):
         under_fit = f"{(a / (p_inf - t)) ** (1 / c):.0f}" if p_inf > t else "never"

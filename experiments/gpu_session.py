@@ -3,11 +3,11 @@ own recipe for a fixed wall-clock budget, then the GPU rows of speed.py. By hand
 
 The GPU machine has no data/ and no network, and a session has about 15 minutes of it, start-up included, so:
 
-    python benchmarks/gpu_session.py prepare           # here: copy the training images and a small val set to local/gpu/
+    python -m experiments.gpu_session prepare  # here: copy the training images and a small val set to local/gpu/
     # there, one call carrying local/gpu (about 36 MB); no install needed, it runs this tree's code:
-    python benchmarks/gpu_session.py run --minutes 6 --out $OUT
+    python -m experiments.gpu_session run --minutes 6 --out $OUT
     # back here: measure the returned checkpoint with benchmarks/quality.py before bundling it
-    python benchmarks/bundle_weights.py FILES_AT/fast-blind.pt weights/fast-blind.pt
+    python -m tools.bundle_weights FILES_AT/fast-blind.pt weights/fast-blind.pt
 
 `run` reads the recipe (noise, shares, architecture, crop size, channels) from each bundled file's own training
 config, so the continuation trains on exactly what that file was trained on; `--init` starts from its weights with a
@@ -32,15 +32,12 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's n2n_cli, wherever run from
-from machine import cpu_model  # noqa: E402  benchmarks/machine.py, beside this script
-
+from benchmarks.common import REPO, cpu_model
 from n2n_cli.io import list_images
 from n2n_cli.models.bundled import bundled_dir
 from n2n_cli.models.checkpoint import load_checkpoint
-from n2n_cli.noise import noise_from_config  # noqa: E402
+from n2n_cli.noise import noise_from_config
 
-REPO = Path(__file__).resolve().parent.parent
 STAGE = REPO / "local" / "gpu"
 RESERVE = 0.85  # share of --minutes for training epochs; validation and checkpoints (not in the pace) get the rest
 VAL = {"fast-blind.pt": "cbsd68", "fast-gray.pt": "set12"}  # each bundled file's validation set, as in its model card
@@ -57,8 +54,9 @@ def n2n(out: Path, *args: object) -> dict:
     argv = [str(a) for a in args]
     log(out, "$ n2n " + " ".join(argv))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    r = subprocess.run([sys.executable, "-m", "n2n_cli", *argv, "--json"], cwd=REPO, env=env, capture_output=True,
-                       text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "n2n_cli", *argv, "--json"], cwd=REPO, env=env, capture_output=True, text=True
+    )
     if r.returncode:
         log(out, f"n2n failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
         raise SystemExit(1)
@@ -67,8 +65,14 @@ def n2n(out: Path, *args: object) -> dict:
 
 def recipe(config: dict) -> list[object]:
     """The `n2n train` options that reproduce a checkpoint's synthetic-pair recipe."""
-    args: list[object] = ["--noise", str(noise_from_config(config["noise"])), "--arch", config["arch"],
-                          "--patch-size", config["patch_size"]]
+    args: list[object] = [
+        "--noise",
+        str(noise_from_config(config["noise"])),
+        "--arch",
+        config["arch"],
+        "--patch-size",
+        config["patch_size"],
+    ]
     for share in ("clean_share", "gray_share", "jpeg_share", "dark_share"):
         if config.get(share):
             args += ["--" + share.replace("_", "-"), config[share]]
@@ -95,9 +99,24 @@ def prepare(args: argparse.Namespace) -> None:
 
 def train(args: argparse.Namespace, out: Path, name: str, minutes: float) -> None:
     config = load_checkpoint(bundled_dir() / name)["config"]
-    common = [*recipe(config), "--data", STAGE / "bsds431", "--init", name, "--batch-size", args.batch,
-              "--lr", args.lr, "--workers", args.workers, "--seed", args.seed, "--device", args.device,
-              "--overwrite"]
+    common = [
+        *recipe(config),
+        "--data",
+        STAGE / "bsds431",
+        "--init",
+        name,
+        "--batch-size",
+        args.batch,
+        "--lr",
+        args.lr,
+        "--workers",
+        args.workers,
+        "--seed",
+        args.seed,
+        "--device",
+        args.device,
+        "--overwrite",
+    ]
     pace = n2n(out, "train", *common, "--epochs", 1, "-o", out / f"pace-{name}")["metrics"]["seconds"]
     epochs = max(1, math.floor(RESERVE * minutes * 60 / pace))  # whole epochs that fit, so the call's limit holds
     log(out, f"{name}: one epoch {pace:.1f} s -> {epochs} epochs in {minutes:g} minutes")
@@ -105,24 +124,42 @@ def train(args: argparse.Namespace, out: Path, name: str, minutes: float) -> Non
     val = STAGE / VAL[name]
     n2n(out, "train", *common, "--epochs", epochs, "--val", val, "--val-noise", "gaussian:25", "-o", out / name)
     rows = [json.loads(x) for x in (out / name).with_suffix(".metrics.jsonl").read_text().splitlines()]
-    log(out, f"{name}: {len(rows)} epochs, {sum(r['seconds'] for r in rows):.0f} s of training, "
-             f"{rows[-1].get('images_per_s')} crops/s in the last; val PSNR (sigma 25, {len(list_images(val))} "
-             f"{VAL[name]} images) per epoch: {', '.join('%.2f' % r['val_psnr'] for r in rows)}")
+    log(
+        out,
+        f"{name}: {len(rows)} epochs, {sum(r['seconds'] for r in rows):.0f} s of training, "
+        f"{rows[-1].get('images_per_s')} crops/s in the last; val PSNR (sigma 25, {len(list_images(val))} "
+        f"{VAL[name]} images) per epoch: {', '.join('{:.2f}'.format(r['val_psnr']) for r in rows)}",
+    )
 
 
 def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    log(out, f"machine: {gpu}; {cpu_model()}, {os.cpu_count()} logical CPUs; torch {torch.__version__}; "
-             f"settings: {', '.join(f'{k}={v}' for k, v in vars(args).items() if k != 'func')}")
+    log(
+        out,
+        f"machine: {gpu}; {cpu_model()}, {os.cpu_count()} logical CPUs; torch {torch.__version__}; "
+        f"settings: {', '.join(f'{k}={v}' for k, v in vars(args).items() if k != 'func')}",
+    )
     t0 = time.time()
     for name in args.models.split(","):
         train(args, out, name, args.minutes)
     if args.speed:
-        cmd = [sys.executable, str(REPO / "benchmarks" / "speed.py"), "--only", "train-patches,denoise",
-               "--repeats", "1", "--folder", str(STAGE / "bsds431"), "--denoise-folder", str(STAGE / "cbsd68"),
-               "--big-mp", str(args.big_mp)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.speed",
+            "--only",
+            "train-patches,denoise",
+            "--repeats",
+            "1",
+            "--folder",
+            str(STAGE / "bsds431"),
+            "--denoise-folder",
+            str(STAGE / "cbsd68"),
+            "--big-mp",
+            str(args.big_mp),
+        ]
         log(out, "$ " + " ".join(cmd[1:]))
         r = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
         log(out, r.stdout + (r.stderr[-2000:] if r.returncode else ""))

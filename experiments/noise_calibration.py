@@ -12,7 +12,7 @@ do not pass for noise. Prints a table of:
 
 and writes the numbers as JSON and a figure (std by brightness, correlation by distance) with `--out`.
 
-    python benchmarks/noise_calibration.py --data data/real/polyu_dev --out docs/camera-noise
+    python -m experiments.noise_calibration --data data/real/polyu_dev --out docs/camera-noise
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ import torch
 from PIL import Image
 from scipy import ndimage
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from n2n_cli.noise import jpeg, parse_noise, quantize  # noqa: E402
-from n2n_cli.noise.camera import RGB_TO_YCC  # noqa: E402
+from benchmarks.common import REPO
+from n2n_cli.noise import jpeg, parse_noise, quantize
+from n2n_cli.noise.camera import RGB_TO_YCC
 
 BANDS = (0, 16, 32, 64, 96, 128, 160, 192, 224, 256)  # clean luma bands, 8-bit levels
 LAGS = (1, 2, 3, 4, 6)
@@ -68,8 +66,9 @@ def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
     for k, name in enumerate(("Y", "Cb", "Cr")):
         x = D[..., k]
         out["std"][name] = float(x[F].std())
-        out["std_by_band"][name] = [float(x[F & (band == b)].std()) if (F & (band == b)).sum() > 2000 else None
-                                    for b in range(len(BANDS) - 1)]
+        out["std_by_band"][name] = [
+            float(x[F & (band == b)].std()) if (F & (band == b)).sum() > 2000 else None for b in range(len(BANDS) - 1)
+        ]
         lags = []
         for lag in LAGS:
             h = corr(x[:, :, lag:][F[:, :, lag:] & F[:, :, :-lag]], x[:, :, :-lag][F[:, :, lag:] & F[:, :, :-lag]])
@@ -77,8 +76,11 @@ def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
             lags.append((h + v) / 2)
         out["lag_corr"][name] = lags
     out["rgb_std"] = [float(R[..., c][F].std()) for c in range(3)]
-    out["rgb_corr"] = {"RG": corr(R[..., 0][F], R[..., 1][F]), "GB": corr(R[..., 1][F], R[..., 2][F]),
-                       "RB": corr(R[..., 0][F], R[..., 2][F])}
+    out["rgb_corr"] = {
+        "RG": corr(R[..., 0][F], R[..., 1][F]),
+        "GB": corr(R[..., 1][F], R[..., 2][F]),
+        "RB": corr(R[..., 0][F], R[..., 2][F]),
+    }
     return out
 
 
@@ -107,20 +109,31 @@ def matched(cleans: list[np.ndarray], spec: str, target_y: float, quality: int, 
 
 
 def table(rows: dict[str, dict]) -> str:
-    lines = ["| noise | Y std | Cb std | Cr std | Y corr at 1, 2, 3 px | Cb corr at 1, 2, 4, 6 px | "
-             "Cr corr at 1, 2, 4, 6 px | R-G, G-B, R-B corr |", "|" + "---|" * 8]
+    lines = [
+        "| noise | Y std | Cb std | Cr std | Y corr at 1, 2, 3 px | Cb corr at 1, 2, 4, 6 px | "
+        "Cr corr at 1, 2, 4, 6 px | R-G, G-B, R-B corr |",
+        "|" + "---|" * 8,
+    ]
     for name, s in rows.items():
         lc = s["lag_corr"]
-        lines.append(f"| {name} | {s['std']['Y']:.2f} | {s['std']['Cb']:.2f} | {s['std']['Cr']:.2f} | "
-                     + ", ".join(f"{v:.2f}" for v in lc["Y"][:3]) + " | "
-                     + ", ".join(f"{lc['Cb'][i]:.2f}" for i in (0, 1, 3, 4)) + " | "
-                     + ", ".join(f"{lc['Cr'][i]:.2f}" for i in (0, 1, 3, 4)) + " | "
-                     + ", ".join(f"{v:.2f}" for v in s["rgb_corr"].values()) + " |")
-    lines += ["", "| noise | Y std by clean luma band (" + ", ".join(f"{a}-{b}" for a, b in zip(BANDS, BANDS[1:]))
-              + ") |", "|---|---|"]
+        lines.append(
+            f"| {name} | {s['std']['Y']:.2f} | {s['std']['Cb']:.2f} | {s['std']['Cr']:.2f} | "
+            + ", ".join(f"{v:.2f}" for v in lc["Y"][:3])
+            + " | "
+            + ", ".join(f"{lc['Cb'][i]:.2f}" for i in (0, 1, 3, 4))
+            + " | "
+            + ", ".join(f"{lc['Cr'][i]:.2f}" for i in (0, 1, 3, 4))
+            + " | "
+            + ", ".join(f"{v:.2f}" for v in s["rgb_corr"].values())
+            + " |"
+        )
+    lines += [
+        "",
+        "| noise | Y std by clean luma band (" + ", ".join(f"{a}-{b}" for a, b in zip(BANDS, BANDS[1:])) + ") |",
+        "|---|---|",
+    ]
     for name, s in rows.items():
-        lines.append(f"| {name} | " + ", ".join("-" if v is None else f"{v:.2f}" for v in s["std_by_band"]["Y"])
-                     + " |")
+        lines.append(f"| {name} | " + ", ".join("-" if v is None else f"{v:.2f}" for v in s["std_by_band"]["Y"]) + " |")
     return "\n".join(lines)
 
 
@@ -161,14 +174,20 @@ def main() -> None:
     levels = {}
     for spec in a.recipes.split(","):
         levels[spec], rows[spec] = matched([c for _, c in real], spec, rows["real"]["std"]["Y"], a.quality, a.seed)
-    print(f"{len(real)} crops of {a.data}; synthetic noise at the level matching the real luma std, JPEG q{a.quality}: "
-          + ", ".join(f"{k}:{v:.2f}" for k, v in levels.items()) + "\n")
+    print(
+        f"{len(real)} crops of {a.data}; synthetic noise at the level matching the real luma std, JPEG q{a.quality}: "
+        + ", ".join(f"{k}:{v:.2f}" for k, v in levels.items())
+        + "\n"
+    )
     print(table(rows))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
-        a.out.with_suffix(".json").write_text(json.dumps({"data": str(a.data.name), "crops": len(real),
-                                                          "quality": a.quality, "levels": levels, "rows": rows},
-                                                         indent=1))
+        a.out.with_suffix(".json").write_text(
+            json.dumps(
+                {"data": str(a.data.name), "crops": len(real), "quality": a.quality, "levels": levels, "rows": rows},
+                indent=1,
+            )
+        )
         figure(rows, a.out.with_suffix(".png"))
         print(f"\nwrote {a.out.with_suffix('.json')} and {a.out.with_suffix('.png')}")
 

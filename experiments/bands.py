@@ -6,20 +6,19 @@ pixel's 8-bit level, pooled over all images: the band's share of the pixels, its
 mean signed error (negative: darker than the reference) and its part of the total MSE. Same protocol as quality.py
 (8-bit outputs, seeded noise); FMD captures are scored against their field's avg50.
 
-    python benchmarks/bands.py --fmd data/real/fmd_confocal_bpae_b --models default,weights/fast-blind.pt
-    python benchmarks/bands.py --sets set12:25 --models default,runs/gray.pt
+    python -m experiments.bands --fmd data/real/fmd_confocal_bpae_b --models default,weights/fast-blind.pt
+    python -m experiments.bands --sets set12:25 --models default,runs/gray.pt
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # quality.py, beside this script
-from quality import REPO, fmd_pairs, network, parse_sets, synthetic_pairs  # noqa: E402
+from benchmarks.common import REPO
+from benchmarks.quality import fmd_pairs, network, parse_sets, synthetic_pairs
 
 BANDS = (0, 8, 20, 60, 256)  # edges, 8-bit levels of the clean image
 
@@ -39,12 +38,17 @@ def band_table(name: str, pairs, methods) -> None:
                 err[k] += float(d[m].sum())
                 count[k] += int(m.sum())
         total = sq.sum() / count.sum()
-        print(f"| {label} | all | 100% | {total:.2f} | {err.sum() / count.sum():+.2f} | pooled PSNR "
-              f"{10 * np.log10(255 ** 2 / total):.2f} dB |")
+        print(
+            f"| {label} | all | 100% | {total:.2f} | {err.sum() / count.sum():+.2f} | pooled PSNR "
+            f"{10 * np.log10(255**2 / total):.2f} dB |"
+        )
         for k, (lo, hi) in enumerate(edges):
             if count[k]:
-                print(f"| | {lo}-{hi - 1} | {100 * count[k] / count.sum():.1f}% | {sq[k] / count[k]:.2f} | "
-                      f"{err[k] / count[k]:+.2f} | {100 * sq[k] / sq.sum():.0f}% |", flush=True)
+                print(
+                    f"| | {lo}-{hi - 1} | {100 * count[k] / count.sum():.1f}% | {sq[k] / count[k]:.2f} | "
+                    f"{err[k] / count[k]:+.2f} | {100 * sq[k] / sq.sum():.0f}% |",
+                    flush=True,
+                )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,19 +56,28 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sets", default="", help="comma list of NAME:SIGMA under --data-root (as quality.py)")
     p.add_argument("--data-root", type=Path, default=REPO / "data" / "dev")
     p.add_argument("--fmd", type=Path, help="FMD root with raw/<field>/*.png and gt/<field>/avg50.png")
-    p.add_argument("--fmd-fields", default=",".join(str(f) for f in range(1, 21) if f != 19),
-                   help="FMD fields (default: all 19 of Confocal_BPAE_B)")
+    p.add_argument(
+        "--fmd-fields",
+        default=",".join(str(f) for f in range(1, 21) if f != 19),
+        help="FMD fields (default: all 19 of Confocal_BPAE_B)",
+    )
     p.add_argument("--limit", type=int, help="the first N images of each set, N captures per FMD field")
-    p.add_argument("--models", default="default",
-                   help="comma list of model files or bundled names; 'default' is n2n denoise's own choice")
+    p.add_argument(
+        "--models",
+        default="default",
+        help="comma list of model files or bundled names; 'default' is n2n denoise's own choice",
+    )
     args = p.parse_args(argv)
     methods = [("noisy input", lambda noisy, sigma: noisy)]
     methods += [network(None if m == "default" else m) for m in args.models.split(",") if m]
     for name, folder, sigma, quality in parse_sets(args.sets, args.data_root):
         band_table(f"{name} sigma {sigma:g}", synthetic_pairs(folder, sigma, args.limit, quality), methods)
     if args.fmd:
-        band_table(f"FMD {args.fmd.name} fields {args.fmd_fields}",
-                   fmd_pairs(args.fmd, args.fmd_fields.split(","), args.limit), methods)
+        band_table(
+            f"FMD {args.fmd.name} fields {args.fmd_fields}",
+            fmd_pairs(args.fmd, args.fmd_fields.split(","), args.limit),
+            methods,
+        )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ bundled weights) untiled, then with each tile side and overlap given. Printed pe
 images: the mean and largest difference from the untiled output in 8-bit levels, the share of pixels more than
 2 levels off, and the PSNR of both against the clean image.
 
-    python benchmarks/tiling.py --images 4 --tiles 128,256 --overlaps 32,64
+    python -m experiments.tiling --images 4 --tiles 128,256 --overlaps 32,64
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks.common import REPO
 from n2n_cli import defaults
 from n2n_cli.inference import Denoiser
 from n2n_cli.io import list_images, read_frame
 from n2n_cli.models.bundled import load_model
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def psnr(out: np.ndarray, clean: np.ndarray) -> float:
@@ -42,7 +41,7 @@ def main() -> None:
     cpu = torch.device("cpu")
     settings = [(int(t), int(o)) for t in args.tiles.split(",") for o in args.overlaps.split(",")]
     stats: dict[tuple[int, int], list[tuple[float, float, float, float, float]]] = {s: [] for s in settings}
-    for i, path in enumerate(list_images(Path(args.folder))[:args.images]):
+    for i, path in enumerate(list_images(Path(args.folder))[: args.images]):
         clean = read_frame(path, 0).astype(np.float64)
         noise = np.random.default_rng(defaults.VAL_NOISE_SEED + i).normal(0, 25, clean.shape)
         noisy = np.clip(np.rint(clean + noise), 0, 255).astype(np.uint8)
@@ -51,14 +50,18 @@ def main() -> None:
             out = Denoiser(model, cpu, tile=tile, overlap=overlap)(noisy)
             d = np.abs(out.astype(np.float64) - whole)
             stats[(tile, overlap)].append((d.mean(), d.max(), (d > 2).mean(), psnr(whole, clean), psnr(out, clean)))
-    print(f"# tiling against one piece: {args.images} images of {Path(args.folder).name}, sigma 25, model "
-          f"{args.model or 'bundled'}\n")
+    print(
+        f"# tiling against one piece: {args.images} images of {Path(args.folder).name}, sigma 25, model "
+        f"{args.model or 'bundled'}\n"
+    )
     print("| tile | overlap | mean diff (levels) | max diff | share > 2 levels | PSNR untiled | PSNR tiled |")
     print("|---|---|---|---|---|---|---|")
     for (tile, overlap), rows in stats.items():
         m = np.array(rows)
-        print(f"| {tile} | {overlap} | {m[:, 0].mean():.2f} | {m[:, 1].max():.0f} | {m[:, 2].mean():.1%} | "
-              f"{m[:, 3].mean():.3f} | {m[:, 4].mean():.3f} |")
+        print(
+            f"| {tile} | {overlap} | {m[:, 0].mean():.2f} | {m[:, 1].max():.0f} | {m[:, 2].mean():.1%} | "
+            f"{m[:, 3].mean():.3f} | {m[:, 4].mean():.3f} |"
+        )
 
 
 if __name__ == "__main__":
