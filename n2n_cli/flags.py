@@ -49,7 +49,8 @@ FLAGS: dict[str, str] = {
     "eval_noise": "--noise",
     "eval_pairs": "--pairs",
     "eval_target": "--target",
-    # n2n denoise
+    # n2n denoise and n2n eval
+    "model": "--model",
     "into_input_folder": "--into-input-folder",
 }
 

@@ -147,7 +147,7 @@ def plan_outputs(
             if not overwrite and not (dest.parent / MARKER).is_file():
                 raise UserError(
                     f"{dest}: exists and was not written by an earlier n2n denoise into this folder; "
-                    "choose an empty output folder, or pass --overwrite to replace it"
+                    f"choose an empty output folder, or pass {flag('overwrite')} to replace it"
                 )
         jobs.append(Job(f, dest))
     folders = [] if as_file else sorted({j.dest.parent for j in jobs})

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ImageError
+from ..flags import flag
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def check_size(path: Path, width: int, height: int, max_pixels: int) -> None:
     if pixels > max_pixels:
         raise ImageError(
             f"{path}: {width}x{height} is {_megapixels(pixels)} per frame, over the limit of "
-            f"{_megapixels(max_pixels)} (raise it with --max-pixels if the file is trusted and memory "
+            f"{_megapixels(max_pixels)} (raise it with {flag('max_pixels')} if the file is trusted and memory "
             "allows)"
         )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import defaults
 from ..errors import UserError
+from ..flags import flag as flag_of
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:
@@ -40,4 +41,4 @@ def check_output(
     if path.is_dir():
         raise UserError(f"{path}: {flag} names a folder; give a file name")
     if path.exists() and not (overwrite or may_replace):
-        raise UserError(f"{path}: exists; pass --overwrite to replace it, or choose another {flag}")
+        raise UserError(f"{path}: exists; pass {flag_of('overwrite')} to replace it, or choose another {flag}")

@@ -11,6 +11,7 @@ from torch import nn
 
 from .. import __version__
 from ..errors import CheckpointError
+from ..flags import flag
 from ..io.tensors import safe_load
 from .base import Net
 from .registry import create_model, model_names
@@ -51,7 +52,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         if path.name in model_names() and str(path) == path.name:
             raise CheckpointError(
                 f"{path}: an architecture, not a model file: train one with "
-                f"`n2n train --arch {path.name}`, then pass its checkpoint to --model"
+                f"`n2n train {flag('arch')} {path.name}`, then pass its checkpoint to {flag('model')}"
             )
         raise CheckpointError(f"{path}: no such model file")
     obj = safe_load(path, "checkpoint", CheckpointError)
