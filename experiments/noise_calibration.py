@@ -8,7 +8,9 @@ do not pass for noise. Prints a table of:
 
 - std of the luma (Y) and chroma (Cb, Cr) noise in 8-bit levels, overall and per band of brightness (clean luma);
 - its correlation with the pixel 1, 2, 3, 4 and 6 steps away (horizontal and vertical averaged), for Y, Cb, Cr;
-- the correlation between the R, G and B noise.
+- the correlation between the R, G and B noise;
+- the share of the noise's variance in each band of spatial frequency (in the 64-pixel blocks that lie in flat areas:
+  fine grain at high frequencies, blotches at low ones).
 
 and writes the numbers as JSON and a figure (std by brightness, correlation by distance) with `--out`.
 
@@ -33,6 +35,7 @@ from n2n_cli.noise.camera import RGB_TO_YCC
 
 BANDS = (0, 16, 32, 64, 96, 128, 160, 192, 224, 256)  # clean luma bands, 8-bit levels
 LAGS = (1, 2, 3, 4, 6)
+FREQS = (0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1)  # radial frequency bands, cycles per pixel
 M = np.array(RGB_TO_YCC)
 
 
@@ -49,6 +52,23 @@ def flat_mask(clean: np.ndarray) -> np.ndarray:
 def corr(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a - a.mean(), b - b.mean()
     return float((a * b).mean() / np.sqrt((a * a).mean() * (b * b).mean()))
+
+
+def spectrum(x: np.ndarray, flat: np.ndarray, block: int = 64) -> list[float]:
+    """Share of the variance of N x H x W noise in each radial frequency band of FREQS, from the blocks of `block`
+    pixels that lie wholly in flat areas (Hann-windowed)."""
+    f = np.fft.fftfreq(block)
+    r = np.sqrt(f[:, None] ** 2 + f[None, :] ** 2)
+    win = np.outer(np.hanning(block), np.hanning(block))
+    power, count = np.zeros((block, block)), 0
+    for img, m in zip(x, flat):
+        for y in range(0, img.shape[0] - block + 1, block // 2):
+            for z in range(0, img.shape[1] - block + 1, block // 2):
+                if m[y : y + block, z : z + block].all():
+                    b = img[y : y + block, z : z + block]
+                    power += np.abs(np.fft.fft2((b - b.mean()) * win)) ** 2
+                    count += 1
+    return [float(power[(r >= a) & (r < b)].sum() / power.sum()) for a, b in zip(FREQS, FREQS[1:])]
 
 
 def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
@@ -75,6 +95,7 @@ def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
             v = corr(x[:, lag:][F[:, lag:] & F[:, :-lag]], x[:, :-lag][F[:, lag:] & F[:, :-lag]])
             lags.append((h + v) / 2)
         out["lag_corr"][name] = lags
+    out["spectrum"] = {name: spectrum(D[..., k], F) for k, name in enumerate(("Y", "Cb", "Cr"))}
     out["rgb_std"] = [float(R[..., c][F].std()) for c in range(3)]
     out["rgb_corr"] = {
         "RG": corr(R[..., 0][F], R[..., 1][F]),
@@ -129,6 +150,16 @@ def table(rows: dict[str, dict]) -> str:
         )
     lines += [
         "",
+        "| noise | channel | variance share by frequency band, cycles/pixel: "
+        + ", ".join(f"{a:.3g}-{b:.3g}" for a, b in zip(FREQS, FREQS[1:]))
+        + " |",
+        "|---|---|---|",
+    ]
+    for name, s in rows.items():
+        for ch in ("Y", "Cb", "Cr"):
+            lines.append(f"| {name} | {ch} | " + ", ".join(f"{v:.2f}" for v in s["spectrum"][ch]) + " |")
+    lines += [
+        "",
         "| noise | Y std by clean luma band (" + ", ".join(f"{a}-{b}" for a, b in zip(BANDS, BANDS[1:])) + ") |",
         "|---|---|",
     ]
@@ -143,17 +174,20 @@ def figure(rows: dict[str, dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
     mids = [(a + b) / 2 for a, b in zip(BANDS, BANDS[1:])]
     for (name, s), style in zip(rows.items(), ("-", "--", ":", "-.")):
         for ch, color in zip(("Y", "Cb", "Cr"), ("k", "tab:blue", "tab:red")):
             v = [np.nan if x is None else x for x in s["std_by_band"][ch]]
             ax[0].plot(mids, v, style, color=color, label=f"{name} {ch}")
             ax[1].plot(LAGS, s["lag_corr"][ch], style, color=color, marker="o", ms=3, label=f"{name} {ch}")
+            mid = [np.sqrt(max(a, 1 / 128) * b) for a, b in zip(FREQS, FREQS[1:])]
+            ax[2].semilogx(mid, s["spectrum"][ch], style, color=color, marker="o", ms=3, label=f"{name} {ch}")
     ax[0].set(xlabel="clean luma (8-bit level)", ylabel="noise std (8-bit levels)", title="level by brightness")
     ax[1].set(xlabel="distance (pixels)", ylabel="correlation", title="correlation with neighbours", ylim=(-0.05, 1))
+    ax[2].set(xlabel="frequency (cycles/pixel)", ylabel="share of the variance", title="spectrum")
     ax[1].legend(fontsize=7, ncol=2)
-    fig.tightlayout()
+    fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 

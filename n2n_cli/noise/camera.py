@@ -24,9 +24,12 @@ import torch.nn.functional as F
 RGB_TO_YCC = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.418688, -0.081312))
 
 # Ranges each image's parameters are drawn from (uniform; `*_BLUR` log-uniform), around polyu_dev's measurements
-LUMA_BLUR = (0.45, 1.0)  # std in pixels of the Gaussian blur of luma noise: neighbour correlation 0.06-0.73
-CHROMA_BLUR = (2.0, 8.0)  # the same for chroma noise: the blotches
-CHROMA_RATIO = (0.2, 0.6)  # chroma noise std over luma noise std, for Cb and Cr each
+LUMA_BLUR = (0.5, 1.0)  # std in pixels of the Gaussian blur of luma noise: neighbour correlation 0.29-0.78 ...
+LUMA_WHITE = (0.3, 0.8)  # ... of which this share of the variance is left white (unblurred): fine grain
+CHROMA_BLUR = (3.0, 8.0)  # the same for chroma noise: the blotches ...
+CHROMA_FINE = (0.4, 0.8)  # ... of which this share of the variance is blurred by CHROMA_FINE_BLUR only
+CHROMA_FINE_BLUR = (0.8, 2.0)
+CHROMA_RATIO = (0.25, 0.7)  # chroma noise std over luma noise std, for Cb and Cr each
 PEAK = (0.2, 0.5)  # brightness (clean luma, 0-1) where the noise is strongest
 FLOOR = (0.15, 0.5)  # the noise's level at black and white, as a share of its peak
 
@@ -56,6 +59,12 @@ def correlated(
     return out
 
 
+def blend(a: torch.Tensor, b: torch.Tensor, share: torch.Tensor) -> torch.Tensor:
+    """Two independent unit-variance fields mixed so that `share` (per image) of the variance comes from b."""
+    share = share.view(-1, 1, 1, 1)
+    return (1 - share).sqrt() * a + share.sqrt() * b
+
+
 def profile(luma: torch.Tensor, peak: torch.Tensor, floor: torch.Tensor) -> torch.Tensor:
     """The noise level at each pixel as a share of its peak: `floor` at black and white, 1 at brightness `peak`
     (floor + (1 - floor) sin(pi x^k), with k placing the maximum at `peak`). luma: n x 1 x H x W in [0, 1]."""
@@ -72,16 +81,18 @@ def camera_noise(
     image made from a colour photo)."""
     n, c, h, w = clean.shape
     dev, g = clean.device, generator
-    luma_blur = _draw(*LUMA_BLUR, n, g, dev, log=True)
+    luma_blur, luma_white = _draw(*LUMA_BLUR, n, g, dev, log=True), _draw(*LUMA_WHITE, n, g, dev)
     peak, floor = _draw(*PEAK, n, g, dev), _draw(*FLOOR, n, g, dev)
     m = torch.tensor(RGB_TO_YCC, device=dev)
     luma = clean if c == 1 else torch.einsum("k,nkhw->nhw", m[0], clean)[:, None]
     scale = level * profile(luma, peak, floor)  # n x 1 x H x W
-    y = correlated(n, h, w, luma_blur, g, dev)
+    y = blend(correlated(n, h, w, luma_blur, g, dev), torch.randn(n, 1, h, w, generator=g, device=dev), luma_white)
     if shared or c == 1:
         return (scale * y).expand(n, c, h, w).to(clean.dtype)
-    chroma_blur = _draw(*CHROMA_BLUR, n, g, dev, log=True)
-    ratio = _draw(*CHROMA_RATIO, 2 * n, g, dev).view(n, 2, 1, 1)
-    cb_cr = ratio * torch.cat([correlated(n, h, w, chroma_blur, g, dev) for _ in range(2)], 1)
+    blotch, fine = _draw(*CHROMA_BLUR, n, g, dev, log=True), _draw(*CHROMA_FINE_BLUR, n, g, dev, log=True)
+    share, ratio = _draw(*CHROMA_FINE, n, g, dev), _draw(*CHROMA_RATIO, 2 * n, g, dev).view(n, 2, 1, 1)
+    cb_cr = ratio * torch.cat(
+        [blend(correlated(n, h, w, blotch, g, dev), correlated(n, h, w, fine, g, dev), share) for _ in range(2)], 1
+    )
     ycc = scale * torch.cat([y, cb_cr], 1)
     return torch.einsum("jk,nkhw->njhw", torch.linalg.inv(m), ycc).to(clean.dtype)

@@ -52,8 +52,8 @@ def test_noise_is_correlated_like_a_cameras_and_dimmer_in_the_shadows():
     d = camera_noise(flat(n=16, side=96), torch.full((16, 1, 1, 1), 4 / 255), g)
     ycc = torch.einsum("jk,nkhw->njhw", YCC, d)
     y, cb = ycc[:, 0], ycc[:, 1]
-    assert corr(y[..., 1:], y[..., :-1]) > 0.3  # luma: the next pixel shares the noise (i.i.d. noise: 0)
-    assert corr(cb[..., 4:], cb[..., :-4]) > 0.4  # chroma: blotches several pixels wide
+    assert corr(y[..., 1:], y[..., :-1]) > 0.15  # luma: the next pixel shares some noise (i.i.d. noise: 0)
+    assert corr(cb[..., 4:], cb[..., :-4]) > 0.25  # chroma: blotches several pixels wide
     assert abs(corr(y, cb)) < 0.1
     assert cb.std() < y.std()
     dark = camera_noise(flat(0.02, n=16, side=96), torch.full((16, 1, 1, 1), 4 / 255), torch.Generator().manual_seed(3))
