@@ -297,6 +297,11 @@ def cells(row: dict) -> list[str]:
     ]
 
 
+def render(doc: dict) -> str:
+    """The table of a run's results (also docs/results.md's, from its JSON)."""
+    return "\n".join(markdown_table(doc["rows"]))
+
+
 def markdown_table(rows: list[dict]) -> list[str]:
     """The table's lines: header, rule and one line per row."""
     return [markdown_row(list(COLUMNS)), markdown_row(["---"] * len(COLUMNS))] + [markdown_row(cells(r)) for r in rows]
