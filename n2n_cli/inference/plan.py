@@ -98,43 +98,59 @@ def plan_outputs(
             f"images read; choose another output folder, e.g. a new folder inside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    if single_file:
-        files = [inputs]
-    else:
-        files = [f for f in list_images(inputs, recursive) if not _in_output_folder(f, inputs)]  # not our outputs
-        if recursive and out_dir != root.resolve() and _inside(out_dir, root.resolve()):
-            files = _outside_output(files, out_dir, output)
-        if not files:
-            raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
-
+    files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output)
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
     notes: list[str] = []
     if as_file:
-        want = suffix_of[inputs]
-        if want == ".tif" and output.suffix.lower() == ".png":
+        if suffix_of[inputs] == ".tif" and output.suffix.lower() == ".png":
             raise UserError(
                 f"{output}: {inputs} is a stack or a float image, which PNG cannot hold; name the output .tif"
             )
         dests = {inputs: output}
     else:
-        dests = {}
-        by_name: dict[Path, list[Path]] = defaultdict(list)
-        for f in files:
-            rel = f.relative_to(root)
-            by_name[(output / rel.with_suffix(suffix_of[f])).with_name(rel.stem.lower() + suffix_of[f])].append(f)
-        for group in by_name.values():
-            keeps = [f for f in group if f.suffix.lower() == suffix_of[f]][:1] if len(group) > 1 else group
-            for f in group:
-                rel = f.relative_to(root)
-                dests[f] = output / (
-                    rel.with_suffix(suffix_of[f]) if f in keeps else rel.with_name(rel.name + suffix_of[f])
-                )
-            if len(group) > 1:
-                notes.append(
-                    f"{', '.join(f.name for f in group)} share a name: writing "
-                    f"{', '.join(dests[f].name for f in group)}"
-                )
+        dests = _destinations(files, root, output, suffix_of, notes)
+    jobs = _jobs(files, dests, overwrite)
+    folders = [] if as_file else sorted({j.dest.parent for j in jobs})
+    return Plan(jobs, notes, folders, max_pixels)
 
+
+def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path) -> list[Path]:
+    """The images of an input folder, without n2n's own outputs, nor OUT's subtree when it lies in the tree."""
+    files = [f for f in list_images(inputs, recursive) if not _in_output_folder(f, inputs)]
+    root = inputs.resolve()
+    if recursive and out_dir != root and _inside(out_dir, root):
+        files = _outside_output(files, out_dir, output)
+    if not files:
+        raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
+    return files
+
+
+def _destinations(
+    files: list[Path], root: Path, output: Path, suffix_of: dict[Path, str], notes: list[str]
+) -> dict[Path, Path]:
+    """Each file's output under `output`, mirroring its place under `root`; names that would collide (x.jpg and
+    x.png both give x.png) keep their source suffix, and a note says so."""
+    dests: dict[Path, Path] = {}
+    by_name: dict[Path, list[Path]] = defaultdict(list)
+    for f in files:
+        rel = f.relative_to(root)
+        by_name[(output / rel.with_suffix(suffix_of[f])).with_name(rel.stem.lower() + suffix_of[f])].append(f)
+    for group in by_name.values():
+        keeps = [f for f in group if f.suffix.lower() == suffix_of[f]][:1] if len(group) > 1 else group
+        for f in group:
+            rel = f.relative_to(root)
+            dests[f] = output / (
+                rel.with_suffix(suffix_of[f]) if f in keeps else rel.with_name(rel.name + suffix_of[f])
+            )
+        if len(group) > 1:
+            notes.append(
+                f"{', '.join(f.name for f in group)} share a name: writing {', '.join(dests[f].name for f in group)}"
+            )
+    return dests
+
+
+def _jobs(files: list[Path], dests: dict[Path, Path], overwrite: bool) -> list[Job]:
+    """The jobs, once no output would replace an input, a folder, or a file n2n did not write (unless `overwrite`)."""
     input_keys = {_key(f) for f in files}
     jobs = []
     for f in files:
@@ -150,8 +166,7 @@ def plan_outputs(
                     f"choose an empty output folder, or pass {flag('overwrite')} to replace it"
                 )
         jobs.append(Job(f, dest))
-    folders = [] if as_file else sorted({j.dest.parent for j in jobs})
-    return Plan(jobs, notes, folders, max_pixels)
+    return jobs
 
 
 def _key(path: Path) -> tuple[int, int] | Path:
