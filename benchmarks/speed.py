@@ -16,7 +16,7 @@ run. Timings are noisy on shared machines: compare ratios, not lone numbers.
   path included (decode, crop, noise, augment), for each architecture in `--archs`; `--patch-images` limits the
   epoch to the first K images.
 - denoise: `n2n denoise --json` in a fresh process per run, so that peak RSS is that run's alone; the decode /
-  network / encode split is the one `n2n_cli.denoise.denoise_files` returns; the bundled default and each
+  network / encode split is the one `n2n_cli.inference.files.denoise_files` returns; the bundled default and each
   `--extra LABEL=MODEL`. `--cbm3d` adds CBM3D as the reference.
 - onnx: the bundled model exported by `n2n export` and run by `n2n denoise --model x.onnx` (onnxruntime) against
   the same model through torch, same image, same run (needs the onnx extra).
