@@ -26,6 +26,11 @@ bundled weights), and one row per --extra LABEL=MODEL; with --tta each network (
 averaged over the 8 flips and rotations.
 With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
 the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and each --fmd-model network.
+With --real ROOT (repeatable), real camera photos: each ROOT/noisy/NAME against ROOT/mean/NAME (or ROOT/clean/NAME),
+scored as they are (no noise added) with the chosen methods (CBM3D given an estimated sigma); with --real-groups, also
+one row per camera (the part of the name before its first "_").
+
+    python -m benchmarks.quality --sets '' --real data/real/polyu_dev --real-groups --methods noisy,bundled
 """
 
 from __future__ import annotations
@@ -143,6 +148,18 @@ def fmd_pairs(root: Path, fields: list[str], limit: int | None) -> list[tuple[st
         clean = load_u8(gt)
         pairs += [(f"{f}/{p.name}", load_u8(p), clean) for p in captures]
     return pairs
+
+
+def real_pairs(root: Path, limit: int | None) -> list[tuple[str, Image, Image]]:
+    """(name, noisy, reference) for ROOT/noisy/* against ROOT/mean/* or ROOT/clean/* of the same name."""
+    ref = next((root / d for d in ("mean", "clean") if (root / d).is_dir()), None)
+    noisy = list_images(root / "noisy")[:limit]
+    if ref is None or not noisy:
+        raise SystemExit(f"--real: {root} needs noisy/ and mean/ (or clean/) folders of images with the same names")
+    missing = [p.name for p in noisy if not (ref / p.name).is_file()]
+    if missing:
+        raise SystemExit(f"--real: {ref / missing[0]} is missing (the reference of {root / 'noisy' / missing[0]})")
+    return [(p.name, load_u8(p), load_u8(ref / p.name)) for p in noisy]
 
 
 # --- methods -------------------------------------------------------------------------------------------------------
@@ -389,6 +406,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fmd-model", action="append", default=[], help="a model trained on FMD fields 1-17 (repeatable)")
     p.add_argument("--fmd-fields", default="18,20", help="FMD fields to evaluate (default: 18,20)")
     p.add_argument(
+        "--real",
+        type=Path,
+        action="append",
+        default=[],
+        help="real noisy photos: a folder with noisy/ and mean/ (or clean/) of the same names (repeatable)",
+    )
+    p.add_argument("--real-groups", action="store_true", help="--real: also a row per camera (name before '_')")
+    p.add_argument(
         "--json",
         type=Path,
         default=None,
@@ -450,6 +475,13 @@ def main(argv: list[str] | None = None) -> None:
         bench_set(
             f"FMD {args.fmd.name} fields {','.join(fields)}", "real", None, pairs, fmd_methods(args, notes), notes, rows
         )
+    for root in args.real:
+        pairs = real_pairs(root, args.limit)
+        groups = sorted({n.split("_")[0] for n, _, _ in pairs}) if args.real_groups else []
+        for group in [None, *groups]:
+            subset = [p for p in pairs if group is None or p[0].split("_")[0] == group]
+            name = root.name + (f" {group}" if group else "")
+            bench_set(name, "real", None, subset, methods, notes, rows)
     if notes:
         print()
         for n in notes:
