@@ -73,7 +73,7 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
     t0 = time.perf_counter()
     busy = r.decode_s + r.network_s
     if job.dest.suffix.lower() == ".png":
-        write_png(job.dest, next(frames()), info.icc)
+        write_png(job.dest, next(frames()), info.icc, info.exif)
     else:
-        write_tiff(job.dest, frames(), info.icc)
+        write_tiff(job.dest, frames(), info.icc, info.layout)
     r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)

@@ -2,7 +2,7 @@
 over: an output never replaces an input, never lands where it would be read again as an input, and replaces an
 existing file only in a folder n2n wrote before (it carries a marker file) or with `overwrite`.
 
-Outputs: PNG for a still image of 8 or 16 bits; TIFF (one page per frame, the input's dtype) for a stack or a float
+Outputs: TIFF for a TIFF (its shape, axes, sample type and calibration kept: io/tiffmeta.py), PNG for any other
 image. Names that would collide keep their source suffix.
 """
 
@@ -36,13 +36,23 @@ class Plan:
 
 
 def _output_suffix(src: Path, max_pixels: int) -> str:
-    """.tif for stacks and float images (PNG cannot hold them), .png otherwise; a file that cannot be probed gets
-    .png here and its error when it is processed."""
+    """.tif for a TIFF (and for stacks and float images, which PNG cannot hold), .png otherwise; a file that cannot
+    be probed gets .png here and its error when it is processed."""
     try:
         info = probe(src, max_pixels)
     except ImageError:
         return ".png"
-    return ".tif" if info.frames > 1 or info.is_float else ".png"
+    return ".tif" if info.format == "TIFF" or info.frames > 1 or info.is_float else ".png"
+
+
+def _png_holds(src: Path, max_pixels: int) -> bool:
+    """Whether a PNG can hold what `src` holds: one frame of 8 or 16 bits (a file that cannot be probed: its error
+    comes when it is processed)."""
+    try:
+        info = probe(src, max_pixels)
+    except ImageError:
+        return True
+    return info.frames == 1 and not info.is_float
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -102,7 +112,7 @@ def plan_outputs(
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
     notes: list[str] = []
     if as_file:
-        if suffix_of[inputs] == ".tif" and output.suffix.lower() == ".png":
+        if output.suffix.lower() == ".png" and not _png_holds(inputs, max_pixels):
             raise UserError(
                 f"{output}: {inputs} is a stack or a float image, which PNG cannot hold; name the output .tif"
             )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ImageError
 from ..flags import flag
+
+if TYPE_CHECKING:
+    from .tiffmeta import TiffLayout
 
 
 @dataclass(frozen=True)
@@ -23,10 +27,16 @@ class ImageInfo:
     channels: int  # as read: alpha included
     dtype: np.dtype  # uint8, uint16 or float32
     icc: bytes | None = None  # the embedded ICC colour profile, written again into the output
+    exif: bytes | None = field(default=None, repr=False)  # EXIF data (TIFF-structured), written again into a PNG
+    layout: TiffLayout | None = field(default=None, repr=False)  # a TIFF's shape, axes and calibration (tiffmeta.py)
 
     @property
     def is_float(self) -> bool:
         return bool(self.dtype == np.float32)
+
+    def channel_of(self, frame: int) -> int:
+        """The C index of a frame of a multichannel stack (0 for anything else)."""
+        return self.layout.channel_of(frame) if self.layout is not None else 0
 
     def describe(self) -> str:
         stack = f"{self.frames} frames of " if self.frames > 1 else ""

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ..errors import ImageError
+from .exif import exif_block
 from .info import ImageInfo, check_size
 
 Image.MAX_IMAGE_PIXELS = None  # n2n checks the pixel count itself (check_size), for every codec alike
@@ -62,7 +63,9 @@ def probe_pil(path: Path, max_pixels: int) -> ImageInfo:
         if _orientation(im) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
             h, w = w, h
         _, channels, dtype = _target(im)
-        return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype, im.info.get("icc_profile") or None)
+        exif = exif_block(im.info.get("exif"))  # for PNG: an eXIf chunk before the pixels, as in _orientation
+        icc = im.info.get("icc_profile") or None
+        return ImageInfo(path, im.format or "image", 1, h, w, channels, dtype, icc, exif=exif)
 
 
 def read_pil(path: Path) -> np.ndarray:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import defaults
 from .atomic import atomic_write
+from .exif import exif_block, upright
 from .info import ImageInfo, icc_fits
 from .pillow import MODE_OF_CHANNELS
 
@@ -35,24 +36,33 @@ def probe_png16(path: Path) -> ImageInfo:
     channels = {0: 1, 4: 2, 2: 3, 6: 4}.get(color)
     if channels is None:
         raise ValueError(f"bad PNG colour type {color} for 16 bits")
-    return ImageInfo(path, "PNG16", 1, h, w, channels, np.dtype(np.uint16), _icc(path))
+    icc, exif = _chunks(path)
+    return ImageInfo(path, "PNG16", 1, h, w, channels, np.dtype(np.uint16), icc, exif=exif)
 
 
-def _icc(path: Path) -> bytes | None:
-    """The ICC profile of a PNG's iCCP chunk, from the chunks before the pixel data (where the format puts it)."""
+def _chunks(path: Path) -> tuple[bytes | None, bytes | None]:
+    """The ICC profile (iCCP chunk) and EXIF data (eXIf) of a PNG, from the chunks before the pixel data (where the
+    format puts them)."""
+    icc: bytes | None = None
+    exif: bytes | None = None
     with open(path, "rb") as f:
         f.seek(33)  # after the signature and IHDR
         while True:
             head = f.read(8)
             if len(head) < 8:
-                return None
+                return icc, exif
             length, kind = struct.unpack(">I4s", head)
             if kind in (b"IDAT", b"IEND"):
-                return None
+                return icc, exif
+            if kind == b"eXIf" and length <= 2**20:
+                exif = exif_block(f.read(length))
+                f.seek(4, 1)
+                continue
             if kind != b"iCCP":
                 f.seek(length + 4, 1)
                 continue
             data = f.read(length)
+            f.seek(4, 1)
             name_end = data.find(b"\0")
             if name_end < 0 or len(data) < name_end + 2 or data[name_end + 1] != 0:
                 raise ValueError("corrupt iCCP chunk")
@@ -60,7 +70,7 @@ def _icc(path: Path) -> bytes | None:
             icc = z.decompress(data[name_end + 2 :], defaults.ICC_MAX_BYTES)
             if z.unconsumed_tail:
                 raise ValueError(f"ICC profile over {defaults.ICC_MAX_BYTES // 2**20} MiB")
-            return icc or None
+            icc = icc or None
 
 
 def read_png16(path: Path) -> np.ndarray:
@@ -75,16 +85,20 @@ def read_png16(path: Path) -> np.ndarray:
     return a[..., None] if a.ndim == 2 else a
 
 
-def _with_icc(png: bytes, icc: bytes) -> bytes:
-    """The PNG with an iCCP chunk right after IHDR (before the pixel data, as the format asks)."""
-    data = b"ICC profile\0\0" + zlib.compress(icc)
-    chunk = struct.pack(">I4s", len(data), b"iCCP") + data + struct.pack(">I", zlib.crc32(b"iCCP" + data))
-    return png[:33] + chunk + png[33:]
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I4s", len(data), kind) + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None) -> None:
+def _with_chunks(png: bytes, icc: bytes | None, exif: bytes | None) -> bytes:
+    """The PNG with iCCP and eXIf chunks right after IHDR (before the pixel data, as the format asks)."""
+    extra = _chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(icc)) if icc else b""
+    extra += _chunk(b"eXIf", upright(exif)) if exif else b""
+    return png[:33] + extra + png[33:]
+
+
+def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None, exif: bytes | None = None) -> None:
     """Write an H x W x C uint8/uint16 array as PNG, atomically, with `icc` as its colour profile when that profile
-    fits the image's channels."""
+    fits the image's channels, and `exif` (TIFF-structured EXIF data) with its orientation reset to upright."""
     path = Path(path)
     if image.ndim != 3 or image.shape[2] not in MODE_OF_CHANNELS or image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"cannot write array of shape {image.shape} and dtype {image.dtype} as PNG")
@@ -99,6 +113,6 @@ def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None) -> 
                 filter=defaults.PNG_FILTER,
             )
         )
-        f.write(_with_icc(png, icc) if icc and icc_fits(icc, image.shape[2]) else png)
+        f.write(_with_chunks(png, icc if icc_fits(icc, image.shape[2]) else None, exif))
 
     atomic_write(path, write)

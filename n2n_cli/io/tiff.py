@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -11,6 +12,7 @@ import numpy as np
 from ..errors import ImageError
 from .atomic import atomic_write
 from .info import ImageInfo, icc_fits
+from .tiffmeta import TiffLayout, pages, read_layout, write_args
 
 SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 ICC_TAG = 34675  # InterColorProfile
@@ -72,7 +74,8 @@ def probe_tiff(path: Path) -> ImageInfo:
         frames = sum(n for _, n in parts)
         tag = tif.pages[0].tags.get(ICC_TAG)
         icc = bytes(tag.value) if tag is not None and isinstance(tag.value, (bytes, bytearray)) and tag.value else None
-        return ImageInfo(path, "TIFF", frames, h, w, channels, _dtype(np.dtype(s.dtype)), icc)
+        layout = read_layout(tif, [p for p, _ in parts])
+        return ImageInfo(path, "TIFF", frames, h, w, channels, _dtype(np.dtype(s.dtype)), icc, layout=layout)
 
 
 def read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
@@ -112,29 +115,37 @@ def read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
     return a.astype(info.dtype, copy=False)
 
 
-def write_tiff(path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None = None) -> int:
-    """Write H x W x C frames (one dtype and shape) as a multi-page TIFF, one page per frame, compressed losslessly,
-    atomically; frames are written as they come, so a stack need not fit in memory. `icc`: the colour profile,
-    kept when it fits the channels. Returns the frame count."""
+def write_tiff(
+    path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None = None, layout: TiffLayout | None = None
+) -> int:
+    """Write H x W x C frames (one dtype and shape) as a TIFF, atomically; frames are written as they come, so a
+    stack need not fit in memory. `layout`: the input's (tiffmeta.py), whose shape, axes, sample type, calibration
+    and compression the file keeps; without one, a multi-page TIFF, one page per frame, compressed losslessly.
+    `icc`: the colour profile, kept when it fits the channels. Returns the frame count."""
     import tifffile
 
-    count = 0
+    count = [0]
 
     def write(f: BinaryIO) -> None:
-        nonlocal count
+        it = iter(frames)
+        first = next(it, None)
+        if first is None:
+            raise ValueError("no frame to write")
+        c = first.shape[2]
+        look = {
+            "photometric": "rgb" if c in (3, 4) else "minisblack",
+            "extrasamples": ("unassalpha",) if c in (2, 4) else None,
+            "iccprofile": icc if icc_fits(icc, c) else None,
+        }
+        rest = itertools.chain([first], it)
+        if layout is not None:
+            with tifffile.TiffWriter(f, bigtiff=layout.bigtiff, imagej=layout.kind == "imagej") as tw:
+                tw.write(pages(rest, layout, count), **look, **write_args(layout))
+            return
         with tifffile.TiffWriter(f, bigtiff=False) as tw:
-            for img in frames:
-                c = img.shape[2]
-                tw.write(
-                    img if c > 1 else img[..., 0],
-                    photometric="rgb" if c in (3, 4) else "minisblack",
-                    extrasamples=("unassalpha",) if c in (2, 4) else None,
-                    compression="zlib",
-                    contiguous=False,
-                    iccprofile=icc if icc_fits(icc, c) else None,
-                    metadata=None,
-                )  # no per-page shape: readers see one series of pages
-                count += 1
+            for img in rest:
+                tw.write(img if c > 1 else img[..., 0], **look, compression="zlib", contiguous=False, metadata=None)
+                count[0] += 1  # no per-page shape: readers see one series of pages
 
     atomic_write(path, write)
-    return count
+    return count[0]
