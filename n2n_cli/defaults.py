@@ -40,6 +40,11 @@ OVERLAP = 32  # pixels shared by neighbouring tiles, blended linearly
 TILE_BATCH = 1  # tiles per forward pass on the CPU (more only costs memory there)
 TILE_BATCH_CUDA = 16  # tiles per forward pass on a GPU
 
+# intensity normalization (io/normalize.py): 8-bit images / 255; other sample types by a robust range per file
+NORM_LOW = 0.01  # percentile of a file's samples mapped to 0: its darkest level, a few stray pixels aside ...
+NORM_HIGH = 99.95  # ... and to 1; what lies outside passes through the network unchanged (docs/microscopy.md)
+NORM_SAMPLES = 2**18  # samples per file the percentiles are taken from (a regular subsample of every frame)
+
 # synthetic data (`n2n synth`)
 SYNTH_SIZE = 32  # crop side of course-format files
 SYNTH_COUNT = 1000

@@ -91,8 +91,8 @@ def evaluate_cmd(
             _eval_pairs(data, target, model, device, tile, tta, strength, max_pixels, as_json)
             return
         spec = cast("AnyNoise | None", noise)  # parse_noise made it one
-        evalset = open_eval_set(data, clean, spec, seed, role="eval", max_pixels=max_pixels)
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+        evalset = open_eval_set(data, clean, spec, seed, "eval", max_pixels, denoiser.normalization)
         r = evaluate(denoiser, evalset)
         if grid is not None:
             save_grid(grid, denoiser, evalset)
@@ -139,8 +139,8 @@ def _eval_pairs(
     from ..evaluation import ASSUMES, estimate_pairs
     from ..inference import make_denoiser
 
-    pairset = open_pair_set(data, target, role="eval", max_pixels=max_pixels)
     denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+    pairset = open_pair_set(data, target, "eval", max_pixels, denoiser.normalization)
     r = estimate_pairs(denoiser, pairset)
     gain = r.psnr - r.input_psnr if r.psnr is not None else float("nan")
     result = {

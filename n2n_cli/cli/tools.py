@@ -71,13 +71,14 @@ def export(
     with user_errors():
         from ..inference.export import export_onnx
         from ..io import check_output
+        from ..io.normalize import Normalization
         from ..models.bundled import load_model, resolve_model_path
 
         if output.suffix.lower() != ".onnx":
             raise UserError(f"{output}: name the ONNX file with the .onnx suffix")
         check_output(output, [resolve_model_path(model)], "OUTPUT", overwrite)
         net, ckpt = load_model(model)
-        export_onnx(net, output)
+        export_onnx(net, output, Normalization.from_record(ckpt.get("config", {}).get("normalization")))
     typer.echo(f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]")
 
 

@@ -32,9 +32,10 @@ def make_course_pairs(folder: str | Path, count: int, size: int, noise: AnyNoise
     cache = ImageCache(channels, max_pixels)
     crops = []
     for _ in range(count):
-        img = cache.get((images[rng.randrange(len(images))], 0))
+        ref = (images[rng.randrange(len(images))], 0)
+        img = cache.get(ref)
         y, x = rng.randint(0, max(img.shape[0] - size, 0)), rng.randint(0, max(img.shape[1] - size, 0))
-        crops.append(crop(img, y, x, size))
+        crops.append(crop(img, y, x, size, cache.range(ref)))  # 16-bit images by their range (io/normalize.py)
     clean = torch.stack(crops)  # N x C x size x size in [0, 1]
     first = noise(clean, g)
     second = noise(clean, g) if kind == "train" else clean

@@ -1,5 +1,9 @@
 """Random crops from image files for training, decoded once per loader process and kept in a bounded cache.
 
+Crops reach the network as it sees images when denoising (io/normalize.py): clamp((x - lo) / (hi - lo), 0, 1),
+with one range per group, its first frame's, for the input and the target alike, so the target's mean stays the
+clean signal in the input's units.
+
 A group holds the frames of one scene, as (file, frame) references: its noisy captures, its one clean image when
 pairs are synthesised by a recipe, or its one noisy image when training from single images. Crops are keyed by
 (sample index, seed), so what a sample holds depends on its key alone: not on which loader process draws it, and a
@@ -18,19 +22,30 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .. import defaults
 from ..errors import DataError, UserError
-from ..io import match_channels, probe, read_frame, to_float
+from ..io import match_channels, probe, read_frame
+from ..io.normalize import Normalization, Range
 from ..noise import PairRecipe
 from .protocols import Ref
 
 
 class ImageCache:
     """Decoded frames kept in memory up to a byte budget (least recently used evicted), so each is decoded once
-    per process when the data fits, and streamed from disk when it does not. Frames are read under `max_pixels`."""
+    per process when the data fits, and streamed from disk when it does not. Frames are read under `max_pixels`;
+    each frame's range (io/normalize.py) is kept beside it, found once."""
 
-    def __init__(self, channels: int, max_pixels: int, budget_mb: int = defaults.CACHE_MB):
+    def __init__(self, channels: int, max_pixels: int, budget_mb: int = defaults.CACHE_MB,
+                 normalization: Normalization | None = None):
         self.channels, self.max_pixels, self.budget = channels, max_pixels, budget_mb * 2**20
+        self.rule = normalization or Normalization()
         self.items: OrderedDict[Ref, np.ndarray] = OrderedDict()
+        self.ranges: dict[Ref, Range] = {}
         self.used = 0
+
+    def range(self, ref: Ref) -> Range:
+        """The range of a frame, by the run's rule."""
+        if ref not in self.ranges:
+            self.ranges[ref] = self.rule.range_of([self.get(ref)])
+        return self.ranges[ref]
 
     def get(self, ref: Ref) -> np.ndarray:
         img = self.items.get(ref)
@@ -38,9 +53,6 @@ class ImageCache:
             self.items.move_to_end(ref)
             return img
         img = match_channels(read_frame(*ref, max_pixels=self.max_pixels), self.channels)
-        if img.dtype.kind == "f" and img.size and (img.min() < 0 or img.max() > 1):  # NaN: refused by read_frame
-            raise DataError(f"{ref[0]}: float samples from {float(img.min()):g} to {float(img.max()):g}: training "
-                            "reads float images as [0, 1]; rescale the file or save it as 16-bit")
         if img.nbytes <= self.budget:
             self.items[ref] = img
             self.used += img.nbytes
@@ -50,12 +62,17 @@ class ImageCache:
         return img
 
 
-def crop(img: np.ndarray, y: int, x: int, size: int) -> torch.Tensor:
-    """C x size x size float crop; images smaller than the patch are mirror-padded."""
+def crop(img: np.ndarray, y: int, x: int, size: int, rng: Range) -> torch.Tensor:
+    """C x size x size float crop in the network's range, clamp((x - lo) / (hi - lo), 0, 1); images smaller than
+    the patch are mirror-padded."""
     c = img[y:y + size, x:x + size]
     if c.shape[0] < size or c.shape[1] < size:
         c = np.pad(c, ((0, size - c.shape[0]), (0, size - c.shape[1]), (0, 0)), mode="symmetric")
-    return torch.from_numpy(to_float(np.ascontiguousarray(c))).permute(2, 0, 1)
+    t = c.astype(np.float32)
+    if rng.lo:
+        t -= rng.lo
+    t /= rng.span
+    return torch.from_numpy(np.clip(t, 0, 1, out=t)).permute(2, 0, 1)
 
 
 class PatchPairs(Dataset):
@@ -64,9 +81,11 @@ class PatchPairs(Dataset):
     read under `max_pixels`, in the loader processes too: the dataset carries it to them."""
 
     def __init__(self, groups: Sequence[Sequence[Ref]], patch: int, channels: int, recipe: PairRecipe | None = None,
-                 single: bool = False, max_pixels: int = defaults.MAX_PIXELS):
+                 single: bool = False, max_pixels: int = defaults.MAX_PIXELS,
+                 normalization: Normalization | None = None):
         self.groups, self.patch, self.channels, self.recipe = [list(g) for g in groups], patch, channels, recipe
         self.single, self.max_pixels = single, max_pixels
+        self.normalization = normalization or Normalization()
         counts = []
         for g in self.groups:
             info = probe(g[0][0], max_pixels)
@@ -84,11 +103,12 @@ class PatchPairs(Dataset):
         i, seed = key
         rng = random.Random(seed)
         if self.cache is None:
-            self.cache = ImageCache(self.channels, self.max_pixels)
+            self.cache = ImageCache(self.channels, self.max_pixels, normalization=self.normalization)
         group = self.groups[int(np.searchsorted(self.ends, i, side="right"))]
+        span = self.cache.range(group[0])  # one range for the group: its first frame's
         if self.recipe is not None or self.single:
             img = self.cache.get(group[0])
-            c = crop(img, *self._corner(rng, img), self.patch)
+            c = crop(img, *self._corner(rng, img), self.patch, span)
             if self.recipe is None:
                 return (c,)
             return self.recipe(c, seed)  # two noisy copies of one clean crop
@@ -98,7 +118,7 @@ class PatchPairs(Dataset):
             (pa, _), (pb, _) = group[pick[0]], group[pick[1]]
             raise DataError(f"{pa}: size {a.shape[1]}x{a.shape[0]} differs from {pb} ({b.shape[1]}x{b.shape[0]})")
         y, x = self._corner(rng, a)
-        return crop(a, y, x, self.patch), crop(b, y, x, self.patch)
+        return crop(a, y, x, self.patch, span), crop(b, y, x, self.patch, span)
 
 
 class EpochKeys(Sampler):

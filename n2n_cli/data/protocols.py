@@ -15,6 +15,8 @@ from typing import Protocol
 
 import torch
 
+from ..io.normalize import Range
+
 Ref = tuple[Path, int]  # (file, frame): TIFF stacks are captures or evaluation images like any other file
 
 
@@ -36,6 +38,7 @@ class EvalBatch:
     noisy: torch.Tensor  # N x C x H x W in [0, 1]
     clean: torch.Tensor  # the reference, same shape
     bits: int  # bit depth the output is scored at (what the output file stores)
+    ranges: list[Range] | None = None  # each noisy image's range in its tensor's units (None: [0, 1] as it is)
 
 
 class EvalSet(Protocol):
@@ -53,6 +56,7 @@ class PairBatch:
     first: torch.Tensor  # N x C x H x W in [0, 1]: the model's input
     second: torch.Tensor  # another capture of the same scene, the same shape
     bits: int  # bit depth the output is scored at
+    ranges: list[Range] | None = None  # each first capture's range in its tensor's units (None: [0, 1] as it is)
 
 
 class PairSet:

@@ -10,20 +10,24 @@ import torch
 from ..data import EvalSet
 from ..inference import Denoiser
 from ..io import from_float, write_png
+from ..io.normalize import UNIT, Range
 
 
 def save_grid(path: str | Path, denoiser: Denoiser, evalset: EvalSet, count: int = 4, side: int = 192) -> None:
-    """Rows of (noisy, denoised, clean): centre crops of `side` pixels, small images scaled up (nearest)."""
-    examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    """Rows of (noisy, denoised, clean): centre crops of `side` pixels, small images scaled up (nearest), each row
+    shown in its noisy image's range (io/normalize.py), so 12-bit data in 16-bit files is not shown dark."""
+    examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, Range]] = []
     for b in evalset.batches():
         n = b.noisy[: count - len(examples)]
-        examples += list(zip(n, denoiser.predict(n), b.clean[: len(n)]))
+        ranges = b.ranges[: len(n)] if b.ranges else [UNIT] * len(n)
+        examples += list(zip(n, denoiser.predict(n, ranges), b.clean[: len(n)], ranges))
         if len(examples) == count:
             break
     rows = []
-    for triple in examples:
+    for noisy, out, clean, rng in examples:
         tiles = []
-        for t in triple:
+        for t in (noisy, out, clean):
+            t = ((t - rng.lo) / rng.span).clamp(0, 1)
             if t.shape[0] == 1:
                 t = t.expand(3, -1, -1)
             h, w = t.shape[-2:]

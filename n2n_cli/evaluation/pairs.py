@@ -62,7 +62,7 @@ def estimate_pairs(
         per_image = b.first[0].numel()
         out = None
         if denoiser is not None:
-            out = pair_difference(quantize_to(denoiser.predict(b.first), b.bits), b.second)
+            out = pair_difference(quantize_to(denoiser.predict(b.first, b.ranges), b.bits), b.second)
         for k, name in enumerate(b.names):
             if diff[k] == 0:
                 raise DataError(

@@ -26,7 +26,7 @@ def evaluate(denoiser: Denoiser, evalset: EvalSet) -> EvalResult:
     """Mean per-image PSNR (dB) of the denoised output (rounded to the data's bit depth) and of the noisy input."""
     rows = []
     for b in evalset.batches():
-        out = quantize_to(denoiser.predict(b.noisy), b.bits)
+        out = quantize_to(denoiser.predict(b.noisy, b.ranges), b.bits)
         rows += list(zip(b.names, psnr(b.noisy, b.clean).tolist(), psnr(out, b.clean).tolist()))
     count = len(rows)
     return EvalResult(sum(r[2] for r in rows) / count, sum(r[1] for r in rows) / count, count, rows)

@@ -7,6 +7,7 @@ model through onnxruntime, an optional dependency imported only when an .onnx fi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Protocol
 
@@ -16,8 +17,9 @@ from torch import nn
 
 from ..device import autocast
 from ..errors import UserError
+from ..io.normalize import Normalization
 from ..models import contract
-from .export import MULTIPLE_KEY
+from .export import MULTIPLE_KEY, NORMALIZATION_KEY
 
 
 class Predictor(Protocol):
@@ -71,7 +73,16 @@ class OnnxPredictor:
         meta = self.session.get_modelmeta().custom_metadata_map
         multiple = meta.get(MULTIPLE_KEY, "1")  # written by `n2n export`; other graphs: tiles off any grid
         self.multiple = int(multiple) if multiple.isdigit() and 0 < int(multiple) <= 1024 else 1
+        self.normalization = _recorded_rule(meta.get(NORMALIZATION_KEY))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         (y,) = self.session.run(None, {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})
         return np.clip(y, 0, 1, out=y)
+
+
+def _recorded_rule(text: str | None) -> Normalization:
+    """The normalization rule `n2n export` recorded in a graph's metadata; the default for other graphs."""
+    try:
+        return Normalization.from_record(json.loads(text) if text else None)
+    except (ValueError, TypeError):
+        return Normalization()

@@ -1,11 +1,13 @@
 """Tiled, batched prediction: memory is bounded by the tile, not by the image. Everything here is numpy; the network
-is called through a Predictor (backends.py), and tiles are placed by tiling.py.
+is called through a Predictor (backends.py), and tiles are placed by tiling.py. Intensities are mapped to the
+network's range and back by a Range (io/normalize.py): the network sees clamp(x', 0, 1), and what lies outside
+passes through unchanged.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -13,6 +15,7 @@ from torch import nn
 
 from .. import defaults
 from ..io import split_alpha
+from ..io.normalize import UNIT, Normalization, Range
 from .backends import Predictor, TorchPredictor
 from .tiling import layout, ramp
 
@@ -32,15 +35,18 @@ class Denoiser:
         gray_model: nn.Module | Predictor | None = None,
         tta: bool = False,
         strength: float = defaults.STRENGTH,
+        normalization: Normalization | None = None,
     ):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
         gray images, and the RGB images whose three channels are equal (a gray picture stored as RGB). `overlap`
         defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over the 8 flips and
         90-degree rotations of each tile (8 times the work). `strength`: how much of what the network removes is
-        taken away, from 0 (the input unchanged) to 1 (the network's output)."""
+        taken away, from 0 (the input unchanged) to 1 (the network's output). `normalization`: the model's rule for
+        an image's range (io/normalize.py; default: the default rule)."""
         if not 0 <= strength <= 1:
             raise ValueError(f"strength {strength} must lie in [0, 1]")
         self.tta, self.strength = tta, strength
+        self.normalization = normalization or Normalization()
         self.net: Predictor = _predictor(model, device)
         self.gray: Predictor | None = _predictor(gray_model, device) if gray_model is not None else None
         self.channels = self.net.channels
@@ -90,20 +96,16 @@ class Denoiser:
             return self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
         return self.net(xb)
 
-    def __call__(self, image: np.ndarray) -> np.ndarray:
-        """Denoise an H x W x C image; alpha passes through; the same dtype comes back. Integer images are scaled by
-        their dtype's peak; float images keep their own range: values outside [0, 1] are mapped to it by the
-        image's minimum and maximum, and back."""
+    def __call__(self, image: np.ndarray, rng: Range | None = None) -> np.ndarray:
+        """Denoise an H x W x C image; alpha passes through; the same dtype comes back. `rng`: the samples that map to
+        the network's 0 and 1, given for the frames of a stack (one range per file); by default the image's own,
+        by the denoiser's rule."""
         color, alpha = split_alpha(image)
+        if rng is None:
+            rng = self.normalization.range_of([color])
         if self._gray_copy(color):  # a gray picture stored as RGB: the gray network, then back to RGB
-            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])]))
+            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])], rng))
             return np.concatenate([np.repeat(g, 3, axis=2)] + ([a] if a is not None else []), axis=2)
-        if image.dtype.kind in "ui":
-            peak, lo, scale = float(np.iinfo(image.dtype).max), 0.0, 1.0
-        else:
-            peak = 1.0
-            lo, hi = (float(color.min()), float(color.max())) if color.size else (0.0, 1.0)
-            lo, scale = (0.0, 1.0) if lo >= 0 and hi <= 1 else (lo, (hi - lo) or 1.0)
         out = np.empty_like(image)
         if alpha is not None:
             out[..., -1:] = alpha
@@ -112,8 +114,8 @@ class Denoiser:
         ys = layout(h, self.tile, self.overlap, multiple)
         xs = layout(w, self.tile, self.overlap, multiple)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
-            (rows,) = self._run([self._scaled(color, lo, peak * scale)], self.batch)
-            self._store(out[..., :c], rows, peak, lo, scale)
+            (rows,) = self._run([_network_input(color, rng)], self.batch)
+            _store(out[..., :c], rows, color, rng)
             return out
         wx = [ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
@@ -125,13 +127,14 @@ class Denoiser:
                 acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = ramp(th, self.overlap, y > 0, y + th < h)
-            tiles = [self._scaled(color[y : y + th, x : x + tw], lo, peak * scale) for x, tw in xs]
+            tiles = [_network_input(color[y : y + th, x : x + tw], rng) for x, tw in xs]
             for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
                 acc[y - top : y - top + th, x : x + tw] += t * wt
                 wsum[y - top : y - top + th, x : x + tw] += wt
             done = (ys[i + 1][0] if i + 1 < len(ys) else h) - top  # rows no later tile touches
-            self._store(out[top : top + done, :, :c], acc[:done] / np.maximum(wsum[:done], 1e-12), peak, lo, scale)
+            rows = acc[:done] / np.maximum(wsum[:done], 1e-12)
+            _store(out[top : top + done, :, :c], rows, color[top : top + done], rng)
             acc, wsum, top = acc[done:], wsum[done:], top + done
         return out
 
@@ -144,44 +147,58 @@ class Denoiser:
             and np.array_equal(color[..., 0], color[..., 2])
         )
 
-    @staticmethod
-    def _scaled(pixels: np.ndarray, lo: float, span: float) -> np.ndarray:
-        """Image pixels -> float32 network input in [0, 1]."""
-        t = pixels.astype(np.float32)
-        if lo:
-            t -= lo
-        t /= span
-        return t
-
-    @staticmethod
-    def _store(dest: np.ndarray, rows: np.ndarray, peak: float, lo: float, scale: float) -> None:
-        """Network output in [0, 1] (float32, may be overwritten) -> `dest`: the image's dtype and range."""
-        if peak == 1.0:
-            dest[...] = rows * scale + lo
-        else:
-            rows *= peak
-            np.rint(rows, out=rows)
-            dest[...] = np.clip(rows, 0, peak, out=rows)
-
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """N x C x H x W float in [0, 1] -> denoised, same shape. Small images go through in batches holding as many
-        pixels as a batch of tiles; larger ones are tiled one by one."""
+    def predict(self, x: torch.Tensor, ranges: Sequence[Range] | None = None) -> torch.Tensor:
+        """N x C x H x W float (integer data divided by its type's maximum) -> denoised, same shape. `ranges`: each
+        image's range in x's units (io/normalize.py); None: x is in the network's range already. Small images go
+        through in batches holding as many pixels as a batch of tiles; larger ones are tiled one by one."""
         n, c, h, w = x.shape
-        if h <= self.tile and w <= self.tile:
-            per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
-            imgs = x.permute(0, 2, 3, 1).float().cpu().numpy()
-            out = np.empty_like(imgs)
-            gray = [self._gray_copy(img) for img in imgs]
-            for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
-                idx = [i for i in range(n) if gray[i] == as_gray]
-                part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
-                for k in range(0, len(idx), per_batch):
-                    for i, y in zip(idx[k : k + per_batch], self._run(part[k : k + per_batch], per_batch)):
-                        out[i] = y
-            return torch.from_numpy(out).permute(0, 3, 1, 2)
-        return torch.stack(
-            [torch.from_numpy(self(img.permute(1, 2, 0).float().cpu().numpy())).permute(2, 0, 1) for img in x]
-        )
+        ranges = list(ranges) if ranges is not None else [UNIT] * n
+        imgs = x.permute(0, 2, 3, 1).float().cpu().numpy()
+        if h > self.tile or w > self.tile:
+            return torch.from_numpy(np.stack([self(img, r) for img, r in zip(imgs, ranges)])).permute(0, 3, 1, 2)
+        per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
+        out = np.empty_like(imgs)
+        gray = [self._gray_copy(img) for img in imgs]
+        for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
+            idx = [i for i in range(n) if gray[i] == as_gray]
+            part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
+            for k in range(0, len(idx), per_batch):
+                chunk = idx[k : k + per_batch]
+                inputs = [_network_input(p, ranges[i]) for i, p in zip(chunk, part[k : k + per_batch])]
+                for i, p, y in zip(chunk, part[k : k + per_batch], self._run(inputs, per_batch)):
+                    _store(out[i], y, p, ranges[i])
+        return torch.from_numpy(out).permute(0, 3, 1, 2)
+
+
+def _normalized(pixels: np.ndarray, rng: Range) -> np.ndarray:
+    """Image pixels -> float32 x' = (x - lo) / (hi - lo), not clamped."""
+    t = pixels.astype(np.float32)
+    if rng.lo:
+        t -= rng.lo
+    t /= rng.span
+    return t
+
+
+def _network_input(pixels: np.ndarray, rng: Range) -> np.ndarray:
+    """Image pixels -> the network's input, clamp(x', 0, 1)."""
+    return np.clip(_normalized(pixels, rng), 0, 1, out=None)
+
+
+def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range) -> None:
+    """Network output (float32 in [0, 1], may be overwritten) for the pixels `src` -> `dest`, in the image's dtype
+    and units: what the clamp took from x' is added back, so values outside the range pass through."""
+    t = _normalized(src, rng)
+    outside = t - np.clip(t, 0, 1)
+    if outside.any():
+        rows += outside
+    rows *= rng.span
+    if rng.lo:
+        rows += rng.lo
+    if dest.dtype.kind in "ui":
+        peak = float(np.iinfo(dest.dtype).max)
+        np.rint(rows, out=rows)
+        np.clip(rows, 0, peak, out=rows)
+    dest[...] = rows
 
 
 def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..io import probe, read_frame, write_png, write_tiff
+from ..io.normalize import Range, file_ranges
 from .denoiser import Denoiser
 from .plan import Job, Plan, mark_folder
 
@@ -60,12 +61,19 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
     info = probe(job.src, max_pixels)
     r.decode_s += time.perf_counter() - t0
 
+    # a stack's frames share their file's range (each channel its own); a single image finds its own when denoised
+    ranges: list[Range | None] = [None]
+    if info.frames > 1:
+        t0 = time.perf_counter()
+        ranges = list(file_ranges(denoiser.normalization, info))
+        r.decode_s += time.perf_counter() - t0
+
     def frames() -> Iterator[np.ndarray]:
         for k in range(info.frames):
             t0 = time.perf_counter()
             image = read_frame(job.src, k, info)
             t1 = time.perf_counter()
-            out = denoiser(image)
+            out = denoiser(image, ranges[k])
             r.decode_s += t1 - t0
             r.network_s += time.perf_counter() - t1
             yield out

@@ -9,6 +9,7 @@ import torch
 
 from .. import defaults
 from ..errors import CheckpointError
+from ..io.normalize import Normalization
 from ..models.bundled import load_default_gray, load_model
 from .backends import OnnxPredictor
 from .denoiser import Denoiser
@@ -23,11 +24,14 @@ def make_denoiser(
 ) -> Denoiser:
     """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file. None gives the default bundled
     weights, and gray images go to the bundled gray model where one ships (else the colour model takes them,
-    replicated to RGB: it was trained on a share of gray crops). A named model takes every image."""
+    replicated to RGB: it was trained on a share of gray crops). A named model takes every image. The model's
+    normalization rule (io/normalize.py) comes from its file: the checkpoint's config, the ONNX metadata."""
     if model is not None and str(model).lower().endswith(".onnx"):
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
-        return Denoiser(OnnxPredictor(model), tile=tile, tta=tta, strength=strength)
-    net, _ = load_model(model)
+        onnx = OnnxPredictor(model)
+        return Denoiser(onnx, tile=tile, tta=tta, strength=strength, normalization=onnx.normalization)
+    net, ckpt = load_model(model)
     gray = load_default_gray() if model is None else None
-    return Denoiser(net, device, tile=tile, tta=tta, strength=strength, gray_model=gray)
+    rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))  # older files: the default
+    return Denoiser(net, device, tile=tile, tta=tta, strength=strength, gray_model=gray, normalization=rule)

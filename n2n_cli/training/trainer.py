@@ -26,6 +26,7 @@ from ..errors import UserError
 from ..evaluation import estimate_pairs, validation_metrics
 from ..flags import flag
 from ..inference import Denoiser
+from ..io.normalize import Normalization
 from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
@@ -58,6 +59,7 @@ class Run:
     history: list[dict[str, Any]]
     info: dict[str, Any]  # what the progress display shows at the start
     config: dict[str, Any]  # what the checkpoint records
+    normalization: Normalization  # how image files reach the network's range (io/normalize.py)
 
 
 class Trainer:
@@ -101,12 +103,14 @@ class Trainer:
         device = dist.device_for(world, pick_device(cfg.device))
         start = load_start(cfg, self.model is not None)
         self.kept = start.kept
-        source = self._open_source(start)
+        # the rule of the model continued (older checkpoints record none: the default), recorded in the new one
+        rule = Normalization.from_record((start.ckpt or {}).get("config", {}).get("normalization"))
+        source = self._open_source(start, rule)
         batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
         if batch % world.size:
             raise UserError(f"{flag('batch_size')} {batch} must be divisible by the number of processes ({world.size})")
         lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
-        valset = self._open_valset() if world.main else None
+        valset = self._open_valset(rule) if world.main else None
         torch.manual_seed(cfg.seed)
         model = self._build_model(start, source)
         # channels_last: faster convolutions on CPUs and GPUs alike (Module.to takes it; its stubs do not say so)
@@ -130,7 +134,7 @@ class Trainer:
             "noise": str(cfg.noise) if cfg.noise else None,
             "objective": "neighbor2neighbor" if cfg.single else "noise2noise",
         }
-        config = cfg.record(batch_size=batch, lr=lr, **init_sha256(start))
+        config = cfg.record(batch_size=batch, lr=lr, normalization=rule.record(), **init_sha256(start))
         return Run(
             world,
             device,
@@ -146,9 +150,10 @@ class Trainer:
             start.history,
             info,
             config,
+            rule,
         )
 
-    def _open_source(self, start: Start) -> TrainSource:
+    def _open_source(self, start: Start, rule: Normalization) -> TrainSource:
         """The training data, read with the channels of the model it trains when that model comes from a file."""
         cfg = self.cfg
         channels = (
@@ -165,6 +170,7 @@ class Trainer:
             cfg.single,
             channels or cfg.channels,
             cfg.max_pixels,
+            rule,
         )
         if cfg.channels not in (None, source.channels):
             held = f"{cfg.init or cfg.resume} is a" if channels else f"{cfg.data} holds"
@@ -173,11 +179,13 @@ class Trainer:
             )
         return source
 
-    def _open_valset(self) -> EvalSet | PairSet | None:
+    def _open_valset(self, rule: Normalization) -> EvalSet | PairSet | None:
         cfg = self.cfg
         if not cfg.val:
             return None
-        valset = open_val_set(cfg.val, cfg.val_clean, cfg.val_noise, cfg.val_target, cfg.val_pairs, cfg.max_pixels)
+        valset = open_val_set(
+            cfg.val, cfg.val_clean, cfg.val_noise, cfg.val_target, cfg.val_pairs, cfg.max_pixels, rule
+        )
         # any channel count validates: the Denoiser serves gray images to a colour model and the reverse
         if isinstance(valset, PairSet):
             estimate_pairs(None, valset)  # refuse pairs the estimate cannot use now, not after an epoch
@@ -227,7 +235,8 @@ class Trainer:
         }
         if run.world.main:
             if run.valset is not None:
-                last.update(validation_metrics(Denoiser(unwrap(run.model), run.device), run.valset))
+                denoiser = Denoiser(unwrap(run.model), run.device, normalization=run.normalization)
+                last.update(validation_metrics(denoiser, run.valset))
             run.history.append(last)
             if self.cfg.out:
                 save_epoch(self.cfg.out, run.model, epoch + 1, run.history, run.opt.state_dict(), run.config)
