@@ -11,13 +11,31 @@ from .errors import UserError
 from .flags import flag
 
 
+def mps_available() -> bool:
+    """True where torch has Apple-silicon GPUs (Metal Performance Shaders) and one is usable."""
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
 def pick_device(name: str = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU; 'cuda' without a GPU is a user error."""
+    """'auto' -> CUDA when present, else Apple's MPS, else the CPU; a GPU asked for and absent is a user error."""
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps" if mps_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"{flag('device')} cuda: no CUDA device is available (use {flag('device')} cpu or auto)")
+    if name == "mps" and not mps_available():
+        raise UserError(
+            f"{flag('device')} mps: no Apple-silicon GPU is available to this torch (MPS needs macOS 12.3+ on "
+            f"Apple silicon); use {flag('device')} cpu or auto"
+        )
     return torch.device(name)
+
+
+def is_gpu(device: torch.device) -> bool:
+    """A GPU (CUDA or MPS): larger batches pay off there."""
+    return device.type in ("cuda", "mps")
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
     cuda = "cuda"
+    mps = "mps"
 
 
 class Schedule(str, Enum):
@@ -33,6 +34,7 @@ class Kind(str, Enum):
     val = "val"
 
 
+DEVICE_HELP = "auto: CUDA when present, else Apple's MPS (Apple-silicon GPUs), else CPU."
 MODEL_HELP = (
     "Checkpoint, course state_dict or exported .onnx model, used for every image [default: the bundled best "
     "weights, and the bundled gray model for gray images]."
@@ -88,7 +90,7 @@ def tile_option() -> Any:
 
 
 def device_option() -> Any:
-    return typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU.")
+    return typer.Option(Device.auto, "--device", help=DEVICE_HELP)
 
 
 def json_option(help: str = "Print the result as JSON.") -> Any:

@@ -10,7 +10,17 @@ import typer
 
 from .. import defaults
 from .app import app, err, user_errors
-from .options import Device, Schedule, config_from, emit, json_option, max_pixels_option, parse_noise, positive_finite
+from .options import (
+    Device,
+    Schedule,
+    config_from,
+    device_option,
+    emit,
+    json_option,
+    max_pixels_option,
+    parse_noise,
+    positive_finite,
+)
 
 
 @app.command()
@@ -121,7 +131,7 @@ def train(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."
     ),
-    device: Device = typer.Option(Device.auto, "--device", help="auto: CUDA when present, else CPU."),
+    device: Device = device_option(),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from a checkpoint of an earlier run."),

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from .. import defaults
+from ..device import is_gpu
 from ..io import split_alpha
 from ..io.normalize import UNIT, Normalization, Range
 from .backends import Predictor, TorchPredictor
@@ -54,8 +55,7 @@ class Denoiser:
         if tile < 1 or tile <= 2 * self.overlap:
             raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({self.overlap})")
         self.tile = tile
-        cuda = self.net.device.type == "cuda"
-        self.batch = batch or (defaults.TILE_BATCH_CUDA if cuda else defaults.TILE_BATCH)
+        self.batch = batch or (defaults.TILE_BATCH_CUDA if is_gpu(self.net.device) else defaults.TILE_BATCH)
 
     def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
         """H x W x C float32 tiles (one size) -> network outputs in [0, 1], in batches of `batch`."""

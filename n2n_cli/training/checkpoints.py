@@ -17,6 +17,7 @@ from ..io import atomic_save, atomic_write, check_output, same_file
 from ..models.bundled import resolve_model_path
 from ..models.checkpoint import load_checkpoint, make_checkpoint
 from .config import TrainConfig
+from .curve import curve_path, val_psnr
 
 
 @dataclass
@@ -34,6 +35,12 @@ class Start:
 def metrics_path(checkpoint: str | Path) -> Path:
     p = Path(checkpoint)
     return p.with_name(p.stem + ".metrics.jsonl")
+
+
+def best_path(checkpoint: str | Path) -> Path:
+    """Where the best epoch by validation PSNR is kept, beside the last one: NAME.best.pt."""
+    p = Path(checkpoint)
+    return p.with_name(p.stem + ".best" + p.suffix)
 
 
 def check_outputs(cfg: TrainConfig) -> None:
@@ -57,6 +64,9 @@ def check_outputs(cfg: TrainConfig) -> None:
     )
     check_output(cfg.out, inputs, flag("out"), cfg.overwrite, may_replace=resuming_out)
     check_output(metrics_path(cfg.out), inputs, f"{flag('out')}'s metrics file", True)
+    check_output(curve_path(cfg.out), inputs, f"{flag('out')}'s curve picture", True)
+    if cfg.val:
+        check_output(best_path(cfg.out), inputs, f"{flag('out')}'s best checkpoint", True)
 
 
 def load_start(cfg: TrainConfig, model_given: bool) -> Start:
@@ -101,3 +111,21 @@ def save_epoch(
     """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all."""
     atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config), path)
     atomic_write(metrics_path(path), lambda f: f.write("".join(json.dumps(m) + "\n" for m in history).encode()))
+
+
+def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
+    """Record in `row` (the epoch just validated) the best epoch so far by validation PSNR, `best_epoch`; True when
+    it is this one. An epoch whose PSNR could not be estimated is never the best."""
+    scored = [(v, r["epoch"]) for r in [*history, row] if (v := val_psnr(r)) is not None]
+    if not scored:
+        return False
+    best = max(scored, key=lambda s: (s[0], -s[1]))[1]  # the first of equal PSNRs
+    row["best_epoch"] = best
+    return bool(best == row["epoch"])
+
+
+def save_best(
+    path: str | Path, model: nn.Module, epoch: int, history: list[dict[str, Any]], config: dict[str, Any]
+) -> None:
+    """The best epoch's model (no optimizer state: it is for use, `resume` takes the last checkpoint), atomically."""
+    atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, config=config), best_path(path))

@@ -21,7 +21,7 @@ from torch import nn
 from .. import defaults
 from ..data import EvalSet, PairSet, TrainSource, open_train_source, open_val_set
 from ..data.patches import PatchSource
-from ..device import autocast, pick_device
+from ..device import autocast, is_gpu, pick_device
 from ..errors import UserError
 from ..evaluation import estimate_pairs, validation_metrics
 from ..flags import flag
@@ -31,8 +31,9 @@ from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
 from .callbacks import Callback, TrainResult
-from .checkpoints import Start, check_outputs, init_sha256, load_start, save_epoch
+from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_best, save_epoch
 from .config import TrainConfig
+from .curve import curve_path, write_curve
 from .objectives import make_objective
 from .schedule import dihedral, epoch_order, lr_at, rng_seed
 
@@ -106,7 +107,7 @@ class Trainer:
         # the rule of the model continued (older checkpoints record none: the default), recorded in the new one
         rule = Normalization.from_record((start.ckpt or {}).get("config", {}).get("normalization"))
         source = self._open_source(start, rule)
-        batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if device.type == "cuda" else defaults.BATCH_SIZE)
+        batch = cfg.batch_size or (defaults.BATCH_SIZE_CUDA if is_gpu(device) else defaults.BATCH_SIZE)
         if batch % world.size:
             raise UserError(f"{flag('batch_size')} {batch} must be divisible by the number of processes ({world.size})")
         lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
@@ -234,13 +235,18 @@ class Trainer:
             "images_per_s": round(seen * run.world.size / seconds, 1),
         }
         if run.world.main:
+            best = False
             if run.valset is not None:
                 denoiser = Denoiser(unwrap(run.model), run.device, normalization=run.normalization)
                 last.update(validation_metrics(denoiser, run.valset))
+                best = mark_best(run.history, last)
             run.history.append(last)
             if self.cfg.out:
                 save_epoch(self.cfg.out, run.model, epoch + 1, run.history, run.opt.state_dict(), run.config)
                 self.kept = epoch + 1
+                if best:
+                    save_best(self.cfg.out, run.model, epoch + 1, run.history, run.config)
+                write_curve(curve_path(self.cfg.out), run.history)
             self.cb.on_epoch(last)
         dist.barrier(run.world)
         return last
