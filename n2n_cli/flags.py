@@ -49,8 +49,9 @@ FLAGS: dict[str, str] = {
     "eval_noise": "--noise",
     "eval_pairs": "--pairs",
     "eval_target": "--target",
-    # n2n denoise and n2n eval
+    # n2n denoise, n2n eval and n2n export
     "model": "--model",
+    "sample": "--sample",
     "into_input_folder": "--into-input-folder",
 }
 

@@ -1,4 +1,4 @@
-"""The small commands: `n2n synth` (course-format files), `n2n export` (ONNX) and `n2n models` (what there is)."""
+"""The small commands: `n2n synth` (course-format files), `n2n export` (ONNX, BioImage.IO) and `n2n models`."""
 
 from __future__ import annotations
 
@@ -53,20 +53,35 @@ def synth(
 
 @app.command()
 def export(
-    output: Path = typer.Argument(..., help="ONNX file to write (.onnx)."),
+    output: Path = typer.Argument(
+        ..., help="File to write: .onnx (an ONNX graph) or .zip (a BioImage.IO model package)."
+    ),
     model: Optional[str] = typer.Option(
-        None, "--model", "-m", help="Checkpoint or course state_dict [default: the bundled best weights]."
+        None,
+        "--model",
+        "-m",
+        help="Checkpoint or course state_dict [default: the bundled best weights; for a .zip with a gray sample, "
+        "the bundled gray model].",
+    ),
+    sample: Optional[Path] = typer.Option(
+        None,
+        "--sample",
+        help="For a .zip: an image like those the model will denoise; its test input, cover and the fixed "
+        "intensity range the package records come from it.",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
 ) -> None:
     """Export a model to ONNX with dynamic height and width, for `n2n denoise --model model.onnx` (onnxruntime)
-    or any ONNX runtime. Needs the `onnx` extra: `pip install 'n2n-cli[onnx]'`.
+    or any ONNX runtime; or, named .zip, as a BioImage.IO model package that Fiji (deepImageJ), napari and ilastik
+    run (docs/export.md). Needs the `onnx` extra: `pip install 'n2n-cli[onnx]'`.
 
     Examples:
 
     * `n2n export n2n.onnx`
 
     * `n2n export mine.onnx --model n2n-model.pt`
+
+    * `n2n export cells.zip --model n2n-model.pt --sample cell.tif`
     """
     with user_errors():
         from ..inference.export import export_onnx
@@ -74,12 +89,44 @@ def export(
         from ..io.normalize import Normalization
         from ..models.bundled import load_model, resolve_model_path
 
-        if output.suffix.lower() != ".onnx":
-            raise UserError(f"{output}: name the ONNX file with the .onnx suffix")
-        check_output(output, [resolve_model_path(model)], "OUTPUT", overwrite)
+        kind = output.suffix.lower()
+        if kind not in (".onnx", ".zip"):
+            raise UserError(f"{output}: name the file .onnx (an ONNX graph) or .zip (a BioImage.IO package)")
+        if kind == ".zip" and sample is None:
+            raise UserError(
+                f"{output}: a BioImage.IO package needs --sample IMAGE, an image like those the model will denoise "
+                "(the package's test input, cover and intensity range come from it)"
+            )
+        if kind == ".onnx" and sample is not None:
+            raise UserError(f"{output}: --sample is for a .zip BioImage.IO package; an .onnx graph takes none")
+        if kind == ".zip" and model is None:
+            model = _default_for(sample)
+        check_output(output, [resolve_model_path(model), sample], "OUTPUT", overwrite)
         net, ckpt = load_model(model)
+        if kind == ".zip":
+            from ..inference.bioimageio import export_bioimageio
+
+            assert sample is not None  # checked above
+            rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output)
+            r = rdf["config"]["n2n"]["range"]
+            typer.echo(
+                f"wrote {output}: BioImage.IO package {rdf['format_version']} of {ckpt['model']} "
+                f"{ckpt.get('model_kwargs', {})}, fixed range {r['lo']:g}-{r['hi']:g} from {sample.name}"
+            )
+            return
         export_onnx(net, output, Normalization.from_record(ckpt.get("config", {}).get("normalization")))
     typer.echo(f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]")
+
+
+def _default_for(sample: Optional[Path]) -> Optional[str]:
+    """The bundled model `n2n denoise` would give the sample: the gray one for a gray image, where it ships."""
+    from ..io import probe
+    from ..models.bundled import default_gray_path
+
+    gray = default_gray_path()
+    if sample is None or gray is None or probe(sample).channels >= 3:
+        return None
+    return str(gray)
 
 
 @app.command()
