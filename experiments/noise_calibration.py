@@ -176,16 +176,17 @@ def figure(rows: dict[str, dict], path: Path) -> None:
 
     fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
     mids = [(a + b) / 2 for a, b in zip(BANDS, BANDS[1:])]
-    for (name, s), style in zip(rows.items(), ("-", "--", ":", "-.")):
+    shown = [(n, s) for n, s in rows.items() if not n.startswith("real ")]  # the per-camera rows: tables only
+    for (name, s), style in zip(shown, ("-", "--", ":", "-.")):
         for ch, color in zip(("Y", "Cb", "Cr"), ("k", "tab:blue", "tab:red")):
             v = [np.nan if x is None else x for x in s["std_by_band"][ch]]
             ax[0].plot(mids, v, style, color=color, label=f"{name} {ch}")
             ax[1].plot(LAGS, s["lag_corr"][ch], style, color=color, marker="o", ms=3, label=f"{name} {ch}")
-            mid = [np.sqrt(max(a, 1 / 128) * b) for a, b in zip(FREQS, FREQS[1:])]
-            ax[2].semilogx(mid, s["spectrum"][ch], style, color=color, marker="o", ms=3, label=f"{name} {ch}")
+            ax[2].plot(range(len(FREQS) - 1), s["spectrum"][ch], style, color=color, marker="o", ms=3)
     ax[0].set(xlabel="clean luma (8-bit level)", ylabel="noise std (8-bit levels)", title="level by brightness")
     ax[1].set(xlabel="distance (pixels)", ylabel="correlation", title="correlation with neighbours", ylim=(-0.05, 1))
-    ax[2].set(xlabel="frequency (cycles/pixel)", ylabel="share of the variance", title="spectrum")
+    ax[2].set(xlabel="frequency band (cycles/pixel)", ylabel="share of the variance", title="spectrum (flat blocks)")
+    ax[2].set_xticks(range(len(FREQS) - 1), [f"{a:.3g}-{b:.3g}" for a, b in zip(FREQS, FREQS[1:])], fontsize=7)
     ax[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -205,6 +206,10 @@ def main() -> None:
         sys.exit(f"{a.data}: no noisy/*.jpg")
     real = [(load(p), load(a.data / "mean" / p.name)) for p in names]
     rows = {"real": stats(real)}
+    cameras = sorted({p.name.split("_")[0] for p in names})
+    per_camera = {
+        f"real {cam}": stats([r for p, r in zip(names, real) if p.name.split("_")[0] == cam]) for cam in cameras
+    }
     levels = {}
     for spec in a.recipes.split(","):
         levels[spec], rows[spec] = matched([c for _, c in real], spec, rows["real"]["std"]["Y"], a.quality, a.seed)
@@ -213,12 +218,20 @@ def main() -> None:
         + ", ".join(f"{k}:{v:.2f}" for k, v in levels.items())
         + "\n"
     )
+    rows |= per_camera  # after the recipes, so that the figure shows the set as a whole and the recipes
     print(table(rows))
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.with_suffix(".json").write_text(
             json.dumps(
-                {"data": str(a.data.name), "crops": len(real), "quality": a.quality, "levels": levels, "rows": rows},
+                {
+                    "data": str(a.data.name),
+                    "crops": len(real),
+                    "quality": a.quality,
+                    "levels": levels,
+                    "rows": rows,
+                    "command": "python -m experiments.noise_calibration " + " ".join(sys.argv[1:]),
+                },
                 indent=1,
             )
         )
