@@ -192,4 +192,8 @@ def train(
             elif m.get("val_psnr_estimate") is not None:
                 text += f", val PSNR {m['val_psnr_estimate']:.2f} dB estimated from noisy pairs"
             text += ")"
+            if m.get("best_epoch") is not None and result.checkpoint:
+                from ..training.checkpoints import best_path
+
+                text += f"; best epoch {m['best_epoch']}: {best_path(result.checkpoint)}"
         emit(asdict(result), as_json, text)

@@ -3,6 +3,7 @@
 
 import json
 
+from conftest import run
 from PIL import Image
 
 from n2n_cli.models.checkpoint import load_checkpoint
@@ -54,3 +55,12 @@ def test_the_curve_draws_any_history():
         [{"epoch": k, "loss": 1 / k, "val_psnr": 20 + k, "best_epoch": 4} for k in range(1, 5)],
     ):
         assert draw_curve(history).size == SIZE
+
+
+def test_train_names_the_best_file(pair_file, val_file, tmp_path):
+    r = run("train", "--data", pair_file, "--val", val_file, "-a", "tiny", "-e", "2", "-o", tmp_path / "m.pt")
+    assert r.exit_code == 0, r.output
+    assert (
+        f"best epoch {json.loads(metrics_path(tmp_path / 'm.pt').read_text().splitlines()[-1])['best_epoch']}: "
+        f"{tmp_path / 'm.best.pt'}" in r.stdout
+    )
