@@ -16,7 +16,8 @@ def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
     w0, w1 = (torch.load(dump / f"rank{k}.pt", weights_only=True) for k in range(2))
     for k in w0:
         assert torch.equal(w0[k], w1[k]), f"ranks disagree on {k}"
-    assert sorted(p.name for p in ckpt_dir.iterdir()) == ["m.metrics.jsonl", "m.pt"]  # one checkpoint, by rank 0
+    names = sorted(p.name for p in ckpt_dir.iterdir())
+    assert names == ["m.curve.png", "m.metrics.jsonl", "m.pt"]  # one checkpoint (and its files), by rank 0
     assert load_checkpoint(ckpt_dir / "m.pt")["epoch"] == 2
 
     torch.manual_seed(0)
