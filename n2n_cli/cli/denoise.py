@@ -47,8 +47,8 @@ def denoise(
     max_pixels: int = max_pixels_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: PNG for still
-    8/16-bit images, TIFF for stacks and float images.
+    """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: a TIFF as a TIFF
+    (its sample type, axes and calibration kept), any other image as PNG.
 
     Examples:
 
@@ -58,7 +58,7 @@ def denoise(
 
     * `n2n denoise scans/ out/ --recursive`
 
-    * `n2n denoise stack.tif out/ --model my-model.pt`
+    * `n2n denoise stack.tif out/ --model my-model.pt` (16-bit and float images are mapped by their own range)
 
     * `n2n denoise photos/ out/ --strength 0.7` (keeps a little grain)
     """

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tifffile
 import torch
 import typer
 from conftest import REPO, noisy, pil_bytes, run, smooth_image
@@ -88,6 +89,8 @@ def scratch(tmp_path, pair_file, val_file, scene_dir, monkeypatch):
     for k in range(2):
         write_png(tmp_path / "scans" / f"scan{k}.png", noisy(smooth_image(40, 40, 3, k).astype(float), 20, k))
     shutil.move(str(scene_dir), tmp_path / "captures")
+    cell = smooth_image(64, 64, 1, 3, np.uint16)[..., 0] // 16 + 100  # 12-bit data with an offset
+    tifffile.imwrite(tmp_path / "cell.tif", cell, imagej=True, resolution=(5.0, 5.0), metadata={"unit": "um"})
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -107,6 +110,7 @@ def test_every_readme_command_runs_as_written(scratch):
     assert ran >= 10
     assert sorted(p.name for p in (scratch / "denoised").iterdir()) == [".n2n-output", "garden.png", "tiles.png"]
     assert (scratch / "scans" / "denoised" / "scan0.png").is_file() and (scratch / "n2n.onnx").is_file()
+    assert (scratch / "out" / "cell.tif").is_file() and (scratch / "cells.zip").is_file()
 
 
 def test_the_course_api_block_runs():
