@@ -150,7 +150,8 @@ def _rdf(
     def axes(out: bool) -> list[dict[str, Any]]:
         return [{"type": "batch"}, {"type": "channel", "channel_names": names}, space("y", out), space("x", out)]
 
-    pre = [{"id": "scale_linear", "kwargs": {"gain": 1.0 / span, "offset": -lo / span}}] if (lo, span) != (0, 1) else []
+    pre = [{"id": "scale_linear", "kwargs": {"gain": 1.0 / span, "offset": -lo / span + 0.0}}]  # no -0.0
+    pre = pre if (lo, span) != (0, 1) else []
     post = [{"id": "scale_linear", "kwargs": {"gain": span, "offset": lo}}] if (lo, span) != (0, 1) else []
     stem = "".join(c if c.isalnum() or c in "_-" else "-" for c in model_path.stem)
     return {

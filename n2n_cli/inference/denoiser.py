@@ -181,16 +181,19 @@ def _normalized(pixels: np.ndarray, rng: Range) -> np.ndarray:
 
 def _network_input(pixels: np.ndarray, rng: Range) -> np.ndarray:
     """Image pixels -> the network's input, clamp(x', 0, 1)."""
-    return np.clip(_normalized(pixels, rng), 0, 1, out=None)
+    t = _normalized(pixels, rng)
+    return np.clip(t, 0, 1, out=t)
 
 
 def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range) -> None:
     """Network output (float32 in [0, 1], may be overwritten) for the pixels `src` -> `dest`, in the image's dtype
     and units: what the clamp took from x' is added back, so values outside the range pass through."""
-    t = _normalized(src, rng)
-    outside = t - np.clip(t, 0, 1)
-    if outside.any():
-        rows += outside
+    whole = src.dtype.kind in "ui" and rng.lo <= 0 and rng.hi >= np.iinfo(src.dtype).max  # nothing can lie outside
+    if not whole:
+        t = _normalized(src, rng)
+        outside = t - np.clip(t, 0, 1)
+        if outside.any():
+            rows += outside
     rows *= rng.span
     if rng.lo:
         rows += rng.lo
