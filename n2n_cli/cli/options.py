@@ -4,7 +4,6 @@ core's configuration."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from enum import Enum
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Optional, TypeVar
 import typer
 
 from .. import defaults
+from ..errors import printable
 
 C = TypeVar("C")
 
@@ -112,5 +112,8 @@ def _plain(value: Any) -> Any:
 
 
 def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
-    """A command's result on stdout: the text line, or with --json the whole result."""
-    typer.echo(json.dumps(result, indent=2) if as_json else text)
+    """A command's result on stdout: the text (control characters in names escaped), or with --json the whole
+    result (infinite values as the string "inf": json_values.py)."""
+    from ..io.json_values import dumps
+
+    typer.echo(dumps(result, indent=2) if as_json else "\n".join(printable(line) for line in text.split("\n")))

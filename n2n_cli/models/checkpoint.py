@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .. import __version__
-from ..errors import CheckpointError
+from ..errors import CheckpointError, shorten
 from ..flags import flag
 from ..io.tensors import safe_load
 from .base import Net
@@ -98,6 +98,6 @@ def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
         model.load_state_dict(ckpt["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as e:
         raise CheckpointError(
-            f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})"
+            f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e).splitlines()[0])})"
         ) from None
     return model

@@ -230,7 +230,7 @@ class Trainer:
                 last.update(validation_metrics(Denoiser(unwrap(run.model), run.device), run.valset))
             run.history.append(last)
             if self.cfg.out:
-                save_epoch(self.cfg.out, run.model, epoch + 1, run.history, run.opt.state_dict(), run.config)
+                save_epoch(self.cfg.out, run.model, epoch + 1, run.history, run.opt.state_dict(), run.config, self.kept)
                 self.kept = epoch + 1
             self.cb.on_epoch(last)
         dist.barrier(run.world)
