@@ -52,6 +52,8 @@ FLAGS: dict[str, str] = {
     # n2n denoise and n2n eval
     "model": "--model",
     "into_input_folder": "--into-input-folder",
+    "recursive": "--recursive",
+    "tile": "--tile",
 }
 
 Role = Literal["train", "val", "eval"]  # what a data set is opened for: training, validation in training, `n2n eval`

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from ..training.callbacks import Callback
+from .app import note_line
 
 LOG_EVERY = 60.0  # seconds between progress lines when stderr is not a terminal
 
@@ -84,6 +85,10 @@ class TrainProgress(Callback):
                 + f"  run left {fields['eta']}",
                 highlight=False,
             )
+
+    def on_note(self, message: str) -> None:
+        if self.active:
+            note_line(message)
 
     def on_epoch(self, m: dict[str, Any]) -> None:
         val = ""

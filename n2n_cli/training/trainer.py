@@ -26,6 +26,7 @@ from ..errors import UserError
 from ..evaluation import estimate_pairs, validation_metrics
 from ..flags import flag
 from ..inference import Denoiser
+from ..io.lock import file_lock, output_locks
 from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
@@ -82,14 +83,16 @@ class Trainer:
             dist.leave_world(world)
 
     def _fit(self, world: dist.World) -> TrainResult:
-        if world.main:
-            check_outputs(self.cfg)
-        run = self._prepare(world)
-        if world.main:
-            self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
-        last: dict[str, Any] = {}
-        for epoch in range(run.start_epoch, self.cfg.epochs):
-            last = self._epoch(run, epoch)
+        locks = [file_lock(self.cfg.out)] if world.main and self.cfg.out else []
+        with output_locks(locks, self.cb.on_note):  # two runs never write one checkpoint
+            if world.main:
+                check_outputs(self.cfg)
+            run = self._prepare(world)
+            if world.main:
+                self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
+            last: dict[str, Any] = {}
+            for epoch in range(run.start_epoch, self.cfg.epochs):
+                last = self._epoch(run, epoch)
         return TrainResult(self.cfg.out, self.cfg.epochs, last, world.rank, run.info)
 
     # --- setting up ---------------------------------------------------------------------------------------------
