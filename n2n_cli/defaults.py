@@ -26,6 +26,10 @@ AUGMENT = True  # random flips and 90-degree rotations, the same for both images
 SEED = 0
 WORKERS = 2  # data-loader worker processes for image folders (0: decode and crop in the training process)
 CACHE_MB = 2048  # decoded images kept in memory per process; beyond this, files are decoded on every use
+MEMORY_HEADROOM = 0.9  # memory plans: a run may plan to take this share of the memory available, not all of it
+WORKER_MB = 150  # memory plan: what one data-loader process adds beyond its image cache (forked: shares the rest)
+LOADER_PREFETCH = 2  # batches each loader process keeps ready (torch's DataLoader default)
+BF16_ACTIVATIONS = 0.75  # memory plan on a GPU: activations under bf16 autocast, as a share of float32 (estimated)
 NE2NE_GAMMA = 2.0  # --single (Neighbor2Neighbor): regulariser weight, ramped linearly from 0 to this over the run
 VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same command prints the same PSNR
 
@@ -44,6 +48,8 @@ TILE_BATCH_CUDA = 16  # tiles per forward pass on a GPU
 SYNTH_SIZE = 32  # crop side of course-format files
 SYNTH_COUNT = 1000
 SYNTH_NOISE = "gaussian:25"
+SYNTH_BYTES = 40  # memory plan: peak bytes per sample of the tensors `n2n synth` makes (measured: 25 for gaussian,
+#                   39 for camera noise, whose steps keep more copies)
 
 # files
 PNG_LEVEL = 1  # zlib level of written PNGs (libpng): level 6 made writing up to half of denoising time

@@ -53,6 +53,9 @@ FLAGS: dict[str, str] = {
     "model": "--model",
     "into_input_folder": "--into-input-folder",
     "recursive": "--recursive",
+    # n2n synth
+    "synth_size": "--size",
+    "synth_count": "--count",
     "tile": "--tile",
 }
 

@@ -33,6 +33,7 @@ from . import distributed as dist
 from .callbacks import Callback, TrainResult
 from .checkpoints import Start, check_outputs, init_sha256, load_start, save_epoch
 from .config import TrainConfig
+from .memory import check_training_memory
 from .objectives import make_objective
 from .schedule import dihedral, epoch_order, lr_at, rng_seed
 
@@ -112,6 +113,7 @@ class Trainer:
         valset = self._open_valset() if world.main else None
         torch.manual_seed(cfg.seed)
         model = self._build_model(start, source)
+        check_training_memory(model, source, batch, world.size, cfg.workers, device)
         # channels_last: faster convolutions on CPUs and GPUs alike (Module.to takes it; its stubs do not say so)
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         opt = torch.optim.Adam(model.parameters(), lr=lr)
