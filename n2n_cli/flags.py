@@ -37,6 +37,7 @@ FLAGS: dict[str, str] = {
     "seed": "--seed",
     "workers": "--workers",
     "resume": "--resume",
+    "force": "--force",
     "init": "--init",
     "compile": "--compile",
     "mmap": "--mmap",

@@ -51,9 +51,12 @@ def parse_noise(ctx: typer.Context, param: typer.CallbackParam, spec: Optional[s
         raise typer.BadParameter(str(e)) from None
 
 
-def positive_finite(value: Optional[float]) -> Optional[float]:
+def learning_rate(value: Optional[float]) -> Optional[float]:
+    """--lr: a finite number in (0, defaults.LR_MAX]."""
     if value is not None and not (math.isfinite(value) and value > 0):
         raise typer.BadParameter(f"{value} is not a finite number above 0")
+    if value is not None and value > defaults.LR_MAX:
+        raise typer.BadParameter(f"{value:g} is above {defaults.LR_MAX:g}: steps that large make every run diverge")
     return value
 
 
@@ -109,6 +112,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+plain = _plain  # an option's parsed value as the core takes it (paths as strings, choices as their values)
 
 
 def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
