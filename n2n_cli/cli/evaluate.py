@@ -142,7 +142,7 @@ def _eval_pairs(
     pairset = open_pair_set(data, target, role="eval", max_pixels=max_pixels)
     denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
     r = estimate_pairs(denoiser, pairset)
-    gain = r.psnr - r.input_psnr if r.psnr is not None else float("nan")
+    gain = float("nan") if r.psnr is None else 0.0 if r.psnr == r.input_psnr else r.psnr - r.input_psnr
     result = {
         "data": str(data),
         **_model_fields(model, denoiser.gray is not None),

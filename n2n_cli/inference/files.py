@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError, shorten
+from ..flags import flag
 from ..io import WriteError, probe, read_frame, write_png, write_tiff
+from ..memory import available_memory, gib, room
 from .denoiser import Denoiser
 from .manifest import Manifest
 from .plan import Job, Plan
@@ -70,6 +72,12 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
     t0 = time.perf_counter()
     info = probe(job.src, max_pixels)
     r.decode_s += time.perf_counter() - t0
+    need, free = denoiser.peak_bytes(info.height, info.width), room(available_memory())
+    if free is not None and need > free:
+        raise UserError(
+            f"{job.src}: denoising it in tiles of up to {denoiser.tile} pixels needs about {gib(need)} and "
+            f"{gib(free)} of memory is available; lower {flag('tile')}"
+        )
 
     def frames() -> Iterator[np.ndarray]:
         for k in range(info.frames):

@@ -98,6 +98,6 @@ def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
         model.load_state_dict(ckpt["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as e:
         raise CheckpointError(
-            f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e).splitlines()[0])})"
+            f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e))})"
         ) from None
     return model

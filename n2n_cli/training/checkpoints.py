@@ -34,7 +34,7 @@ class Start:
 
 def metrics_path(checkpoint: str | Path) -> Path:
     p = Path(checkpoint)
-    return p.with_name(fit_name(p.stem + ".metrics.jsonl"))
+    return p.with_name(fit_name(p.stem + ".metrics.jsonl", keep=".metrics.jsonl"))
 
 
 def check_outputs(cfg: TrainConfig) -> None:

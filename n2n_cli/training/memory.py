@@ -93,11 +93,8 @@ def _crops(n: int) -> str:
 def _lower(fits: int, side: int, batch: int, model: Net, source: TrainSource, sample: int, plan: Plan) -> str:
     """What to lower, with the value that fits: the batch, or for crops of image folders the crop size when even a
     few crops cannot fit (or the batch would have to shrink below a few)."""
-    also = (
-        f"; or {flag('workers')}: each loader process caches images"
-        if plan.parts.get("image cache", 0) > (plan.total // 4)
-        else ""
-    )
+    loaders = plan.parts.get("image cache", 0) + plan.parts.get("loader", 0)
+    also = f"; or {flag('workers')}: each loader process caches images" if loaders > plan.total // 4 else ""
     crops = isinstance(source, PatchSource)
     if crops and side >= 8 and fits < min(batch, 4):
         return f"{flag('patch_size')} to {side} or less (or {flag('batch_size')}){also}"
