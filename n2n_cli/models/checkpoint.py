@@ -97,7 +97,5 @@ def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
         model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
         model.load_state_dict(ckpt["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as e:
-        raise CheckpointError(
-            f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e))})"
-        ) from None
+        raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e))})") from None
     return model

@@ -11,6 +11,7 @@ from typing import Any
 
 from torch import nn
 
+from .. import defaults
 from ..errors import UserError
 from ..flags import flag
 from ..io import WriteError, atomic_save, atomic_write_bytes, check_output, check_writable, fit_name, same_file
@@ -43,6 +44,8 @@ def check_outputs(cfg: TrainConfig) -> None:
     created and removed there), so a read-only or full disk is found before an epoch is spent."""
     if not cfg.out:
         return
+    if Path(cfg.out).suffix.lower() in defaults.IMAGE_SUFFIXES:
+        raise UserError(f"{cfg.out}: {flag('out')} names a checkpoint, not an image; name it .pt")
     inputs = [
         cfg.data,
         cfg.target,
