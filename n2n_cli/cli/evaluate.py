@@ -86,9 +86,9 @@ def evaluate_cmd(
         if pairs and (clean is not None or noise is not None or grid is not None):
             raise UserError("--pairs estimates quality from noisy pairs; --clean, --noise and --grid need clean images")
         if grid is not None:
+            check_output(grid, [data, clean, model], "--grid", overwrite)
             if grid.suffix.lower() != ".png":
                 raise UserError(f"{grid}: the --grid picture is a PNG; name it .png")
-            check_output(grid, [data, clean, model], "--grid", overwrite)
         if pairs:
             _eval_pairs(data, target, model, device, tile, tta, strength, max_pixels, as_json)
             return
