@@ -41,6 +41,7 @@ NE2NE_GAMMA = 2.0  # --single (Neighbor2Neighbor): regulariser weight, ramped li
 VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same command prints the same PSNR
 
 # quality from noisy pairs (`n2n eval --pairs`, validation on pairs during training)
+EVAL_CHUNK_MB = 256  # tensor files are scored in chunks of at most 1000 images and of about this many MB as floats
 PAIR_BLOCK = 8  # side of the blocks over which a pair's difference is averaged to find structure noise cannot explain
 PAIR_TOLERANCE_DB = 0.5  # refuse a pair whose difference holds enough structure to bias the input estimate by this
 

@@ -40,10 +40,19 @@ def printable(text: str) -> str:
 
 def _hidden(c: str) -> bool:
     o = ord(c)
-    return o < 32 or 127 <= o < 160 or o in (0x2028, 0x2029) or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069
+    return (
+        o < 32
+        or 127 <= o < 160
+        or o in (0x2028, 0x2029)
+        or 0x202A <= o <= 0x202E
+        or 0x2066 <= o <= 0x2069
+        or 0xD800 <= o <= 0xDFFF  # a byte of a name that is not UTF-8 (surrogateescape), or a lone surrogate
+    )
 
 
 def _escape(c: str) -> str:
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c) or (
-        f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-    )
+    o = ord(c)
+    if 0xDC80 <= o <= 0xDCFF:
+        return f"\\x{o - 0xDC00:02x}"  # the byte the file name holds
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(c)
+    return named or (f"\\x{o:02x}" if o < 256 else f"\\u{o:04x}")

@@ -25,6 +25,7 @@ REASONS = {
     errno.EFBIG: "the file is too large for the file system",
     errno.ENAMETOOLONG: "the name is too long for the file system",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a part of the path is a file, not a folder",
     errno.EISDIR: "it is a folder",
     errno.EIO: "input/output error on the device",
     errno.ENOENT: "the folder does not exist (removed during the run?)",

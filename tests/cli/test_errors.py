@@ -136,3 +136,19 @@ def test_library_messages_are_never_cut_mid_word(tmp_path, models):
         full = " ".join(str(e).split())
     kept = detail.removesuffix(" ...)")
     assert full.startswith(kept) and not full[len(kept)].isalnum()  # the last word kept is whole
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes")
+def test_a_name_that_is_not_utf8_is_shown_by_its_bytes(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / os.fsdecode(b"bad\xff.png")).write_bytes(b"junk")
+    r = run("denoise", src, tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith(f"error: {src}/bad\\xff.png: not an image file n2n can read")
+
+
+def test_an_output_below_a_file_is_one_line(tmp_path, pair_file):
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    r = run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-o", tmp_path / "file.txt" / "m.pt")
+    assert_one_line(r, 1, "m.pt: cannot write it: a part of the path is a file, not a folder")
