@@ -106,8 +106,7 @@ def _take_over_if_stale(guard: Lock, on_note: Callable[[str], None]) -> None:
         reason = "an unreadable lock"
     elif owner.get("host") != here or _alive(owner["pid"]):
         host = f" on {owner.get('host')}" if owner.get("host") != here else ""
-        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(owner.get("started", 0))))
-        raise Busy(_busy(guard, f"another n2n run (process {owner['pid']}{host}, since {since}) is writing here"))
+        raise Busy(_busy(guard, f"another n2n run (process {owner['pid']}{host}{_since(owner)}) is writing here"))
     else:
         reason = f"a lock left by process {owner['pid']}, which no longer runs"
     aside = lock.with_name(fit_name(f"{lock.name}.stale-{os.getpid()}"))
@@ -124,6 +123,13 @@ def _take_over_if_stale(guard: Lock, on_note: Callable[[str], None]) -> None:
         raise Busy(_busy(guard, "another n2n run is writing here"))
     aside.unlink(missing_ok=True)
     on_note(f"{guard.target}: took over {reason} ({lock.name})")
+
+
+def _since(owner: dict) -> str:
+    try:
+        return time.strftime(", since %Y-%m-%d %H:%M:%S", time.localtime(float(owner["started"])))
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return ""
 
 
 def _busy(guard: Lock, what: str) -> str:

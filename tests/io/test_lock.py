@@ -122,3 +122,14 @@ def test_real_processes_never_write_at_once(photo, models):
     assert all(code == 0 or (code == 1 and "another n2n run" in err) for code, err in results), results
     assert any(code == 0 for code, _ in results) and written(photo / "out") == ["a.png"]
     assert not (photo / "out" / FOLDER_LOCK).exists()
+
+
+def test_a_lock_with_odd_fields_is_still_one_line(photo, models):
+    lock = photo / "out" / FOLDER_LOCK
+    lock.parent.mkdir()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "started": "yesterday"}))
+    r = run("denoise", photo / "in", photo / "out", "-m", models["tiny"])
+    assert_one_line(r, 1, f"another n2n run (process {os.getpid()}) is writing here")
+    lock.write_text(json.dumps({"pid": "1"}))  # not a number: unreadable, and fresh
+    r = run("denoise", photo / "in", photo / "out", "-m", models["tiny"])
+    assert_one_line(r, 1, "another n2n run is starting to write here")
