@@ -99,6 +99,13 @@ def data_changed(recorded: dict[str, Any], now: dict[str, Any]) -> bool:
 
 
 def _describe(d: dict[str, Any]) -> str:
+    try:
+        return _what(d)
+    except (KeyError, TypeError, ValueError, AttributeError):  # a record written otherwise (or tampered with)
+        return "other data"
+
+
+def _what(d: dict[str, Any]) -> str:
     if d.get("kind") == "tensor file":
         shapes = " and ".join("x".join(map(str, s)) for s in d["shapes"])
         return f"a {d['bytes']:,}-byte tensor file of {shapes} {d['dtype'].replace('torch.', '')}"

@@ -165,7 +165,11 @@ class Trainer:
         """Refuse to resume a run on other data or options (unless `force`, which says what differs); a checkpoint
         without a record (n2n 0.2) resumes with a note. True when the data and recipe are the checkpoint's."""
         cfg, recorded = self.cfg, (start.ckpt or {}).get("run")
-        if not isinstance(recorded, dict):
+        if not (
+            isinstance(recorded, dict)
+            and isinstance(recorded.get("options"), dict)
+            and isinstance(recorded.get("data"), (dict, type(None)))
+        ):
             self.cb.on_note(
                 f"{cfg.resume}: written by an older n2n, it records no fingerprint of its data and options; "
                 "they are not checked"

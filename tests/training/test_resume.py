@@ -150,3 +150,21 @@ def test_a_run_whose_loss_explodes_but_stays_finite_keeps_the_good_checkpoint(pa
         r, 1, "training diverged: the loss rose to", f"in epoch 2 ({first} still holds epoch 1)", notes=1
     )
     assert "lower --lr" in line and first.read_bytes() == before
+
+
+@pytest.mark.parametrize("record", [{"options": 5}, "run", {"options": {}, "data": [1]}, None])
+def test_a_malformed_record_resumes_with_the_note(pair_file, first, record):
+    ck = torch.load(first, weights_only=True)
+    ck["run"] = record
+    torch.save(ck, first)
+    r = resume(pair_file, first)
+    assert r.exit_code == 0, r.output
+    assert "records no fingerprint" in r.stderr
+
+
+def test_a_record_with_odd_data_fields_is_one_line(pair_file, first):
+    ck = torch.load(first, weights_only=True)
+    ck["run"]["data"] = {"kind": "tensor file", "bytes": "many"}
+    torch.save(ck, first)
+    r = resume(pair_file, first)
+    assert_one_line(r, 1, "the data (--data): other data -> a ")
