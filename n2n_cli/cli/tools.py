@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional, cast
 import typer
 
 from .. import defaults
-from ..errors import UserError
+from ..errors import UserError, printable
 from .app import app, user_errors
 from .options import Kind, max_pixels_option, parse_noise
 
@@ -48,7 +48,7 @@ def synth(
         spec = cast("AnyNoise", noise)  # parse_noise made it one
         a, b = make_course_pairs(clean, count, size, spec, seed, kind.value, max_pixels)
         atomic_save((a, b), output)
-    typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}")
+    typer.echo(printable(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}"))
 
 
 @app.command()
@@ -78,7 +78,11 @@ def export(
         check_output(output, [resolve_model_path(model)], "OUTPUT", overwrite)
         net, ckpt = load_model(model)
         export_onnx(net, output)
-    typer.echo(f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]")
+    typer.echo(
+        printable(
+            f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]"
+        )
+    )
 
 
 @app.command()
