@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from n2n_cli.io import atomic_write_bytes
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"  # the benchmark data root, git-ignored (docs/benchmarks.md says what goes in it)
 RESULTS = REPO / "benchmarks" / "results"  # committed result files, rendered into docs/results.md
@@ -87,8 +89,7 @@ def write_results(
         "notes": notes,
         **extra,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, indent=1) + "\n")
+    atomic_write_bytes(path, (json.dumps(doc, indent=1) + "\n").encode())
     return path
 
 

@@ -44,7 +44,7 @@ def load(p: Path) -> np.ndarray:
 
 
 def flat_mask(clean: np.ndarray) -> np.ndarray:
-    from scipy import ndimage  # the bench extra; imported here so that tools.docs (which reads `table`) needs none
+    from scipy import ndimage  # the bench extra; imported here so that the docs render without it
 
     g = sum(ndimage.gaussian_gradient_magnitude(clean[..., c], 1.5) for c in range(3))
     return g < np.median(g)

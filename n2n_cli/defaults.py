@@ -10,6 +10,7 @@ COURSE_MODEL = "seed"  # architecture of a fresh course-API Model(): the EE-559 
 EPOCHS = 10
 BATCH_SIZE = 16  # global batch on the CPU; under torchrun each process takes batch / world_size
 BATCH_SIZE_CUDA = 64  # global batch on a GPU, where small batches leave it idle
+LR_MAX = 1.0  # --lr above this is refused: Adam's steps that large make every run diverge
 LR = 1e-3  # Adam, as in the report and the Noise2Noise paper, at batch LR_BATCH ...
 LR_BATCH = 8  # ... and scaled by sqrt(batch / LR_BATCH) for other batch sizes unless --lr is given
 SCHEDULE = "cosine"  # learning rate decays to 0 along a half cosine over the run ("constant": the report's way)
@@ -24,12 +25,23 @@ CAMERA_JPEG_SHARE = 0.75  # synthetic pairs with camera noise: share of inputs s
 CAMERA_JPEG_QUALITY = (70, 98)  # at a quality drawn from this range (--jpeg-share applies to the other kinds)
 AUGMENT = True  # random flips and 90-degree rotations, the same for both images of a pair
 SEED = 0
+NOISE_MAX = 255.0  # noise levels (gaussian sigma, mix and camera levels) are on the 0-255 scale: at most the range
+POISSON_PEAK = (0.1, 1e6)  # poisson peaks outside this: noise beyond any photo's (a tenth of a photon at white), or
+#                            none at all (and torch.poisson loses its precision above it)
 WORKERS = 2  # data-loader worker processes for image folders (0: decode and crop in the training process)
 CACHE_MB = 2048  # decoded images kept in memory per process; beyond this, files are decoded on every use
+MEMORY_HEADROOM = 0.9  # memory plans: a run may plan to take this share of the memory available, not all of it
+WORKER_MB = 150  # memory plan: what one data-loader process adds beyond its image cache (forked: shares the rest)
+LOADER_PREFETCH = 2  # batches each loader process keeps ready (torch's DataLoader default)
+BF16_ACTIVATIONS = 0.75  # memory plan on a GPU: activations under bf16 autocast, as a share of float32 (estimated)
+DIVERGED_LOSS = 1e3  # an epoch's mean loss above this is divergence (losses on [0, 1] images stay near 0.001-10)
+DIVERGED_RATIO = 4.0  # ... and so is one this many times the best earlier epoch's on the same data (a garbage model
+#                        stays finite: seed and tiny end in a sigmoid; lr 1 took tiny from 0.039 to 0.236)
 NE2NE_GAMMA = 2.0  # --single (Neighbor2Neighbor): regulariser weight, ramped linearly from 0 to this over the run
 VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same command prints the same PSNR
 
 # quality from noisy pairs (`n2n eval --pairs`, validation on pairs during training)
+EVAL_CHUNK_MB = 256  # tensor files are scored in chunks of at most 1000 images and of about this many MB as floats
 PAIR_BLOCK = 8  # side of the blocks over which a pair's difference is averaged to find structure noise cannot explain
 PAIR_TOLERANCE_DB = 0.5  # refuse a pair whose difference holds enough structure to bias the input estimate by this
 
@@ -39,6 +51,8 @@ TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the
 OVERLAP = 32  # pixels shared by neighbouring tiles, blended linearly
 TILE_BATCH = 1  # tiles per forward pass on the CPU (more only costs memory there)
 TILE_BATCH_CUDA = 16  # tiles per forward pass on a GPU
+INFER_SHARE = 0.6  # memory plan: denoising takes at most this share of a training step's bytes per pixel
+#                    (Net.train_bytes_per_pixel; measured 0.33 for fast, 0.41 unet, 0.56 seed)
 
 # intensity normalization (io/normalize.py): 8-bit images / 255; other sample types by a robust range per file
 NORM_LOW = 0.01  # percentile of a file's samples mapped to 0: its darkest level, a few stray pixels aside ...
@@ -49,6 +63,8 @@ NORM_SAMPLES = 2**18  # samples per file the percentiles are taken from (a regul
 SYNTH_SIZE = 32  # crop side of course-format files
 SYNTH_COUNT = 1000
 SYNTH_NOISE = "gaussian:25"
+SYNTH_BYTES = 40  # memory plan: peak bytes per sample of the tensors `n2n synth` makes (measured: 25 for gaussian,
+#                   39 for camera noise, whose steps keep more copies)
 
 # files
 PNG_LEVEL = 1  # zlib level of written PNGs (libpng): level 6 made writing up to half of denoising time

@@ -37,6 +37,7 @@ FLAGS: dict[str, str] = {
     "seed": "--seed",
     "workers": "--workers",
     "resume": "--resume",
+    "force": "--force",
     "init": "--init",
     "compile": "--compile",
     "mmap": "--mmap",
@@ -53,6 +54,11 @@ FLAGS: dict[str, str] = {
     "model": "--model",
     "sample": "--sample",
     "into_input_folder": "--into-input-folder",
+    "recursive": "--recursive",
+    # n2n synth
+    "synth_size": "--size",
+    "synth_count": "--count",
+    "tile": "--tile",
 }
 
 Role = Literal["train", "val", "eval"]  # what a data set is opened for: training, validation in training, `n2n eval`

@@ -189,12 +189,14 @@ def lines(text: str) -> list[str]:
 TRAIN_PROGRESS = ("training: ", "resuming after epoch ", "epoch ")  # what `n2n train` reports as it goes
 
 
-def assert_one_line(r, code: int, *needles: str) -> str:
-    """Exit `code`, exactly one line on stderr (besides train's progress lines) holding every needle, no traceback,
-    no warning."""
+def assert_one_line(r, code: int, *needles: str, notes: int = 0) -> str:
+    """Exit `code`, exactly one line on stderr (besides train's progress lines, and `notes` lines starting "note: ")
+    holding every needle, no traceback, no warning."""
     assert r.exit_code == code, (r.exit_code, r.output, r.exception)
     assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
     err = [line for line in r.stderr.splitlines() if not line.startswith(TRAIN_PROGRESS)]
+    assert len([line for line in err if line.startswith("note: ")]) == notes, r.stderr
+    err = [line for line in err if not line.startswith("note: ")]
     assert len(err) == 1, r.stderr
     for needle in needles:
         assert needle in err[0], (needle, err[0])

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import __version__
-from ..errors import UserError
+from ..errors import UserError, printable
 
 app = typer.Typer(
     name="n2n",
@@ -31,12 +31,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def error_line(message: str) -> None:
-    """One line on stderr; the message is printed as it is (file names may hold rich markup such as [/])."""
-    err.print(Text("error: ", style="red") + Text(message))
+    """One line on stderr; the message is printed as it is (file names may hold rich markup such as [/]), control
+    characters escaped (a file name may hold a newline)."""
+    err.print(Text("error: ", style="red") + Text(printable(message)))
 
 
 def note_line(message: str) -> None:
-    err.print(Text("note: ", style="yellow") + Text(message))
+    err.print(Text("note: ", style="yellow") + Text(printable(message)))
 
 
 def _version(value: bool) -> None:
@@ -61,6 +62,9 @@ def user_errors() -> Iterator[None]:
         yield
     except UserError as e:
         error_line(str(e))
+        raise typer.Exit(1) from None
+    except MemoryError:  # the memory plans refuse what they can foresee; this is what they could not
+        error_line("out of memory; lower the sizes this command was given, or free memory, and run it again")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted")

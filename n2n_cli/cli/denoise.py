@@ -31,7 +31,9 @@ def denoise(
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace existing files in OUT that an earlier n2n run did not write."
+        False,
+        "--overwrite",
+        help="Replace existing files in OUT that are not n2n's own unchanged outputs (OUT/.n2n-output lists those).",
     ),
     into_input_folder: bool = typer.Option(
         False,
@@ -67,13 +69,14 @@ def denoise(
         from ..inference import make_denoiser
         from ..inference.files import denoise_files
         from ..inference.plan import plan_outputs
+        from ..io.lock import output_locks
         from .progress import file_progress
 
         plan = plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels)
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
         for note in plan.notes:
             note_line(note)
-        with file_progress(err, len(plan.jobs)) as advance:
+        with output_locks(plan.locks, note_line), file_progress(err, len(plan.jobs)) as advance:
             r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
     result = {"output": str(output), **asdict(r)}
     emit(

@@ -87,6 +87,8 @@ def evaluate_cmd(
             raise UserError("--pairs estimates quality from noisy pairs; --clean, --noise and --grid need clean images")
         if grid is not None:
             check_output(grid, [data, clean, model], "--grid", overwrite)
+            if grid.suffix.lower() != ".png":
+                raise UserError(f"{grid}: the --grid picture is a PNG; name it .png")
         if pairs:
             _eval_pairs(data, target, model, device, tile, tta, strength, max_pixels, as_json)
             return
@@ -142,7 +144,7 @@ def _eval_pairs(
     denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
     pairset = open_pair_set(data, target, "eval", max_pixels, denoiser.normalization)
     r = estimate_pairs(denoiser, pairset)
-    gain = r.psnr - r.input_psnr if r.psnr is not None else float("nan")
+    gain = float("nan") if r.psnr is None else 0.0 if r.psnr == r.input_psnr else r.psnr - r.input_psnr
     result = {
         "data": str(data),
         **_model_fields(model, denoiser.gray is not None),

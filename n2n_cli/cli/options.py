@@ -4,7 +4,6 @@ core's configuration."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from enum import Enum
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Optional, TypeVar
 import typer
 
 from .. import defaults
+from ..errors import printable
 
 C = TypeVar("C")
 
@@ -53,9 +53,12 @@ def parse_noise(ctx: typer.Context, param: typer.CallbackParam, spec: Optional[s
         raise typer.BadParameter(str(e)) from None
 
 
-def positive_finite(value: Optional[float]) -> Optional[float]:
+def learning_rate(value: Optional[float]) -> Optional[float]:
+    """--lr: a finite number in (0, defaults.LR_MAX]."""
     if value is not None and not (math.isfinite(value) and value > 0):
         raise typer.BadParameter(f"{value} is not a finite number above 0")
+    if value is not None and value > defaults.LR_MAX:
+        raise typer.BadParameter(f"{value:g} is above {defaults.LR_MAX:g}: steps that large make every run diverge")
     return value
 
 
@@ -113,6 +116,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+plain = _plain  # an option's parsed value as the core takes it (paths as strings, choices as their values)
+
+
 def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
-    """A command's result on stdout: the text line, or with --json the whole result."""
-    typer.echo(json.dumps(result, indent=2) if as_json else text)
+    """A command's result on stdout: the text (control characters in names escaped), or with --json the whole
+    result (infinite values as the string "inf": json_values.py)."""
+    from ..io.json_values import dumps
+
+    typer.echo(dumps(result, indent=2) if as_json else "\n".join(printable(line) for line in text.split("\n")))

@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from ..errors import printable
 from ..training.callbacks import Callback
+from .app import note_line
 
 LOG_EVERY = 60.0  # seconds between progress lines when stderr is not a terminal
 
@@ -50,7 +52,7 @@ class TrainProgress(Callback):
         self.last_line = self.run_t0 = time.perf_counter()
         self.run_steps = 0  # steps taken by this process (a resumed run counts from its own start)
         if self.active:
-            what = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
+            what = printable(", ".join(f"{k} {v}" for k, v in info.items() if v is not None))
             self.console.print(f"training: {what}", highlight=False, soft_wrap=True, markup=False)  # paths as they are
             if start_epoch:
                 self.console.print(f"resuming after epoch {start_epoch} of {epochs}", highlight=False)
@@ -84,6 +86,10 @@ class TrainProgress(Callback):
                 + f"  run left {fields['eta']}",
                 highlight=False,
             )
+
+    def on_note(self, message: str) -> None:
+        if self.active:
+            note_line(message)
 
     def on_epoch(self, m: dict[str, Any]) -> None:
         val = ""
@@ -120,4 +126,4 @@ def file_progress(console: Console, total: int) -> Iterator[Callable[[str], None
         disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("denoising", total=total)
-        yield lambda name: progress.update(task, advance=1, description=escape(name[-40:]))
+        yield lambda name: progress.update(task, advance=1, description=escape(printable(name)[-40:]))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional, cast
 import typer
 
 from .. import defaults
-from ..errors import UserError
+from ..errors import UserError, printable
 from .app import app, user_errors
 from .options import Kind, max_pixels_option, parse_noise
 
@@ -48,7 +48,7 @@ def synth(
         spec = cast("AnyNoise", noise)  # parse_noise made it one
         a, b = make_course_pairs(clean, count, size, spec, seed, kind.value, max_pixels)
         atomic_save((a, b), output)
-    typer.echo(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}")
+    typer.echo(printable(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}"))
 
 
 @app.command()
@@ -110,12 +110,18 @@ def export(
             rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output)
             r = rdf["config"]["n2n"]["range"]
             typer.echo(
-                f"wrote {output}: BioImage.IO package {rdf['format_version']} of {ckpt['model']} "
-                f"{ckpt.get('model_kwargs', {})}, fixed range {r['lo']:g}-{r['hi']:g} from {sample.name}"
+                printable(
+                    f"wrote {output}: BioImage.IO package {rdf['format_version']} of {ckpt['model']} "
+                    f"{ckpt.get('model_kwargs', {})}, fixed range {r['lo']:g}-{r['hi']:g} from {sample.name}"
+                )
             )
             return
         export_onnx(net, output, Normalization.from_record(ckpt.get("config", {}).get("normalization")))
-    typer.echo(f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]")
+    typer.echo(
+        printable(
+            f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]"
+        )
+    )
 
 
 def _default_for(sample: Optional[Path]) -> Optional[str]:

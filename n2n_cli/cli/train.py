@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from dataclasses import asdict
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
+from rich.text import Text
 
 from .. import defaults
+from ..errors import printable
 from .app import app, err, user_errors
 from .options import (
     Device,
@@ -17,10 +21,14 @@ from .options import (
     device_option,
     emit,
     json_option,
+    learning_rate,
     max_pixels_option,
     parse_noise,
-    positive_finite,
+    plain,
 )
+
+if TYPE_CHECKING:
+    from ..training import Trainer
 
 
 @app.command()
@@ -96,8 +104,9 @@ def train(
     lr: Optional[float] = typer.Option(
         None,
         "--lr",
-        callback=positive_finite,
-        help=f"Adam learning rate [default: {defaults.LR:g} x sqrt(batch / {defaults.LR_BATCH})].",
+        callback=learning_rate,
+        help=f"Adam learning rate, at most {defaults.LR_MAX:g} [default: {defaults.LR:g} x sqrt(batch / "
+        f"{defaults.LR_BATCH})].",
     ),
     schedule: Schedule = typer.Option(defaults.SCHEDULE, "--schedule", help="Learning-rate schedule."),
     patch_size: int = typer.Option(
@@ -127,14 +136,28 @@ def train(
     val_target: Optional[Path] = typer.Option(
         None, "--val-target", help="Second folder of noisy --val images, paired by file name (implies --val-pairs)."
     ),
-    out: Path = typer.Option(Path(defaults.CHECKPOINT), "--output", "-o", help="Checkpoint file, written every epoch."),
+    out: Optional[Path] = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help=f"Checkpoint file, written every epoch [default: {defaults.CHECKPOINT}, or with --resume the checkpoint "
+        "resumed].",
+    ),
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."
     ),
     device: Device = device_option(),
     seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from a checkpoint of an earlier run."),
+    resume: Optional[Path] = typer.Option(
+        None,
+        "--resume",
+        help="Continue the run of a checkpoint (written back to it unless --output says otherwise); its data and "
+        "options must be the run's own.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="With --resume: continue though the data or options differ, saying what differs."
+    ),
     init: Optional[str] = typer.Option(
         None,
         "--init",
@@ -179,9 +202,22 @@ def train(
         from ..training import TrainConfig, Trainer
         from .progress import TrainProgress
 
-        cfg = config_from(TrainConfig, ctx.params, arch=arch or old_model)
-        with TrainProgress(err) as progress:
-            result = Trainer(cfg, progress).fit()
+        cfg = config_from(
+            TrainConfig,
+            ctx.params,
+            arch=arch or old_model,
+            out=TrainConfig.output_for(str(out) if out else None, str(resume) if resume else None),
+        )
+        trainer = None
+        try:
+            with TrainProgress(err) as progress:
+                trainer = Trainer(cfg, progress)
+                result = trainer.fit()
+        except KeyboardInterrupt:
+            if os.environ.get("RANK", "0") == "0":
+                note = Text(printable(_interrupted(ctx, cfg.out, cfg.epochs, trainer)))
+                err.print(note, highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
     if result.rank == 0:
         m = result.metrics
         text = f"saved {result.checkpoint}"
@@ -197,3 +233,34 @@ def train(
 
                 text += f"; best epoch {m['best_epoch']}: {best_path(result.checkpoint)}"
         emit(asdict(result), as_json, text)
+
+
+def _interrupted(ctx: typer.Context, out: str | None, epochs: int, trainer: Trainer | None) -> str:
+    """What Ctrl-C prints: where the run stopped, what the checkpoint holds, and the command that goes on."""
+    epoch = trainer.epoch if trainer is not None else None
+    where = f"in epoch {epoch + 1}" if epoch is not None else "before the first epoch"
+    kept = trainer.kept if trainer is not None else None
+    if not out or not kept:
+        return f"interrupted {where}; no checkpoint was saved"
+    return f"interrupted {where}; {out} holds epoch {kept} of {epochs}. To go on: {resume_command(ctx, out)}"
+
+
+def resume_command(ctx: typer.Context, checkpoint: str) -> str:
+    """This command line, with the options the user gave (as they were parsed) and `--resume CHECKPOINT` instead of
+    its output, start and overwrite options: shell-quoted, to copy and paste."""
+    words = ["n2n", "train"]
+    for p in ctx.command.params:
+        source = ctx.get_parameter_source(p.name) if p.name else None
+        if p.name in RESTART_OPTIONS or source is None or source.name not in ("COMMANDLINE", "ENVIRONMENT"):
+            continue
+        value = ctx.params[p.name]
+        name = "--arch" if p.name == "old_model" else next(o for o in p.opts if o.startswith("--"))
+        if getattr(p, "is_flag", False):
+            off = [o for o in getattr(p, "secondary_opts", []) if o.startswith("--")]
+            words += [name] if value else off[:1]
+        elif value is not None:
+            words += [name, str(plain(value))]
+    return shlex.join([*words, "--resume", checkpoint])
+
+
+RESTART_OPTIONS = {"resume", "init", "out", "overwrite", "force"}  # what a resumed run does not repeat

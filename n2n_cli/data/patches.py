@@ -86,10 +86,11 @@ class PatchPairs(Dataset):
         self.groups, self.patch, self.channels, self.recipe = [list(g) for g in groups], patch, channels, recipe
         self.single, self.max_pixels = single, max_pixels
         self.normalization = normalization or Normalization()
-        counts = []
+        counts, self.decoded_bytes = [], 0  # decoded_bytes: what a cache holding every frame takes (memory plan)
         for g in self.groups:
             info = probe(g[0][0], max_pixels)
             counts.append(max(1, (info.height * info.width) // (patch * patch)))
+            self.decoded_bytes += len(g) * info.height * info.width * channels * np.dtype(info.dtype).itemsize
         self.ends = np.cumsum(counts)
         self.cache: ImageCache | None = None  # made in each loader process
 

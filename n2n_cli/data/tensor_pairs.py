@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from .. import defaults
 from ..io.tensors import load_tensor_images, load_tensor_pair, to_unit
 from .protocols import EvalBatch, PairBatch, PairSet
 
@@ -53,7 +54,7 @@ class TensorEval:
     """A (noisy, clean) tensor-pair file, scored in chunks."""
 
     def __init__(self, noisy: torch.Tensor, clean: torch.Tensor, name: str, chunk: int = 1000):
-        self.noisy, self.clean, self.name, self.chunk = noisy, clean, name, chunk
+        self.noisy, self.clean, self.name, self.chunk = noisy, clean, name, _chunk(noisy, chunk)
         self.channels = int(noisy.shape[1])
 
     def __len__(self) -> int:
@@ -69,7 +70,7 @@ class TensorPairSet(PairSet):
     """A (noisy_1, noisy_2) tensor file, read in chunks."""
 
     def __init__(self, a: torch.Tensor, b: torch.Tensor, name: str, chunk: int = 1000):
-        self.a, self.b, self.name, self.chunk, self.channels = a, b, name, chunk, int(a.shape[1])
+        self.a, self.b, self.name, self.chunk, self.channels = a, b, name, _chunk(a, chunk), int(a.shape[1])
 
     def __len__(self) -> int:
         return len(self.a)
@@ -78,3 +79,10 @@ class TensorPairSet(PairSet):
         for i in range(0, len(self.a), self.chunk):
             a, b = self.a[i:i + self.chunk], self.b[i:i + self.chunk]
             yield PairBatch([f"#{i + k}" for k in range(len(a))], to_unit(a), to_unit(b), 8)
+
+
+def _chunk(t: torch.Tensor, most: int) -> int:
+    """Images per chunk: at most `most`, and fewer when large images would make a chunk's float copies larger than
+    defaults.EVAL_CHUNK_MB (1000 images of 4096 x 4096 would take 200 GB)."""
+    per_image = max(1, t[0].numel() * 4)
+    return max(1, min(most, defaults.EVAL_CHUNK_MB * 2**20 // per_image))

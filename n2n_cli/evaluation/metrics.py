@@ -10,9 +10,10 @@ import torch.nn.functional as F
 
 
 def psnr(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-    """Per-image PSNR in dB of N x C x H x W images in [0, 1]; identical images give 100 dB (not infinity)."""
-    mse = ((x.double() - ref.double()) ** 2).flatten(1).mean(1).clamp_min(1e-10)
-    return 10.0 * torch.log10(1.0 / mse)
+    """Per-image PSNR in dB of N x C x H x W images in [0, 1]; identical images give infinity (printed "inf", and
+    "inf" in JSON: io/json_values.py)."""
+    mse = ((x.double() - ref.double()) ** 2).flatten(1).mean(1)
+    return 10.0 * torch.log10(1.0 / mse)  # 1 / 0 = inf: identical images
 
 
 def quantize_to(x: torch.Tensor, bits: int) -> torch.Tensor:
@@ -60,8 +61,8 @@ def share_limit(tolerance_db: float) -> float:
 
 
 def psnr_of_mse(mse: float) -> float:
-    """PSNR in dB of a mean squared error on [0, 1] data (100 dB for 0, as `psnr`)."""
-    return 10.0 * math.log10(1.0 / max(mse, 1e-10))
+    """PSNR in dB of a mean squared error on [0, 1] data (infinity for 0, as `psnr`)."""
+    return math.inf if mse <= 0 else 10.0 * math.log10(1.0 / mse)
 
 
 @dataclass(frozen=True)

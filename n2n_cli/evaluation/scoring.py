@@ -19,7 +19,8 @@ class EvalResult:
 
     @property
     def gain(self) -> float:
-        return self.psnr - self.psnr_noisy
+        """Output PSNR less input PSNR; 0 when both are infinite (the input was clean, and so is the output)."""
+        return 0.0 if self.psnr == self.psnr_noisy else self.psnr - self.psnr_noisy
 
 
 def evaluate(denoiser: Denoiser, evalset: EvalSet) -> EvalResult:

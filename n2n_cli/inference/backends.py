@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..device import autocast
-from ..errors import UserError
+from ..errors import UserError, shorten
 from ..io.normalize import Normalization
 from ..models import contract
 from .export import MULTIPLE_KEY, NORMALIZATION_KEY
@@ -63,7 +63,7 @@ class OnnxPredictor:
         try:
             self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own exception types for broken files
-            raise UserError(f"{path}: not a readable ONNX model ({' '.join(str(e).split())[:160]})") from None
+            raise UserError(f"{path}: not a readable ONNX model ({shorten(str(e))})") from None
         inp = self.session.get_inputs()[0]
         self.input_name = inp.name
         if len(inp.shape) != 4 or inp.shape[1] not in (1, 3):

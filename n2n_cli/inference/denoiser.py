@@ -17,6 +17,7 @@ from .. import defaults
 from ..device import is_gpu
 from ..io import split_alpha
 from ..io.normalize import UNIT, Normalization, Range
+from ..models.base import UNKNOWN_TRAIN_BYTES, train_bytes_per_pixel
 from .backends import Predictor, TorchPredictor
 from .tiling import layout, ramp
 
@@ -56,6 +57,15 @@ class Denoiser:
             raise ValueError(f"tile ({tile}) must be larger than twice the overlap ({self.overlap})")
         self.tile = tile
         self.batch = batch or (defaults.TILE_BATCH_CUDA if is_gpu(self.net.device) else defaults.TILE_BATCH)
+
+    def peak_bytes(self, height: int, width: int) -> int:
+        """Memory the network takes for an image of this size at its peak: a batch of the largest tiles (the image
+        itself, decoded and written, is counted by ImageInfo.check). 8 times with `tta` is not needed: its passes run
+        one after the other."""
+        nets = [getattr(p, "model", None) for p in (self.net, self.gray) if p is not None]
+        per_pixel = max(train_bytes_per_pixel(n) if n is not None else UNKNOWN_TRAIN_BYTES for n in nets)
+        tile = min(self.tile, height) * min(self.tile, width)
+        return int(self.batch * tile * per_pixel * defaults.INFER_SHARE)
 
     def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
         """H x W x C float32 tiles (one size) -> network outputs in [0, 1], in batches of `batch`."""

@@ -1,19 +1,25 @@
-"""Denoise the files of a plan (plan.py): each file in turn, reporting and skipping the ones that fail, marking each
-output folder once a file is written into it."""
+"""Denoise the files of a plan (plan.py): each file in turn, reporting and skipping the ones that fail, recording
+each output in its folder's manifest (manifest.py) once it is written. A disk that refuses to write stops the run."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from ..io import probe, read_frame, write_png, write_tiff
+from ..errors import UserError, shorten
+from ..flags import flag
+from ..io import WriteError, probe, read_frame, write_png, write_tiff
 from ..io.normalize import Range, file_ranges
+from ..memory import available_memory, gib, room
 from .denoiser import Denoiser
-from .plan import Job, Plan, mark_folder
+from .manifest import Manifest
+from .plan import Job, Plan
+
+MANIFEST_EVERY_S = 2.0  # a manifest is rewritten at most this often during a run (and always at its end)
 
 
 @dataclass
@@ -31,27 +37,34 @@ def denoise_files(
     on_file: Callable[[str], None] = lambda n: None,
     on_error: Callable[[str], None] = lambda m: None,
 ) -> DenoiseResult:
-    """Denoise each planned file; report any failure of one file through `on_error` and go on. An output folder is
-    marked once a file has been written into it (a folder whose files all failed is left as it was)."""
-    unmarked = set(plan.folders)
+    """Denoise each planned file; report any failure of one file through `on_error` and go on. Each output is
+    listed in its folder's manifest once written (a folder whose files all failed gets none). A file the disk refuses
+    to write (read-only, full) stops the run with its WriteError, the files written so far listed."""
     r = DenoiseResult(0, 0)
-    for job in plan.jobs:
-        try:
-            _denoise_one(denoiser, job, r, plan.max_pixels)
-            r.written += 1
-            if job.dest.parent in unmarked:
-                mark_folder(job.dest.parent)
-                unmarked.discard(job.dest.parent)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except UserError as e:
-            r.failed += 1
-            on_error(str(e))
-        except Exception as e:  # one bad file must not stop the batch
-            r.failed += 1
-            detail = " ".join(str(e).split())[:160] or type(e).__name__
-            on_error(f"{job.src}: failed ({type(e).__name__}: {detail})")
-        on_file(job.src.name)
+    touched: dict[Path, Manifest] = {}
+    try:
+        for job in plan.jobs:
+            try:
+                plan.recheck(job)
+                _denoise_one(denoiser, job, r, plan.max_pixels)
+                manifest = plan.manifest(job.dest.parent)
+                manifest.record(job.dest)
+                touched[job.dest.parent] = manifest
+                manifest.save(every_s=MANIFEST_EVERY_S)
+                r.written += 1
+            except (KeyboardInterrupt, SystemExit, WriteError):
+                raise
+            except UserError as e:
+                r.failed += 1
+                on_error(str(e))
+            except Exception as e:  # one bad file must not stop the batch
+                r.failed += 1
+                detail = shorten(str(e)) or type(e).__name__
+                on_error(f"{job.src}: failed ({type(e).__name__}: {detail})")
+            on_file(job.src.name)
+    finally:
+        for manifest in touched.values():
+            manifest.save()
     r.decode_s, r.network_s, r.encode_s = (round(v, 3) for v in (r.decode_s, r.network_s, r.encode_s))
     return r
 
@@ -60,6 +73,12 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
     t0 = time.perf_counter()
     info = probe(job.src, max_pixels)
     r.decode_s += time.perf_counter() - t0
+    need, free = denoiser.peak_bytes(info.height, info.width), room(available_memory())
+    if free is not None and need > free:
+        raise UserError(
+            f"{job.src}: denoising it in tiles of up to {denoiser.tile} pixels needs about {gib(need)} and "
+            f"{gib(free)} of memory is available; lower {flag('tile')}"
+        )
 
     # a stack's frames share their file's range (each channel its own); a single image finds its own when denoised
     ranges: list[Range | None] = [None]

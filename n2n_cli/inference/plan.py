@@ -1,6 +1,7 @@
 """Where each denoised file goes, decided for every file before any work, so that nothing a user has is written
 over: an output never replaces an input, never lands where it would be read again as an input, and replaces an
-existing file only in a folder n2n wrote before (it carries a marker file) or with `overwrite`.
+existing file only when n2n wrote it there and it is unchanged since (the folder's manifest lists it: manifest.py)
+or with `overwrite`.
 
 Outputs: TIFF for a TIFF (its shape, axes, sample type and calibration kept: io/tiffmeta.py), PNG for any other
 image. Names that would collide keep their source suffix.
@@ -15,9 +16,10 @@ from pathlib import Path
 from .. import defaults
 from ..errors import ImageError, UserError
 from ..flags import flag
-from ..io import atomic_write, list_images, probe
+from ..io import fit_name, list_images, probe
+from ..io.lock import Lock, folder_lock
+from .manifest import MARKER, Manifest
 
-MARKER = ".n2n-output"  # in every folder n2n denoises into
 OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 
 
@@ -25,14 +27,37 @@ OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 class Job:
     src: Path
     dest: Path
+    seen: tuple[int, int] | None = None  # (size, mtime_ns) of dest when planned; None: there was no file
 
 
 @dataclass
 class Plan:
     jobs: list[Job]
-    notes: list[str] = field(default_factory=list)  # renamings the user should hear about
-    folders: list[Path] = field(default_factory=list)  # output folders to mark
+    notes: list[str] = field(default_factory=list)  # renamings and skipped files the user should hear about
+    folders: list[Path] = field(default_factory=list)  # the folders outputs go to
     max_pixels: int = defaults.MAX_PIXELS  # the pixel budget every file of the run is read under
+    overwrite: bool = False
+    manifests: dict[Path, Manifest] = field(default_factory=dict)  # what n2n wrote, per output folder
+
+    @property
+    def locks(self) -> list[Lock]:
+        """What the run holds while it writes: every output folder's lock."""
+        return [folder_lock(d) for d in self.folders]
+
+    def manifest(self, folder: Path) -> Manifest:
+        if folder not in self.manifests:
+            self.manifests[folder] = Manifest.read(folder)
+        return self.manifests[folder]
+
+    def recheck(self, job: Job) -> None:
+        """Just before writing: refuse a destination that changed since it was planned (a file that appeared, or
+        was edited, meanwhile) unless n2n owns it or `overwrite`."""
+        try:
+            st = job.dest.stat()
+        except FileNotFoundError:
+            return
+        if (st.st_size, st.st_mtime_ns) != job.seen:
+            _check_replace(job.dest, self.manifest(job.dest.parent), self.overwrite)
 
 
 def _output_suffix(src: Path, max_pixels: int) -> str:
@@ -59,14 +84,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _in_output_folder(path: Path, root: Path) -> bool:
-    """True when a file lies in a folder (below `root`) that n2n wrote denoised images into."""
-    return any((d / MARKER).is_file() for d in path.parents if _inside(d, root))
-
-
 def _outside_output(files: list[Path], out_dir: Path, output: Path) -> list[Path]:
     """The input files of a recursive run whose OUT lies inside its input tree, OUT's subtree left out: n2n's own
-    earlier outputs there are skipped by their marker; an image of the user's there would be read as an input and
+    earlier outputs there are skipped by their manifest; an image of the user's there would be read as an input and
     its output written beside it, so it is refused."""
     kept = []
     for f in files:
@@ -90,13 +110,19 @@ def plan_outputs(
     """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
     never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
     (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
-    subtree as input; an existing file is replaced only in a folder n2n wrote before or with `overwrite`. Names
-    that would collide keep their source suffix."""
+    subtree as input; an existing file is replaced only when n2n wrote it and it is unchanged, or with `overwrite`.
+    Names that would collide keep their source suffix."""
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
     single_file = inputs.is_file()
-    as_file = single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir()
-    if not single_file and output.suffix.lower() in OUTPUT_SUFFIXES and not output.is_dir():
+    suffix = output.suffix.lower()
+    if suffix in defaults.IMAGE_SUFFIXES and suffix not in OUTPUT_SUFFIXES and not output.is_dir():
+        raise UserError(
+            f"{output}: n2n writes PNG (still images) and TIFF (stacks, float images), not {suffix[1:].upper()}; "
+            f"name the output .png or .tif, or give a folder"
+        )
+    as_file = single_file and suffix in OUTPUT_SUFFIXES and not output.is_dir()
+    if not single_file and suffix in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(f"{output}: a file name, but {inputs} is a folder; give an output folder")
     if not as_file and output.exists() and not output.is_dir():
         raise UserError(f"{output}: is a file; the output must be a folder, or a .png/.tif file name for one input")
@@ -108,9 +134,10 @@ def plan_outputs(
             f"images read; choose another output folder, e.g. a new folder inside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output)
+    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite)
+    files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output, plan)
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
-    notes: list[str] = []
+    notes = plan.notes
     if as_file:
         if output.suffix.lower() == ".png" and not _png_holds(inputs, max_pixels):
             raise UserError(
@@ -119,19 +146,31 @@ def plan_outputs(
         dests = {inputs: output}
     else:
         dests = _destinations(files, root, output, suffix_of, notes)
-    jobs = _jobs(files, dests, overwrite)
-    folders = [] if as_file else sorted({j.dest.parent for j in jobs})
-    return Plan(jobs, notes, folders, max_pixels)
+    plan.jobs = _jobs(files, dests, plan)
+    plan.folders = sorted({j.dest.parent for j in plan.jobs})
+    return plan
 
 
-def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path) -> list[Path]:
-    """The images of an input folder, without n2n's own outputs, nor OUT's subtree when it lies in the tree."""
-    files = [f for f in list_images(inputs, recursive) if not _in_output_folder(f, inputs)]
+def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, plan: Plan) -> list[Path]:
+    """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUT's
+    subtree when it lies in the tree. Skipped outputs outside OUT are named in a note."""
+    listed = list_images(inputs, recursive)
+    own = [f for f in listed if plan.manifest(f.parent).owns(f)]
+    files = [f for f in listed if f not in set(own)]
     root = inputs.resolve()
     if recursive and out_dir != root and _inside(out_dir, root):
         files = _outside_output(files, out_dir, output)
+    shown = [f for f in own if not _inside(f.resolve(), out_dir)]
+    if shown:
+        plan.notes.append(
+            f"skipping {len(shown)} file(s) n2n wrote (listed in {MARKER}, unchanged), such as {shown[0]}: "
+            "n2n does not denoise its own outputs again"
+        )
     if not files:
-        raise UserError(f"{inputs}: no images found" + ("" if recursive else " (use --recursive for sub-folders)"))
+        why = f" besides {len(own)} that n2n wrote itself (listed in {MARKER})" if own else ""
+        raise UserError(
+            f"{inputs}: no images found{why}" + ("" if recursive else f" (use {flag('recursive')} for sub-folders)")
+        )
     return files
 
 
@@ -149,9 +188,8 @@ def _destinations(
         keeps = [f for f in group if f.suffix.lower() == suffix_of[f]][:1] if len(group) > 1 else group
         for f in group:
             rel = f.relative_to(root)
-            dests[f] = output / (
-                rel.with_suffix(suffix_of[f]) if f in keeps else rel.with_name(rel.name + suffix_of[f])
-            )
+            name = rel.with_suffix(suffix_of[f]).name if f in keeps else rel.name + suffix_of[f]
+            dests[f] = output / rel.parent / fit_name(name)  # a 255-byte name with a suffix added is shortened
         if len(group) > 1:
             notes.append(
                 f"{', '.join(f.name for f in group)} share a name: writing {', '.join(dests[f].name for f in group)}"
@@ -159,24 +197,38 @@ def _destinations(
     return dests
 
 
-def _jobs(files: list[Path], dests: dict[Path, Path], overwrite: bool) -> list[Job]:
-    """The jobs, once no output would replace an input, a folder, or a file n2n did not write (unless `overwrite`)."""
+def _jobs(files: list[Path], dests: dict[Path, Path], plan: Plan) -> list[Job]:
+    """The jobs, once no output would replace an input, a folder, or a file n2n does not own (unless `overwrite`)."""
     input_keys = {_key(f) for f in files}
     jobs = []
     for f in files:
         dest = dests[f]
-        if dest.exists():
+        seen = None
+        if dest.exists() or dest.is_symlink():
             if _key(dest) in input_keys:
                 raise UserError(f"{dest}: is an input of this run; refusing to overwrite it")
             if dest.is_dir():
                 raise UserError(f"{dest}: is a folder where an output file would go")
-            if not overwrite and not (dest.parent / MARKER).is_file():
-                raise UserError(
-                    f"{dest}: exists and was not written by an earlier n2n denoise into this folder; "
-                    f"choose an empty output folder, or pass {flag('overwrite')} to replace it"
-                )
-        jobs.append(Job(f, dest))
+            _check_replace(dest, plan.manifest(dest.parent), plan.overwrite)
+            st = dest.stat() if dest.exists() else None
+            seen = (st.st_size, st.st_mtime_ns) if st else None
+        jobs.append(Job(f, dest, seen))
     return jobs
+
+
+def _check_replace(dest: Path, manifest: Manifest, overwrite: bool) -> None:
+    """Refuse to replace `dest` unless n2n wrote it and it is unchanged, or `overwrite`."""
+    if overwrite or manifest.owns(dest):
+        return
+    if manifest.listed(dest):
+        raise UserError(
+            f"{dest}: n2n wrote it, but it has changed since (edited or replaced?); pass {flag('overwrite')} "
+            "to replace it, or choose another output"
+        )
+    raise UserError(
+        f"{dest}: exists and was not written by an earlier n2n denoise (it is not listed in {MARKER} there); "
+        f"choose an empty output folder, or pass {flag('overwrite')} to replace it"
+    )
 
 
 def _key(path: Path) -> tuple[int, int] | Path:
@@ -186,14 +238,3 @@ def _key(path: Path) -> tuple[int, int] | Path:
         return st.st_dev, st.st_ino
     except OSError:
         return path.resolve()
-
-
-def mark_folder(d: Path) -> None:
-    if not (d / MARKER).is_file():
-        atomic_write(
-            d / MARKER,
-            lambda f: f.write(
-                b"Denoised images written by n2n. n2n may replace them when "
-                b"run again into this folder, and skips this folder as input.\n"
-            ),
-        )

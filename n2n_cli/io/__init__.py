@@ -7,21 +7,26 @@ microscopy stack, a time series), addressed as (file, frame). Every read is chec
 (`max_pixels`, passed by the caller) from the header before any pixel is decoded.
 """
 
-from .atomic import atomic_save, atomic_write
+from .atomic import WriteError, atomic_save, atomic_write, atomic_write_bytes, check_writable
 from .info import ImageInfo, check_size, icc_fits
 from .listing import list_images
-from .paths import check_output, same_file
+from .paths import NAME_MAX, check_output, fit_name, same_file
 from .pixels import from_float, match_channels, split_alpha, to_float
 from .png import write_png
 from .reader import probe, read_frame, read_image
 from .tiff import write_tiff
 
 __all__ = [
+    "NAME_MAX",
     "ImageInfo",
+    "WriteError",
     "atomic_save",
     "atomic_write",
+    "atomic_write_bytes",
     "check_output",
+    "check_writable",
     "check_size",
+    "fit_name",
     "from_float",
     "icc_fits",
     "list_images",

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ImageError
 from ..flags import flag
+from ..memory import available_memory
 
 if TYPE_CHECKING:
     from .tiffmeta import TiffLayout
@@ -71,18 +72,6 @@ def check_size(path: Path, width: int, height: int, max_pixels: int) -> None:
 
 def _megapixels(n: int) -> str:
     return f"{n / 1e6:,.1f} MP" if n >= 100_000 else f"{n:,} pixels"
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available now (Linux), or None where it cannot be read."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def icc_fits(icc: bytes | None, channels: int) -> bool:

@@ -3,12 +3,33 @@ file the user did not mean to replace. (Denoised image folders have their own pl
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import defaults
 from ..errors import UserError
 from ..flags import flag as flag_of
+
+NAME_MAX = 255  # bytes in one file name, on the usual file systems (ext4, APFS, NTFS counts characters: fewer bytes)
+
+
+def fit_name(name: str, limit: int = NAME_MAX, keep: str | None = None) -> str:
+    """`name`, or when it is longer than `limit` bytes (UTF-8) a shorter one that keeps its suffix (`keep`, or what
+    follows its last dot) and its start, with a hash of the whole name added so that two long names stay apart: for
+    names n2n derives (an output's name from a 255-byte input name with a suffix added, a checkpoint's metrics
+    file)."""
+    raw = os.fsencode(name)
+    if len(raw) <= limit:
+        return name
+    if keep is None or not name.endswith(keep):
+        stem, dot, last = name.rpartition(".")
+        keep = f".{last}" if dot and stem and len(os.fsencode(last)) <= 16 else ""
+    stem = name[: len(name) - len(keep)]
+    tail = f"~{hashlib.sha1(raw).hexdigest()[:8]}{keep}"
+    cut = os.fsencode(stem)[: limit - len(os.fsencode(tail))].decode("utf-8", "ignore")  # never half a character
+    return cut + tail
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

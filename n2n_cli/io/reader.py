@@ -13,7 +13,7 @@ import numpy as np
 from PIL import UnidentifiedImageError
 
 from .. import defaults
-from ..errors import ImageError
+from ..errors import ImageError, shorten
 from .info import ImageInfo, check_size
 from .pillow import probe_pil, read_pil
 from .png import SIGNATURE as PNG_SIGNATURE
@@ -119,5 +119,5 @@ class _Errors:
             raise ImageError(
                 f"{self.path}: not an image file n2n can read (unknown format or corrupt header)"
             ) from None
-        detail = " ".join(str(e).split())[:160] or type(e).__name__
+        detail = shorten(str(e)) or type(e).__name__
         raise ImageError(f"{self.path}: cannot read image ({detail})") from None

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from ..errors import DataError, UserError
+from ..errors import DataError, UserError, shorten
 
 
 def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False) -> Any:
@@ -55,7 +55,7 @@ def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False)
         UnicodeDecodeError,
         MemoryError,
     ) as e:
-        detail = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        detail = shorten(str(e)) or type(e).__name__
         raise error(f"{path}: not a readable {what} ({detail})") from None
 
 

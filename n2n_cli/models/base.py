@@ -4,7 +4,11 @@
 - `multiple`: it pads its input to a multiple of this (its grid), so tiles are placed on it;
 - `min_size`: the smallest H and W it takes (the padded architectures take any size, 1 x 1 up);
 - `arch` and `kwargs`: its registered name and constructor arguments, which checkpoints record so that any width or
-  depth variant is rebuilt from its file.
+  depth variant is rebuilt from its file;
+- `train_bytes_per_pixel`: the memory one input pixel costs in a training step (activations kept for the backward
+  pass, its transients, the batch itself; float32, RGB), for the memory plan made before a run
+  (training/memory.py). Measured, not guessed: tests/models/test_memory.py checks it against the activations the
+  network saves, and against a training step's peak memory for `tiny`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from torch import nn
 class Net(nn.Module):
     arch: ClassVar[str] = ""  # the registered name, set by @register_model
     min_size: ClassVar[int] = 1
+    train_bytes_per_pixel: int = 0  # every registered model declares its own (a test checks it); variants may scale it
 
     def __init__(self, channels: int, multiple: int = 1, **kwargs: Any) -> None:
         """`kwargs`: the subclass's own constructor arguments (variants), recorded beside `channels`."""
@@ -36,6 +41,14 @@ def contract(model: nn.Module) -> tuple[int, int, int]:
     if isinstance(model, Net):
         return model.channels, model.multiple, model.min_size
     return int(getattr(model, "channels")), 1, 1  # noqa: B009  foreign modules: no declared contract to read
+
+
+UNKNOWN_TRAIN_BYTES = 4000  # a network that declares nothing (a test's hand-made module): assumed as costly as unet
+
+
+def train_bytes_per_pixel(model: nn.Module) -> int:
+    """Bytes of memory per input pixel of a training step (see the module's docstring)."""
+    return getattr(model, "train_bytes_per_pixel", 0) or UNKNOWN_TRAIN_BYTES
 
 
 def pad_to(x: torch.Tensor, multiple: int) -> torch.Tensor:

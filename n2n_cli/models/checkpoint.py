@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from .. import __version__
-from ..errors import CheckpointError
+from ..errors import CheckpointError, shorten
 from ..flags import flag
 from ..io.tensors import safe_load
 from .base import Net
@@ -97,7 +97,5 @@ def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
         model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
         model.load_state_dict(ckpt["state_dict"])
     except (ValueError, RuntimeError, TypeError, KeyError) as e:
-        raise CheckpointError(
-            f"{path}: weights do not fit model {ckpt['model']!r} ({str(e).splitlines()[0]})"
-        ) from None
+        raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e))})") from None
     return model

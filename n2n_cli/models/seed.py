@@ -50,6 +50,8 @@ class SeedLayers(Net):
 class SeedNet(SeedLayers):
     """EE-559 report model, 188,403 parameters for RGB."""
 
+    train_bytes_per_pixel = 2900  # measured: tests/models/test_memory.py
+
     def __init__(self, channels: int = 3) -> None:
         super().__init__(channels, width=100)
 
@@ -57,6 +59,8 @@ class SeedNet(SeedLayers):
 @register_model("tiny")
 class TinyNet(SeedLayers):
     """The seed architecture at width 8 (1,827 parameters for RGB): for tests and smoke runs."""
+
+    train_bytes_per_pixel = 360  # measured: tests/models/test_memory.py
 
     def __init__(self, channels: int = 3) -> None:
         super().__init__(channels, width=8)

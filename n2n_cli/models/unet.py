@@ -16,6 +16,7 @@ class UNet(Net):
     a multiple of 32 and the output is cropped back."""
 
     width = 48
+    train_bytes_per_pixel = 2400  # measured: tests/models/test_memory.py
 
     def __init__(self, channels: int = 3) -> None:
         super().__init__(channels, multiple=32)  # five poolings

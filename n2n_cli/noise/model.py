@@ -123,6 +123,17 @@ def parse_noise(spec: str) -> AnyNoise:
         raise ValueError(f"bad noise level in {spec!r}: expected a number or a range like 5-50") from None
     if not (0 <= low <= high < float("inf")) or (kind == "poisson" and low <= 0):
         raise ValueError(f"bad noise level in {spec!r}: need 0 <= low <= high (and a positive poisson peak)")
+    lo_peak, hi_peak = defaults.POISSON_PEAK
+    if kind == "poisson" and not lo_peak <= low <= high <= hi_peak:
+        raise ValueError(
+            f"bad noise level in {spec!r}: a poisson peak (photons at white) lies in {lo_peak:g}-{hi_peak:g}; "
+            "lower ones are noise no model can learn from, higher ones no noise at all"
+        )
+    if kind != "poisson" and high > defaults.NOISE_MAX:
+        raise ValueError(
+            f"bad noise level in {spec!r}: {kind} levels are on the 0-255 scale of the image, at most "
+            f"{defaults.NOISE_MAX:g} (the whole range); beyond it no image is left to learn from"
+        )
     return Noise(kind, low, high)
 
 

@@ -16,6 +16,10 @@ class Callback:
 
     def on_epoch(self, metrics: dict[str, Any]) -> None: ...
 
+    def on_note(self, message: str) -> None:
+        """Something the user should hear before or during the run (a stale lock taken over, what differs from the
+        checkpoint resumed with `force`...)."""
+
 
 @dataclass
 class TrainResult:

@@ -1,23 +1,25 @@
 """A training run's files: what it starts from (`--resume`, `--init`), the checkpoint and metrics file written
-atomically after every epoch, and the checks that keep them off the run's inputs."""
+atomically after every epoch, and the checks made before the first epoch: they never name an input of the run, and
+their folder is writable."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
+from .. import defaults
 from ..errors import UserError
 from ..flags import flag
-from ..io import atomic_save, atomic_write, check_output, same_file
+from ..io import WriteError, atomic_save, atomic_write_bytes, check_output, check_writable, fit_name, same_file
+from ..io.json_values import dumps
 from ..models.bundled import resolve_model_path
 from ..models.checkpoint import load_checkpoint, make_checkpoint
 from .config import TrainConfig
-from .curve import curve_path, val_psnr
+from .curve import curve_path, val_psnr, write_curve
 
 
 @dataclass
@@ -34,20 +36,23 @@ class Start:
 
 def metrics_path(checkpoint: str | Path) -> Path:
     p = Path(checkpoint)
-    return p.with_name(p.stem + ".metrics.jsonl")
+    return p.with_name(fit_name(p.stem + ".metrics.jsonl", keep=".metrics.jsonl"))
 
 
 def best_path(checkpoint: str | Path) -> Path:
     """Where the best epoch by validation PSNR is kept, beside the last one: NAME.best.pt."""
     p = Path(checkpoint)
-    return p.with_name(p.stem + ".best" + p.suffix)
+    return p.with_name(fit_name(p.stem + ".best" + p.suffix, keep=".best" + p.suffix))
 
 
 def check_outputs(cfg: TrainConfig) -> None:
     """The checkpoint and its metrics file never name an input of the run; an existing checkpoint is replaced only
-    with `overwrite`, or when it is the one `resume` continues."""
+    with `overwrite`, or when it is the one `resume` continues; their folder must be writable (a probe file is
+    created and removed there), so a read-only or full disk is found before an epoch is spent."""
     if not cfg.out:
         return
+    if Path(cfg.out).suffix.lower() in defaults.IMAGE_SUFFIXES:
+        raise UserError(f"{cfg.out}: {flag('out')} names a checkpoint, not an image; name it .pt")
     inputs = [
         cfg.data,
         cfg.target,
@@ -67,6 +72,7 @@ def check_outputs(cfg: TrainConfig) -> None:
     check_output(curve_path(cfg.out), inputs, f"{flag('out')}'s curve picture", True)
     if cfg.val:
         check_output(best_path(cfg.out), inputs, f"{flag('out')}'s best checkpoint", True)
+    check_writable(Path(cfg.out).parent, cfg.out)
 
 
 def load_start(cfg: TrainConfig, model_given: bool) -> Start:
@@ -107,10 +113,22 @@ def save_epoch(
     history: list[dict[str, Any]],
     optimizer: dict[str, Any],
     config: dict[str, Any],
+    kept: int | None = None,
+    **fields: Any,
 ) -> None:
-    """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all."""
-    atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config), path)
-    atomic_write(metrics_path(path), lambda f: f.write("".join(json.dumps(m) + "\n" for m in history).encode()))
+    """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all. When
+    the disk refuses, the WriteError says what the checkpoint file still holds (`kept`: the epoch saved before)."""
+    try:
+        atomic_save(
+            make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config, **fields), path
+        )
+    except WriteError as e:
+        holds = f"{path} still holds epoch {kept}, the last one saved" if kept else "no checkpoint was saved"
+        raise WriteError(f"{e}; {holds} (epoch {epoch} was trained but is not saved)") from None
+    try:
+        atomic_write_bytes(metrics_path(path), "".join(dumps(m) + "\n" for m in history).encode())
+    except WriteError as e:
+        raise WriteError(f"{e}; {path} holds epoch {epoch}, saved") from None
 
 
 def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
@@ -124,8 +142,15 @@ def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
     return bool(best == row["epoch"])
 
 
-def save_best(
-    path: str | Path, model: nn.Module, epoch: int, history: list[dict[str, Any]], config: dict[str, Any]
+def save_extras(
+    path: str | Path, model: nn.Module, epoch: int, history: list[dict[str, Any]], config: dict[str, Any], best: bool
 ) -> None:
-    """The best epoch's model (no optimizer state: it is for use, `resume` takes the last checkpoint), atomically."""
-    atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, config=config), best_path(path))
+    """After the epoch's checkpoint and metrics: the best epoch's model when this one is it (no optimizer state: it
+    is for use, `resume` takes the last checkpoint), and the curve's picture, each atomically. When the disk
+    refuses, the WriteError says that the epoch itself is saved."""
+    try:
+        if best:
+            atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, config=config), best_path(path))
+        write_curve(curve_path(path), history)
+    except WriteError as e:
+        raise WriteError(f"{e}; {path} holds epoch {epoch}, saved") from None

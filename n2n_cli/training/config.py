@@ -41,6 +41,7 @@ class TrainConfig:
     seed: int = defaults.SEED
     workers: int = defaults.WORKERS
     resume: str | None = None
+    force: bool = False  # resume although the data or the options differ from the checkpoint's run (said in a note)
     init: str | None = None  # start from this model's weights (a checkpoint or a bundled name), fresh optimizer
     compile: bool = False
     mmap: bool = True  # memory-map tensor files instead of reading them whole
@@ -60,6 +61,11 @@ class TrainConfig:
             )
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise UserError(f"{flag('lr')} {self.lr}: the learning rate must be a finite number above 0")
+        if self.lr is not None and self.lr > defaults.LR_MAX:
+            raise UserError(
+                f"{flag('lr')} {self.lr:g}: above {defaults.LR_MAX:g}, Adam's steps make every run diverge "
+                f"(the default is {defaults.LR:g}, scaled with the batch)"
+            )
         if self.epochs < 1:
             raise UserError(f"{flag('epochs')} {self.epochs}: train for at least one epoch")
         if self.init and self.resume:
@@ -74,6 +80,11 @@ class TrainConfig:
                 raise UserError(f"{flag(name)} {getattr(self, name)}: a share lies in [0, 1]")
         if self.max_pixels < 1:
             raise UserError(f"{flag('max_pixels')} {self.max_pixels}: at least 1")
+
+    @staticmethod
+    def output_for(out: str | None, resume: str | None) -> str:
+        """The checkpoint a command writes: `out` when given, else the one it resumes, else defaults.CHECKPOINT."""
+        return out or resume or defaults.CHECKPOINT
 
     def recipe(self) -> PairRecipe | None:
         """How clean crops become pairs, when pairs are synthesised (`noise`)."""

@@ -11,7 +11,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from ..flags import flag
-from ..io import atomic_write
+from ..io import atomic_write_bytes, fit_name
 
 SIZE = (960, 360)  # the picture: two panels of 480 x 360
 MARGIN = (64, 36, 20, 40)  # left, top, right, bottom of each panel's plot area
@@ -20,7 +20,7 @@ BLUE, ORANGE, GRAY, INK = (31, 119, 180), (214, 110, 20), (200, 200, 200), (40, 
 
 def curve_path(checkpoint: str | Path) -> Path:
     p = Path(checkpoint)
-    return p.with_name(p.stem + ".curve.png")
+    return p.with_name(fit_name(p.stem + ".curve.png", keep=".curve.png"))
 
 
 def val_psnr(row: dict[str, Any]) -> float | None:
@@ -47,7 +47,7 @@ def write_curve(path: str | Path, history: Sequence[dict[str, Any]]) -> None:
     """The picture as PNG, written atomically."""
     buf = io.BytesIO()
     draw_curve(history).save(buf, "PNG")
-    atomic_write(path, lambda f: f.write(buf.getvalue()))
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _panel(

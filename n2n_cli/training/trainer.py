@@ -26,14 +26,16 @@ from ..errors import UserError
 from ..evaluation import estimate_pairs, validation_metrics
 from ..flags import flag
 from ..inference import Denoiser
+from ..io.lock import file_lock, output_locks
 from ..io.normalize import Normalization
 from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
 from .callbacks import Callback, TrainResult
-from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_best, save_epoch
+from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_epoch, save_extras
 from .config import TrainConfig
-from .curve import curve_path, write_curve
+from .fingerprint import data_changed, differences, fingerprint
+from .memory import check_training_memory
 from .objectives import make_objective
 from .schedule import dihedral, epoch_order, lr_at, rng_seed
 
@@ -61,6 +63,8 @@ class Run:
     info: dict[str, Any]  # what the progress display shows at the start
     config: dict[str, Any]  # what the checkpoint records
     normalization: Normalization  # how image files reach the network's range (io/normalize.py)
+    record: dict[str, Any]  # the run's fingerprint, data and options (fingerprint.py), also in the checkpoint
+    comparable: int = 0  # history[comparable:] are epochs of this data and recipe: their losses bound a divergence
 
 
 class Trainer:
@@ -75,6 +79,7 @@ class Trainer:
         self.cfg, self.cb = cfg, callback or Callback()
         self.source, self.model = source, model
         self.kept: int | None = None  # the epoch the checkpoint file holds, said when training diverges
+        self.epoch: int | None = None  # the epoch in progress (0-based), said when the run is interrupted
         self.objective = make_objective(cfg.single)
 
     def fit(self) -> TrainResult:
@@ -85,14 +90,16 @@ class Trainer:
             dist.leave_world(world)
 
     def _fit(self, world: dist.World) -> TrainResult:
-        if world.main:
-            check_outputs(self.cfg)
-        run = self._prepare(world)
-        if world.main:
-            self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
-        last: dict[str, Any] = {}
-        for epoch in range(run.start_epoch, self.cfg.epochs):
-            last = self._epoch(run, epoch)
+        locks = [file_lock(self.cfg.out)] if world.main and self.cfg.out else []
+        with output_locks(locks, self.cb.on_note):  # two runs never write one checkpoint
+            if world.main:
+                check_outputs(self.cfg)
+            run = self._prepare(world)
+            if world.main:
+                self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
+            last: dict[str, Any] = {}
+            for epoch in range(run.start_epoch, self.cfg.epochs):
+                last = self._epoch(run, epoch)
         return TrainResult(self.cfg.out, self.cfg.epochs, last, world.rank, run.info)
 
     # --- setting up ---------------------------------------------------------------------------------------------
@@ -114,6 +121,9 @@ class Trainer:
         valset = self._open_valset(rule) if world.main else None
         torch.manual_seed(cfg.seed)
         model = self._build_model(start, source)
+        record = fingerprint(cfg, source, model, batch, lr)
+        same_data = self._check_resume(start, record) if cfg.resume and start.ckpt is not None else True
+        check_training_memory(model, source, batch, world.size, cfg.workers, device)
         # channels_last: faster convolutions on CPUs and GPUs alike (Module.to takes it; its stubs do not say so)
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -152,7 +162,33 @@ class Trainer:
             info,
             config,
             rule,
+            record,
+            0 if same_data else len(start.history),
         )
+
+    def _check_resume(self, start: Start, now: dict[str, Any]) -> bool:
+        """Refuse to resume a run on other data or options (unless `force`, which says what differs); a checkpoint
+        without a record (n2n 0.2) resumes with a note. True when the data and recipe are the checkpoint's."""
+        cfg, recorded = self.cfg, (start.ckpt or {}).get("run")
+        if not (
+            isinstance(recorded, dict)
+            and isinstance(recorded.get("options"), dict)
+            and isinstance(recorded.get("data"), (dict, type(None)))
+        ):
+            self.cb.on_note(
+                f"{cfg.resume}: written by an older n2n, it records no fingerprint of its data and options; "
+                "they are not checked"
+            )
+            return True
+        diffs = differences(recorded, now)
+        if diffs and not cfg.force:
+            raise UserError(
+                f"{cfg.resume}: this command differs from the run it resumes: {'; '.join(diffs)}; repeat that "
+                f"run's options, or pass {flag('force')} to continue with these"
+            )
+        if diffs:
+            self.cb.on_note(f"{cfg.resume}: resuming with {flag('force')} although {'; '.join(diffs)}")
+        return not data_changed(recorded, now)
 
     def _open_source(self, start: Start, rule: Normalization) -> TrainSource:
         """The training data, read with the channels of the model it trains when that model comes from a file."""
@@ -220,14 +256,18 @@ class Trainer:
 
     def _epoch(self, run: Run, epoch: int) -> dict[str, Any]:
         """One epoch, then (on rank 0) validation, the checkpoint and the metrics file; returns its metrics row."""
+        self.epoch = epoch
         t0 = time.perf_counter()
         loss_sum, seen = self._steps(run, epoch)
         seconds = time.perf_counter() - t0
         loss = loss_sum / max(seen, 1)
         if dist.any_rank(not math.isfinite(loss), run.world, run.device):
             raise Diverged(self._diverged(epoch))
+        limit = self._loss_limit(run)
+        if dist.any_rank(loss > limit, run.world, run.device):  # finite, but far beyond any sane run's loss
+            raise Diverged(self._diverged(epoch, f"the loss rose to {loss:.3g} (over {limit:.3g})"))
         if not all(torch.isfinite(p).all() for p in run.model.parameters()):  # the last step can break them alone
-            raise Diverged(self._diverged(epoch, "the weights"))
+            raise Diverged(self._diverged(epoch, "the weights became NaN or infinite"))
         last = {
             "epoch": epoch + 1,
             "loss": loss,
@@ -242,11 +282,18 @@ class Trainer:
                 best = mark_best(run.history, last)
             run.history.append(last)
             if self.cfg.out:
-                save_epoch(self.cfg.out, run.model, epoch + 1, run.history, run.opt.state_dict(), run.config)
+                save_epoch(
+                    self.cfg.out,
+                    run.model,
+                    epoch + 1,
+                    run.history,
+                    run.opt.state_dict(),
+                    run.config,
+                    self.kept,
+                    run=run.record,
+                )
                 self.kept = epoch + 1
-                if best:
-                    save_best(self.cfg.out, run.model, epoch + 1, run.history, run.config)
-                write_curve(curve_path(self.cfg.out), run.history)
+                save_extras(self.cfg.out, run.model, epoch + 1, run.history, run.config, best)
             self.cb.on_epoch(last)
         dist.barrier(run.world)
         return last
@@ -286,10 +333,16 @@ class Trainer:
                 self.cb.on_step(epoch, step, k * run.world.size, mean)
         return loss_sum.item(), seen
 
-    def _diverged(self, epoch: int, what: str = "the loss") -> str:
+    def _loss_limit(self, run: Run) -> float:
+        """An epoch's loss above this is divergence: DIVERGED_LOSS, or DIVERGED_RATIO times the best epoch so far on
+        the same data (a run diverging slowly stays finite for a while, and must not replace the good checkpoint)."""
+        earlier = [m["loss"] for m in run.history[run.comparable :] if math.isfinite(m.get("loss", math.nan))]
+        return min(defaults.DIVERGED_LOSS, defaults.DIVERGED_RATIO * min(earlier, default=math.inf))
+
+    def _diverged(self, epoch: int, what: str = "the loss became NaN or infinite") -> str:
         kept = f"{self.cfg.out} still holds epoch {self.kept}" if self.kept is not None else "no checkpoint was written"
         return (
-            f"training diverged: {what} became NaN or infinite in epoch {epoch + 1} ({kept}); "
+            f"training diverged: {what} in epoch {epoch + 1} ({kept}); "
             f"check the data for NaN values, or lower {flag('lr')}"
         )
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from n2n_cli.cli import app
 from n2n_cli.io import write_png
+from n2n_cli.models import create_model
 
 
 def test_messages_name_the_right_thing(tmp_path, models):
@@ -66,6 +67,9 @@ def entry(*args, cwd: Path) -> subprocess.CompletedProcess:
         (("train", "--data", "d.pkl", "--lr", "inf"), "inf is not a finite number above 0"),
         (("train", "--data", "d.pkl", "--lr", "0"), "0.0 is not a finite number above 0"),
         (("train", "--data", "d.pkl", "--epochs", "0"), "--epochs"),
+        (("train", "--data", "d.pkl", "--lr", "1e6"), "1e+06 is above 1"),
+        (("train", "--data", "d.pkl", "--noise", "gaussian:1e9"), "at most 255"),
+        (("synth", "in", "x.pkl", "--noise", "poisson:0.001"), "a poisson peak (photons at white) lies in 0.1-1e+06"),
     ],
 )
 def test_usage_errors_are_one_line_with_exit_2(tmp_path, args, needle):
@@ -91,3 +95,60 @@ def test_a_folder_input_with_a_file_name_as_output_is_refused(tmp_path):
     r = CliRunner().invoke(app, ["denoise", str(tmp_path / "in"), str(tmp_path / "out.png")])
     assert r.exit_code == 1 and "give an output folder" in r.output, r.output
     assert not (tmp_path / "out.png").exists()
+
+
+def test_a_name_with_a_newline_or_control_characters_stays_on_one_line(tmp_path, models):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "bad\nname\x1b[31m.png").write_bytes(b"not an image")
+    write_png(src / "good.png", smooth_image(16, 16, 3, 0))
+    r = run("denoise", src, tmp_path / "out\u2028x", "-m", models["tiny"])
+    assert r.exit_code == 1, r.output
+    (line,) = r.stderr.splitlines()  # splitlines breaks at \n, \x1b is no break but would colour a terminal
+    assert line.startswith(f"error: {src}/bad\\nname\\x1b[31m.png: ") and "\x1b" not in line
+    (out,) = r.stdout.splitlines()
+    assert out.endswith("out\\u2028x (1 failed)")
+    p = entry("train", "--data", "new\nline.pkl", cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr.splitlines() == ["error: new\\nline.pkl: no such file"]
+
+
+def test_library_messages_are_never_cut_mid_word(tmp_path, models):
+    from n2n_cli.errors import shorten
+
+    text = "If you are loading a file, please check it " * 10
+    short = shorten(text)
+    assert len(short) <= 200 and short.endswith(" ...") and text.startswith(short[:-4])
+    assert short[:-4].split()[-1] in text.split()  # the last word is whole
+    assert shorten("one  line\n\twith   spaces") == "one line with spaces"
+    assert shorten("x" * 300) == "x" * 300  # one word longer than the limit is kept whole, not cut
+    ck = torch.load(models["tiny"], weights_only=True)
+    ck["state_dict"] = {f"layer_{k}_with_a_long_name.weight": torch.zeros(1) for k in range(40)}
+    torch.save(ck, tmp_path / "odd.pt")
+    torch.save((torch.zeros(2, 3, 8, 8, dtype=torch.uint8),) * 2, tmp_path / "v.pkl")
+    r = run("eval", tmp_path / "v.pkl", "-m", tmp_path / "odd.pt")
+    line = assert_one_line(r, 1, "odd.pt: weights do not fit model 'tiny' (Error(s) in loading state_dict", "Missing")
+    detail = line.split(" (", 1)[1]
+    assert detail.endswith(" ...)"), line  # torch's message is long: cut, at a word boundary
+    model = create_model("tiny")
+    try:
+        model.load_state_dict(ck["state_dict"])
+    except RuntimeError as e:
+        full = " ".join(str(e).split())
+    kept = detail.removesuffix(" ...)")
+    assert full.startswith(kept) and not full[len(kept)].isalnum()  # the last word kept is whole
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes")
+def test_a_name_that_is_not_utf8_is_shown_by_its_bytes(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / os.fsdecode(b"bad\xff.png")).write_bytes(b"junk")
+    r = run("denoise", src, tmp_path / "out")
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith(f"error: {src}/bad\\xff.png: not an image file n2n can read")
+
+
+def test_an_output_below_a_file_is_one_line(tmp_path, pair_file):
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    r = run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-o", tmp_path / "file.txt" / "m.pt")
+    assert_one_line(r, 1, "m.pt: cannot write it: a part of the path is a file, not a folder")

@@ -49,3 +49,15 @@ def test_a_folder_whose_files_all_fail_gets_no_output_folder(tmp_path, models):
     assert r.exit_code == 1 and "b.png" in r.stderr
     assert (tmp_path / "out" / "good" / "a.png").is_file() and (tmp_path / "out" / "good" / ".n2n-output").is_file()
     assert not (tmp_path / "out" / "bad").exists()  # no empty folder, no marker claiming outputs that never came
+
+
+def test_a_tile_too_large_for_the_memory_is_refused_naming_the_tile_option(tmp_path, models, monkeypatch):
+    """The network's memory grows with the tile (--tile 100000 makes a whole 16k image one tile): what cannot fit is
+    one line for that file, naming --tile, and a smaller tile works."""
+    write_png(tmp_path / "in" / "a.png", smooth_image(64, 64, 3, 0))
+    monkeypatch.setattr("n2n_cli.inference.files.available_memory", lambda: 100_000)
+    r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"], "--tile", "100000")
+    assert r.exit_code == 1 and len(r.stderr.splitlines()) == 1, r.output
+    assert "a.png: denoising it in tiles of up to 100000 pixels needs about" in r.stderr and "lower --tile" in r.stderr
+    r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"], "--tile", "16")
+    assert r.exit_code == 0, r.output

@@ -43,6 +43,9 @@ PATHS = {
     "file-onto-a-symlink-to-itself": (("in/x.png", "x-link.png"), ("--overwrite",), 1, "is an input of this run"),
     "file-over-a-user-file": (("in/x.png", "photo.png"), (), 1, "pass --overwrite"),
     "folder-over-user-files": (("in", "busy"), (), 1, "not written by an earlier n2n denoise"),
+    "file-to-jpg-name": (("photo.png", "result.jpg"), (), 1, "n2n writes PNG (still images) and TIFF"),
+    "file-to-webp-name": (("photo.png", "result.WEBP"), (), 1, "not WEBP; name the output .png or .tif"),
+    "folder-to-jpeg-name": (("in", "out.jpeg"), (), 1, "name the output .png or .tif, or give a folder"),
 }
 
 
@@ -59,6 +62,8 @@ def test_output_paths(tree, models, case):
         assert not (tree / args[1]).with_suffix("").exists()
     else:
         assert_one_line(r, code, needle)
+        if "name the output" in needle or "n2n writes" in needle:
+            assert not (tree / args[1]).exists()  # no folder named result.jpg either
     after = {p: p.read_bytes() for p in before}
     assert after == before  # no file that was there before was changed
 

@@ -44,6 +44,8 @@ DATA_LOSS = {
     "synth-onto-its-input-file": ("synth clean d.pkl -n 4 --size 8", "exists; pass --overwrite"),
     "synth-tensor-file-beside-images": ("synth clean clean/pairs.pt -n 4 --size 8", None),
     "eval-grid-beside-inputs": ("eval noisy --clean clean -m {model} --grid grid.png", None),
+    "eval-grid-as-jpeg": ("eval noisy --clean clean -m {model} --grid grid.jpg", "the --grid picture is a PNG"),
+    "train-o-as-an-image": ("train --data d.pkl -a tiny -o model.png", "--output names a checkpoint, not an image"),
 }
 
 

@@ -82,3 +82,13 @@ def test_float_tensor_files_are_told_apart(tmp_path, values, code, needle):
     else:
         assert_one_line(r, code, f"{tmp_path / 'f.pt'}: first tensor", needle)
         assert not (tmp_path / "m.pt").exists()
+
+
+def test_large_images_are_scored_in_small_chunks():
+    """1000 images of 4096 x 4096 per chunk would take 200 GB of floats: chunks hold about EVAL_CHUNK_MB."""
+    from n2n_cli.data.tensor_pairs import TensorEval, TensorPairSet
+
+    big = torch.zeros(1, 3, 4096, 4096, dtype=torch.uint8).expand(1000, -1, -1, -1)  # no memory behind it
+    assert TensorEval(big, big, "big").chunk == 1 and TensorPairSet(big, big, "big").chunk == 1
+    small = torch.zeros(2000, 3, 32, 32, dtype=torch.uint8)
+    assert TensorEval(small, small, "small").chunk == 1000
