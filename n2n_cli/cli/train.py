@@ -89,6 +89,12 @@ def train(
         help="With --noise: share of crops darkened before the noise (clean ** gamma, "
         "gamma 1-6): dim scenes and dark backgrounds, as in fluorescence microscopy.",
     ),
+    balance: bool = typer.Option(
+        defaults.BALANCE,
+        "--balance",
+        help="With --noise: weigh each crop's loss by 1 / its noise level, so that weak noise (real photos) counts "
+        "as much as strong noise in a blind model.",
+    ),
     arch: Optional[str] = typer.Option(
         None, "--arch", "-a", help=f"Architecture (see `n2n models`) [default: {defaults.MODEL}]."
     ),

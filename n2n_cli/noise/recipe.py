@@ -32,10 +32,11 @@ class PairRecipe:
     jpeg_quality: tuple[int, int] = (60, 95)  # ... at a quality drawn from this range
     dark_share: float = 0.0  # crops darkened before the noise: dim scenes, dark backgrounds (fluorescence, night) ...
     dark_gamma: tuple[float, float] = (1.0, 6.0)  # ... as clean ** gamma, gamma log-uniform in this range
+    balance: bool = False  # also a weight for the crop's loss: 1 / its noise level (see `weight`)
 
-    def __call__(self, clean: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """C x H x W float crop in [0, 1] -> (input, target), both C x H x W float32; seeded, so a crop's pair
-        depends on its key alone."""
+    def __call__(self, clean: torch.Tensor, seed: int) -> tuple[torch.Tensor, ...]:
+        """C x H x W float crop in [0, 1] -> (input, target), both C x H x W float32, and with `balance` the crop's
+        loss weight (a 1-element tensor); seeded, so a crop's pair depends on its key alone."""
         g = torch.Generator().manual_seed(seed)
         u = torch.rand(3, generator=g).tolist()
         c = clean[None].float()
@@ -53,7 +54,20 @@ class PairRecipe:
             lo, hi = defaults.CAMERA_JPEG_QUALITY if camera else self.jpeg_quality
             quality = int(torch.randint(lo, hi + 1, (1,), generator=g))
             inp = jpeg(inp[:, :1] if gray else inp, quality).expand_as(inp)
+        if self.balance:
+            return inp[0].contiguous(), target[0], weight(inp - c, target - c)
         return inp[0].contiguous(), target[0]
+
+
+def weight(input_noise: torch.Tensor, target_noise: torch.Tensor) -> torch.Tensor:
+    """A crop's loss weight, inversely proportional to its noise level (the rms of the input's and the target's noise,
+    plus defaults.BALANCE_FLOOR): a denoiser's error grows about in proportion to the noise, so this gives weak noise
+    as much say in training as strong noise has, as an average PSNR over levels does. Unweighted, a crop with noise
+    of 50 levels weighs about 280 times one with 3 levels, and a blind model learns to leave weak noise alone. The
+    weight depends on the noise's overall level, not on its sign at any pixel, so the weighted loss is still
+    minimised by the clean crop (the target's noise stays zero-mean under it)."""
+    level = ((input_noise.square().mean() + target_noise.square().mean()) / 2).sqrt()
+    return (defaults.BALANCE_LEVEL / (level + defaults.BALANCE_FLOOR)).reshape(1)
 
 
 def jpeg(x: torch.Tensor, quality: int) -> torch.Tensor:

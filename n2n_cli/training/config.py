@@ -23,6 +23,7 @@ class TrainConfig:
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
     jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
     dark_share: float = defaults.DARK_SHARE  # with `noise`: share of crops darkened before the noise
+    balance: bool = defaults.BALANCE  # with `noise`: weigh each crop's loss by 1 / its noise level
     arch: str | None = None  # None: defaults.MODEL, or the architecture of the checkpoint resumed
     epochs: int = defaults.EPOCHS
     batch_size: int | None = None  # None: defaults.BATCH_SIZE on the CPU, defaults.BATCH_SIZE_CUDA on a GPU
@@ -90,7 +91,14 @@ class TrainConfig:
         """How clean crops become pairs, when pairs are synthesised (`noise`)."""
         if self.noise is None:
             return None
-        return PairRecipe(self.noise, self.clean_share, self.gray_share, self.jpeg_share, dark_share=self.dark_share)
+        return PairRecipe(
+            self.noise,
+            self.clean_share,
+            self.gray_share,
+            self.jpeg_share,
+            dark_share=self.dark_share,
+            balance=self.balance,
+        )
 
     def record(self, **resolved: Any) -> dict[str, Any]:
         """The configuration as plain values for a checkpoint, with what the run resolved (batch size, lr, ...)."""

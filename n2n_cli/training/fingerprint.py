@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ def fingerprint(cfg: TrainConfig, source: TrainSource, model: Net, batch: int, l
         "gray_share": cfg.gray_share,
         "jpeg_share": cfg.jpeg_share,
         "dark_share": cfg.dark_share,
+        "balance": cfg.balance,
         "seed": cfg.seed,
         "channels": source.channels,
         "single": cfg.single,
@@ -75,10 +77,20 @@ def data_fingerprint(cfg: TrainConfig, source: TrainSource) -> dict[str, Any] | 
     return None  # tensors given in memory (the course API): nothing to compare
 
 
+def _recorded_options(recorded: dict[str, Any]) -> dict[str, Any]:
+    """A record's options, with the options it predates at their defaults (what its run used)."""
+    known = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+    was = recorded.get("options", {})
+    return {**{k: known[k] for k in _LATER_OPTIONS if k not in was}, **was}
+
+
+_LATER_OPTIONS = ("balance",)  # options added after run records began; older records lack them
+
+
 def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
     """What differs between a checkpoint's record and the current run's, one phrase each, options by their flags."""
     out = []
-    was, new = recorded.get("options", {}), now["options"]
+    was, new = _recorded_options(recorded), now["options"]
     for key in sorted(set(was) | set(new)):
         a, b = was.get(key), new.get(key)
         if a == b or (isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9)):
@@ -93,8 +105,8 @@ def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
 
 def data_changed(recorded: dict[str, Any], now: dict[str, Any]) -> bool:
     """True when the data or the noise recipe differ: earlier losses then say nothing about this run's."""
-    keys = ("noise", "clean_share", "gray_share", "jpeg_share", "dark_share", "single", "patch_size")
-    was, new = recorded.get("options", {}), now["options"]
+    keys = ("noise", "clean_share", "gray_share", "jpeg_share", "dark_share", "balance", "single", "patch_size")
+    was, new = _recorded_options(recorded), now["options"]
     return recorded.get("data") != now["data"] or any(was.get(k) != new.get(k) for k in keys)
 
 

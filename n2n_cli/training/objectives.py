@@ -32,8 +32,11 @@ NEIGHBOURS = ((0, 1), (0, 2), (1, 3), (2, 3), (1, 0), (2, 0), (3, 1), (3, 2))
 
 
 def noise2noise(forward: Forward, batch: Sequence[torch.Tensor], g: torch.Generator, progress: float) -> torch.Tensor:
-    a, b = batch
-    return F.mse_loss(forward(a), b)
+    """|f(x1) - x2|^2, averaged; with a third element, per-crop weights (N x 1), a weighted mean over the crops."""
+    a, b, *w = batch
+    if not w:
+        return F.mse_loss(forward(a), b)
+    return ((forward(a) - b).square().flatten(1).mean(1) * w[0].flatten()).mean()
 
 
 def neighbour_masks(

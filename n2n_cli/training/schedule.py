@@ -37,7 +37,9 @@ def lr_at(step: int, total: int, base: float, schedule: str) -> float:
 
 def dihedral(images: Sequence[torch.Tensor], g: torch.Generator) -> list[torch.Tensor]:
     """The same random flip / 90-degree rotation for every image of a sample: both of a pair, or a single image
-    (each N x C x H x W)."""
+    (each N x C x H x W). What is not an image (per-crop loss weights, N x 1) passes unchanged."""
+    extra = [t for t in images if t.dim() != 4]
+    images = [t for t in images if t.dim() == 4]
     n = images[0].shape[0]
     r = torch.rand(n, 3, generator=g, device=images[0].device) < 0.5
     x = torch.stack(list(images))  # K x N x C x H x W
@@ -45,4 +47,4 @@ def dihedral(images: Sequence[torch.Tensor], g: torch.Generator) -> list[torch.T
     x = torch.where(r[:, 1].view(1, n, 1, 1, 1), x.flip(-2), x)
     if x.shape[-1] == x.shape[-2]:
         x = torch.where(r[:, 2].view(1, n, 1, 1, 1), x.transpose(-1, -2), x)
-    return list(x)
+    return [*x, *extra]
