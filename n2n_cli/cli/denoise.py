@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..errors import UserError
 from .app import app, err, error_line, note_line, user_errors
 from .options import (
     MODEL_HELP,
@@ -68,16 +69,23 @@ def denoise(
         from ..device import pick_device
         from ..inference import make_denoiser
         from ..inference.files import denoise_files
-        from ..inference.plan import plan_outputs
+        from ..inference.plan import Plan, plan_outputs
         from ..io.lock import output_locks
         from .progress import file_progress
 
-        plan = plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels)
+        def planned(replacing: bool = True) -> Plan:
+            return plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels, replacing)
+
+        locks = planned(replacing=False).locks  # bad arguments fail here, before the model loads
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
-        for note in plan.notes:
-            note_line(note)
-        with output_locks(plan.locks, note_line), file_progress(err, len(plan.jobs)) as advance:
-            r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
+        with output_locks(locks, note_line):
+            plan = planned()  # again under the locks: a run that held them may have written outputs meanwhile
+            if not {lock.path for lock in plan.locks} <= {lock.path for lock in locks}:
+                raise UserError(f"{inputs}: changed while n2n started (new sub-folders?); run again")
+            for note in plan.notes:
+                note_line(note)
+            with file_progress(err, len(plan.jobs)) as advance:
+                r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
     result = {"output": str(output), **asdict(r)}
     emit(
         result,

@@ -106,12 +106,14 @@ def plan_outputs(
     overwrite: bool = False,
     into_input_folder: bool = False,
     max_pixels: int = defaults.MAX_PIXELS,
+    replacing: bool = True,
 ) -> Plan:
     """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
     never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
     (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
     subtree as input; an existing file is replaced only when n2n wrote it and it is unchanged, or with `overwrite`.
-    Names that would collide keep their source suffix."""
+    Names that would collide keep their source suffix. `replacing=False` skips the checks on existing outputs: a
+    plan made only to know which folders to lock, before another run holding them has finished writing."""
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
     single_file = inputs.is_file()
@@ -134,7 +136,7 @@ def plan_outputs(
             f"images read; choose another output folder, e.g. a new folder inside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite)
+    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite or not replacing)
     files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output, plan)
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
     notes = plan.notes

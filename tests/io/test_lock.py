@@ -49,6 +49,16 @@ def test_a_second_denoise_into_a_busy_folder_refuses_in_one_line(photo, models):
     assert written(out) == ["a.png"] and not (out / FOLDER_LOCK).exists()
 
 
+def test_a_busy_folder_is_busy_even_while_the_other_runs_outputs_are_not_yet_listed(photo, models):
+    """The other run writes a file before it lists it in the manifest: the second run must say the folder is busy,
+    not that the file is foreign (its checks on existing outputs wait for the lock)."""
+    out = photo / "out"
+    with output_locks([folder_lock(out)]):
+        write_png(out / "a.png", smooth_image(20, 20, 3, 5))  # written, not yet in .n2n-output
+        r = run("denoise", photo / "in", out, "-m", models["tiny"])
+        assert_one_line(r, 1, f"{out}: another n2n run")
+
+
 def test_a_busy_sub_folder_of_a_recursive_run_is_refused_too(photo, models):
     write_png(photo / "in" / "sub" / "b.png", smooth_image(20, 20, 3, 1))
     with output_locks([folder_lock(photo / "out" / "sub")]):
