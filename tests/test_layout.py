@@ -78,11 +78,17 @@ def test_train_takes_every_config_field_by_its_name_and_the_tables_flag():
         assert FLAGS[f.name] == first, (f.name, FLAGS[f.name], first)
 
 
-def test_the_version_is_020_everywhere():
+def test_the_version_is_the_changelogs_latest_release_everywhere():
+    import re
+
+    from conftest import REPO
+
+    released = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (REPO / "CHANGELOG.md").read_text(), re.M)
+    assert released, "CHANGELOG.md names no release"
     r = run("--version")
     assert r.exit_code == 0, r.output
-    assert r.output.strip() == f"n2n {n2n_cli.__version__}" == "n2n 0.2.0"
+    assert r.output.strip() == f"n2n {n2n_cli.__version__}" == f"n2n {released.group(1)}"
     from n2n_cli.models import create_model
     from n2n_cli.models.checkpoint import make_checkpoint
 
-    assert make_checkpoint(create_model("tiny"))["version"] == "0.2.0"
+    assert make_checkpoint(create_model("tiny"))["version"] == released.group(1)
