@@ -98,12 +98,13 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
     return Start()
 
 
-def init_sha256(start: Start) -> dict[str, str]:
+def init_sha256(start: Start) -> dict[str, Any]:
     """The config's record of which file an --init run started from (a bundled name's weights change between
-    versions)."""
-    if start.init_from is None:
-        return {}
-    return {"init_sha256": hashlib.sha256(Path(start.init_from).read_bytes()).hexdigest()}
+    versions); a resumed run keeps its checkpoint's record, since --resume takes no --init."""
+    if start.init_from is not None:
+        return {"init_sha256": hashlib.sha256(Path(start.init_from).read_bytes()).hexdigest()}
+    before = (start.ckpt or {}).get("config") or {}
+    return {k: before[k] for k in ("init", "init_sha256") if before.get(k)}
 
 
 def save_epoch(

@@ -84,8 +84,11 @@ def test_init_colour_model_fine_tunes_on_gray_captures(pair_file, scene_dir, tmp
     Trainer(cfg(scene_dir, out, epochs=1, patch_size=16, init=str(colour), val=str(scene_dir))).fit()
     ck = load_checkpoint(out)  # the model's channels: the gray captures were read as RGB, and validated as gray
     assert ck["model_kwargs"]["channels"] == 3 and "val_psnr_estimate" in ck["metrics"][-1]
+    started = {k: ck["config"][k] for k in ("init", "init_sha256")}
+    assert started["init"] == str(colour) and len(started["init_sha256"]) == 64
     Trainer(cfg(scene_dir, out, epochs=2, patch_size=16, resume=str(out))).fit()  # and resumes the same way
-    assert load_checkpoint(out)["epoch"] == 2
+    ck = load_checkpoint(out)
+    assert ck["epoch"] == 2 and {k: ck["config"][k] for k in started} == started  # still says where it started
 
 
 def test_init_takes_a_bundled_name(pair_file, tmp_path):
