@@ -1,6 +1,6 @@
 """How real camera noise looks, and how close n2n's synthetic noise comes to it.
 
-Real: noisy shot minus the mean of ~500 shots (polyu_dev: three cameras, ISO 1600-12800, JPEG quality 75). Synthetic:
+Real: noisy shot minus the mean of ~500 shots (polyu_dev: three cameras, ISO 800-12800, JPEG quality 75). Synthetic:
 the same mean images (as clean) with a recipe's noise at the level that matches the real set's luma noise, quantized
 to 8 bits and saved as JPEG at quality 75 like the real crops, minus the clean image. Measured on flat areas only (the
 half of the pixels with the lowest gradient in the mean image), where misregistration and JPEG ringing around edges
