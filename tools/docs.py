@@ -193,6 +193,7 @@ HEADLINE_ROWS = (  # (result file, set, sigma, method): the README's table, in t
     ("quality-bundled.json", "cbsd68", "50", "bundled"),
     ("quality-bundled.json", "cbsd68", "25, JPEG q90", "bundled"),
     ("quality-bundled.json", "set12", "25", "bundled"),
+    ("quality-gray.json", "polyu_gray", "real", "bundled"),
     ("quality-gray.json", "FMD", "real", "fmd-model: fast (fast-gray.pt)"),
 )
 
@@ -201,6 +202,7 @@ HEADLINE_SETS = {  # set -> (what it is, what its real noise is)
     "polyu_dev": ("PolyU (real photos, 3 cameras)", "real camera noise, ISO 800-12800"),
     "cbsd68": ("CBSD68 (colour)", ""),
     "set12": ("Set12 (gray)", ""),
+    "polyu_gray": ("PolyU made gray (real photos)", "real camera noise, ISO 800-12800"),
     "FMD": ("FMD (confocal)", "real microscopy noise"),
 }
 
