@@ -9,10 +9,10 @@ The GPU machine has no data/ and no network, and a session has about 15 minutes 
     # back here: measure the returned checkpoint with benchmarks/quality.py before bundling it
     python -m tools.bundle_weights FILES_AT/fast-blind.pt weights/fast-blind.pt
 
-`run` reads the recipe (noise, shares, `--balance`, architecture, crop size, channels) from each bundled file's own training
-config, so the continuation trains on exactly what that file was trained on; `--init` starts from its weights with a
-fresh Adam and a cosine schedule. The number of epochs is fitted to `--minutes`: one epoch first measures the pace
-on this machine, then the run trains afresh for the whole epochs that fit in 85% of the time (validation and the
+`run` reads the recipe (noise, shares, `--balance`, architecture, crop size, channels) from each bundled file's own
+training config, so the continuation trains on exactly what that file was trained on; `--init` starts from its weights
+with a fresh Adam and a cosine schedule. The number of epochs is fitted to `--minutes`: one epoch first measures the
+pace on this machine, then the run trains afresh for the whole epochs that fit in 85% of the time (validation and the
 checkpoint after each epoch take the rest). Checkpoints are written every epoch
 (atomically) into --out, so a run cut short still returns its last whole epoch. Everything it ran is printed, with
 the seconds measured; the log is also written to --out/gpu_session.md. Its validation is Gaussian sigma 25 on
