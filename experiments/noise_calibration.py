@@ -10,7 +10,10 @@ do not pass for noise. Prints a table of:
 - its correlation with the pixel 1, 2, 3, 4 and 6 steps away (horizontal and vertical averaged), for Y, Cb, Cr;
 - the correlation between the R, G and B noise;
 - the share of the noise's variance in each band of spatial frequency (in the 64-pixel blocks that lie in flat areas:
-  fine grain at high frequencies, blotches at low ones).
+  fine grain at high frequencies, blotches at low ones);
+- the shape of the luma noise (its local mean taken out): kurtosis (3 for Gaussian noise), the share of pixels
+  beyond 4 standard deviations, how patchy its level is (the coefficient of variation of its variance in 8 x 8
+  windows) and its correlation with the next pixel across and down, apart.
 
 and writes the numbers as JSON and a figure (std by brightness, correlation by distance) with `--out`.
 
@@ -72,6 +75,26 @@ def spectrum(x: np.ndarray, flat: np.ndarray, block: int = 64) -> list[float]:
     return [float(power[(r >= a) & (r < b)].sum() / power.sum()) for a, b in zip(FREQS, FREQS[1:])]
 
 
+def shape(y: np.ndarray, flat: np.ndarray) -> dict:
+    """Shape of N x H x W luma noise on flat areas, each image's local mean (Gaussian, 4 pixels) taken out."""
+    from scipy import ndimage
+
+    kurt, tails, patchy, across, down = [], [], [], [], []
+    for img, m in zip(y, flat):
+        e = img - ndimage.gaussian_filter(img, 4)
+        z = e[m] / e[m].std()
+        kurt.append((z**4).mean())
+        tails.append((np.abs(z) > 4).mean() * 1000)
+        local = ndimage.uniform_filter(e * e, 8)[m]
+        patchy.append(local.std() / local.mean())
+        across.append(corr(e[:, 1:][m[:, 1:] & m[:, :-1]], e[:, :-1][m[:, 1:] & m[:, :-1]]))
+        down.append(corr(e[1:][m[1:] & m[:-1]], e[:-1][m[1:] & m[:-1]]))
+    return {
+        k: float(np.mean(v))
+        for k, v in zip(("kurtosis", "tails", "patchy", "across", "down"), (kurt, tails, patchy, across, down))
+    }
+
+
 def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
     """pairs of (noisy, clean) H x W x 3 arrays in 8-bit levels -> the noise's statistics on flat areas."""
     ycc, luma, masks, rgb = [], [], [], []
@@ -97,6 +120,7 @@ def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
             lags.append((h + v) / 2)
         out["lag_corr"][name] = lags
     out["spectrum"] = {name: spectrum(D[..., k], F) for k, name in enumerate(("Y", "Cb", "Cr"))}
+    out["shape"] = shape(D[..., 0], F)
     out["rgb_std"] = [float(R[..., c][F].std()) for c in range(3)]
     out["rgb_corr"] = {
         "RG": corr(R[..., 0][F], R[..., 1][F]),
@@ -166,6 +190,16 @@ def table(rows: dict[str, dict]) -> str:
     ]
     for name, s in rows.items():
         lines.append(f"| {name} | " + ", ".join("-" if v is None else f"{v:.2f}" for v in s["std_by_band"]["Y"]) + " |")
+    lines += [
+        "",
+        "| noise | Y kurtosis | Y beyond 4 sd (per mille) | Y patchiness | Y corr with the next pixel across, down |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in rows.items():
+        if "shape" in s:  # result files written before the shape was measured have none
+            h = s["shape"]
+            cells = f"{h['kurtosis']:.2f} | {h['tails']:.2f} | {h['patchy']:.2f} | {h['across']:.2f}, {h['down']:.2f}"
+            lines.append(f"| {name} | {cells} |")
     return "\n".join(lines)
 
 

@@ -1,13 +1,15 @@
 """Camera noise as a photo holds it: what a camera's processing leaves of its sensor noise, made directly in sRGB.
 
-Measured on real photos (noisy shot minus the mean of ~500 shots, `benchmarks/noise_calibration.py`): the noise of a
+Measured on real photos (noisy shot minus the mean of ~500 shots, `experiments/noise_calibration.py`): the noise of a
 processed camera photo is not independent from pixel to pixel. Its luma part is correlated with the next pixel
-(about 0.6) and hardly beyond; its colour (chroma) part is weaker but forms large blotches (correlation still
-about 0.6 six pixels away); and its level follows the brightness, highest in the darker mid-tones and lower in
-deep shadows and highlights, where the tone curve flattens. The model here makes such noise from white noise:
-luma and two chroma fields, each blurred to its correlation length, scaled by a brightness profile, and taken from
-YCbCr to RGB. Every parameter is drawn per image from a range around what was measured, so that one model learns
-cameras it never saw.
+(about 0.6) and hardly beyond, not always alike across and down; its colour (chroma) part is weaker but forms large
+blotches (correlation still about 0.6 six pixels away); its level follows the brightness, highest in the darker
+mid-tones and lower in deep shadows and highlights, where the tone curve flattens; and even at one brightness its
+level varies from patch to patch (probably what in-camera noise reduction leaves), which gives it heavy tails (kurtosis
+about 5.5 where Gaussian noise has 3). The model here makes such noise from white noise: luma and two chroma fields,
+each blurred to its correlation length, scaled by a brightness profile and a smooth random patchiness field, and
+taken from YCbCr to RGB. Every parameter is drawn per image from a range around what was measured, so that one model
+learns cameras it never saw.
 
 The noise is zero-mean given the clean image, whatever its parameters: a Noise2Noise target made with it (unclipped,
 unrounded) has the clean crop as its mean, as the synthetic Gaussian targets do.
@@ -25,13 +27,16 @@ RGB_TO_YCC = ((0.299, 0.587, 0.114), (-0.168736, -0.331264, 0.5), (0.5, -0.41868
 
 # Ranges each image's parameters are drawn from (uniform; `*_BLUR` log-uniform), around polyu_dev's measurements
 LUMA_BLUR = (0.5, 1.0)  # std in pixels of the Gaussian blur of luma noise: neighbour correlation 0.29-0.78 ...
-LUMA_WHITE = (0.3, 0.8)  # ... of which this share of the variance is left white (unblurred): fine grain
+LUMA_WHITE = (0.2, 0.6)  # ... of which this share of the variance is left white (unblurred): fine grain
 CHROMA_BLUR = (3.0, 8.0)  # the same for chroma noise: the blotches ...
 CHROMA_FINE = (0.4, 0.8)  # ... of which this share of the variance is blurred by CHROMA_FINE_BLUR only
 CHROMA_FINE_BLUR = (0.8, 2.0)
 CHROMA_RATIO = (0.25, 0.7)  # chroma noise std over luma noise std, for Cb and Cr each
 PEAK = (0.2, 0.5)  # brightness (clean luma, 0-1) where the noise is strongest
 FLOOR = (0.15, 0.5)  # the noise's level at black and white, as a share of its peak
+PATCHY = (0.2, 0.45)  # std of the log of a smooth random field (blur PATCHY_BLUR pixels) that scales the noise ...
+PATCHY_BLUR = (1.5, 3.0)  # ... so that its level varies from patch to patch and its tails are heavy, as measured
+ASPECT = (0.75, 1.33)  # vertical over horizontal blur of the luma noise: grain that is not round
 
 
 def _draw(
@@ -43,20 +48,41 @@ def _draw(
     return lo + (hi - lo) * u
 
 
+def _kernel(s: float, dev: torch.device) -> torch.Tensor:
+    r = max(1, math.ceil(3 * s))
+    t = torch.arange(-r, r + 1, device=dev, dtype=torch.float32)
+    k = torch.exp(-0.5 * (t / s) ** 2)
+    return k / k.square().sum().sqrt()  # unit sum of squares: unit variance after the pass
+
+
 def correlated(
-    n: int, h: int, w: int, blur: torch.Tensor, g: torch.Generator | None, dev: torch.device
+    n: int,
+    h: int,
+    w: int,
+    blur: torch.Tensor,
+    g: torch.Generator | None,
+    dev: torch.device,
+    aspect: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """n x 1 x h x w Gaussian noise of unit variance, each image blurred by a Gaussian of std `blur[i]` pixels
-    (made on a margin and cut, so it is as correlated at the border as inside)."""
+    across and `blur[i] * aspect[i]` down (made on a margin and cut, so it is as correlated at the border as
+    inside)."""
     out = torch.empty(n, 1, h, w, device=dev)
-    for i, s in enumerate(blur.tolist()):
-        r = max(1, math.ceil(3 * s))
-        t = torch.arange(-r, r + 1, device=dev, dtype=torch.float32)
-        k = torch.exp(-0.5 * (t / s) ** 2)
-        k = k / k.square().sum().sqrt()  # unit variance after both passes: sum of squares of the 2-D kernel is 1
-        white = torch.randn(1, 1, h + 2 * r, w + 2 * r, generator=g, device=dev)
-        out[i] = F.conv2d(F.conv2d(white, k.view(1, 1, 1, -1)), k.view(1, 1, -1, 1))[0]
+    ratios = [1.0] * n if aspect is None else aspect.tolist()
+    for i, (s, a) in enumerate(zip(blur.tolist(), ratios)):
+        kx, ky = _kernel(s, dev), _kernel(s * a, dev)
+        rx, ry = len(kx) // 2, len(ky) // 2
+        white = torch.randn(1, 1, h + 2 * ry, w + 2 * rx, generator=g, device=dev)
+        out[i] = F.conv2d(F.conv2d(white, kx.view(1, 1, 1, -1)), ky.view(1, 1, -1, 1))[0]
     return out
+
+
+def patchy(n: int, h: int, w: int, g: torch.Generator | None, dev: torch.device) -> torch.Tensor:
+    """n x 1 x h x w positive field with a mean square of 1 in each image: exp of a smooth Gaussian field."""
+    field = torch.exp(
+        _draw(*PATCHY, n, g, dev).view(n, 1, 1, 1) * correlated(n, h, w, _draw(*PATCHY_BLUR, n, g, dev), g, dev)
+    )
+    return field / field.square().mean((1, 2, 3), keepdim=True).sqrt()
 
 
 def blend(a: torch.Tensor, b: torch.Tensor, share: torch.Tensor) -> torch.Tensor:
@@ -82,11 +108,14 @@ def camera_noise(
     n, c, h, w = clean.shape
     dev, g = clean.device, generator
     luma_blur, luma_white = _draw(*LUMA_BLUR, n, g, dev, log=True), _draw(*LUMA_WHITE, n, g, dev)
+    aspect = _draw(*ASPECT, n, g, dev, log=True)
     peak, floor = _draw(*PEAK, n, g, dev), _draw(*FLOOR, n, g, dev)
     m = torch.tensor(RGB_TO_YCC, device=dev)
     luma = clean if c == 1 else torch.einsum("k,nkhw->nhw", m[0], clean)[:, None]
-    scale = level * profile(luma, peak, floor)  # n x 1 x H x W
-    y = blend(correlated(n, h, w, luma_blur, g, dev), torch.randn(n, 1, h, w, generator=g, device=dev), luma_white)
+    scale = level * profile(luma, peak, floor) * patchy(n, h, w, g, dev)  # n x 1 x H x W
+    y = blend(
+        correlated(n, h, w, luma_blur, g, dev, aspect), torch.randn(n, 1, h, w, generator=g, device=dev), luma_white
+    )
     if shared or c == 1:
         return (scale * y).expand(n, c, h, w).to(clean.dtype)
     blotch, fine = _draw(*CHROMA_BLUR, n, g, dev, log=True), _draw(*CHROMA_FINE_BLUR, n, g, dev, log=True)

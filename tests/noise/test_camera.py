@@ -121,3 +121,16 @@ def test_the_camera_recipe_reaches_the_checkpoint(clean_dir, tmp_path):
         )
     ).fit()
     assert noise_from_config(load_checkpoint(out)["config"]["noise"]) == mix
+
+
+def test_the_level_is_patchy_and_heavy_tailed_like_a_cameras_and_the_grain_not_always_round():
+    g = torch.Generator().manual_seed(4)
+    d = camera_noise(flat(n=32, side=96), torch.full((32, 1, 1, 1), 4 / 255), g)
+    y = torch.einsum("k,nkhw->nhw", YCC[0], d)
+    z = y / y.flatten(1).std(1).view(-1, 1, 1)
+    assert float(z.pow(4).mean()) > 3.6  # Gaussian noise of one level: 3
+    local = torch.nn.functional.avg_pool2d(y.square()[:, None], 8)[:, 0]  # the variance in 8 x 8 windows
+    assert float((local.flatten(1).std(1) / local.flatten(1).mean(1)).mean()) > 0.5  # one level: about 0.25
+    across = [corr(i[:, 1:], i[:, :-1]) for i in y]
+    down = [corr(i[1:], i[:-1]) for i in y]
+    assert max(abs(a - b) for a, b in zip(across, down)) > 0.08  # round grain: under 0.03
