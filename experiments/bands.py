@@ -4,10 +4,13 @@ A PSNR is one number for the whole image; on fluorescence microscopy (a dark bac
 noise that grows with the signal) it hides which part goes wrong. This splits the error of each method by the clean
 pixel's 8-bit level, pooled over all images: the band's share of the pixels, its MSE (in 8-bit levels squared), its
 mean signed error (negative: darker than the reference) and its part of the total MSE. Same protocol as quality.py
-(8-bit outputs, seeded noise); FMD captures are scored against their field's avg50.
+(8-bit outputs, seeded noise); FMD captures are scored against their field's avg50, real photos (`--real`) against
+their mean. `--split gradient` splits by the quarter of the reference's gradient (Gaussian, 1.5 pixels) instead:
+flat areas first, edges last, where a reference that is the mean of many shots is itself least sure.
 
     python -m experiments.bands --fmd data/real/fmd_confocal_bpae_b --models default,weights/fast-blind.pt
     python -m experiments.bands --sets set12:25 --models default,runs/gray.pt
+    python -m experiments.bands --real data/real/polyu_dev --split gradient --models default,weights/fast-gaussian.pt
 """
 
 from __future__ import annotations
@@ -18,22 +21,34 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import REPO
-from benchmarks.quality import fmd_pairs, network, parse_sets, synthetic_pairs
+from benchmarks.quality import fmd_pairs, network, parse_sets, real_pairs, synthetic_pairs
 
 BANDS = (0, 8, 20, 60, 256)  # edges, 8-bit levels of the clean image
 
 
-def band_table(name: str, pairs, methods) -> None:
-    edges = list(zip(BANDS[:-1], BANDS[1:]))
+def gradient_quarter(clean: np.ndarray) -> np.ndarray:
+    """0-3 per pixel (per channel, like `clean`): the quarter of the image's gradient magnitude it lies in."""
+    from scipy import ndimage  # the bench extra
+
+    c = clean.astype(np.float64).reshape(clean.shape[0], clean.shape[1], -1)
+    g = sum(ndimage.gaussian_gradient_magnitude(c[..., k], 1.5) for k in range(c.shape[-1]))
+    q = np.digitize(g, np.percentile(g, (25, 50, 75)))
+    return np.broadcast_to(q.reshape(q.shape + (1,) * (clean.ndim - 2)), clean.shape)
+
+
+def band_table(name: str, pairs, methods, split: str = "level") -> None:
+    edges = list(zip(BANDS[:-1], BANDS[1:])) if split == "level" else [(q, q + 1) for q in range(4)]
     print(f"\n{name}: {len(pairs)} images\n")
-    print("| method | clean levels | pixels | MSE (levels^2) | bias (levels) | share of total MSE |")
+    what = "clean levels" if split == "level" else "gradient quarter (flattest 0)"
+    print(f"| method | {what} | pixels | MSE (levels^2) | bias (levels) | share of total MSE |")
     print("|---|---|---|---|---|---|")
     for label, fn in methods:
         sq, err, count = np.zeros(len(edges)), np.zeros(len(edges)), np.zeros(len(edges))
         for _, noisy, clean in pairs:
             d = fn(noisy, None).astype(np.float64) - clean
+            key = clean if split == "level" else gradient_quarter(clean)
             for k, (lo, hi) in enumerate(edges):
-                m = (clean >= lo) & (clean < hi)
+                m = (key >= lo) & (key < hi)
                 sq[k] += float((d[m] ** 2).sum())
                 err[k] += float(d[m].sum())
                 count[k] += int(m.sum())
@@ -44,8 +59,9 @@ def band_table(name: str, pairs, methods) -> None:
         )
         for k, (lo, hi) in enumerate(edges):
             if count[k]:
+                band = f"{lo}-{hi - 1}" if split == "level" else str(lo)
                 print(
-                    f"| | {lo}-{hi - 1} | {100 * count[k] / count.sum():.1f}% | {sq[k] / count[k]:.2f} | "
+                    f"| | {band} | {100 * count[k] / count.sum():.1f}% | {sq[k] / count[k]:.2f} | "
                     f"{err[k] / count[k]:+.2f} | {100 * sq[k] / sq.sum():.0f}% |",
                     flush=True,
                 )
@@ -61,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
         default=",".join(str(f) for f in range(1, 21) if f != 19),
         help="FMD fields (default: all 19 of Confocal_BPAE_B)",
     )
+    p.add_argument("--real", type=Path, help="real photos: a folder with noisy/ and mean/ (or clean/)")
+    p.add_argument("--split", choices=("level", "gradient"), default="level", help="bands of what (see above)")
     p.add_argument("--limit", type=int, help="the first N images of each set, N captures per FMD field")
     p.add_argument(
         "--models",
@@ -71,13 +89,13 @@ def main(argv: list[str] | None = None) -> None:
     methods = [("noisy input", lambda noisy, sigma: noisy)]
     methods += [network(None if m == "default" else m) for m in args.models.split(",") if m]
     for name, folder, sigma, quality in parse_sets(args.sets, args.data_root):
-        band_table(f"{name} sigma {sigma:g}", synthetic_pairs(folder, sigma, args.limit, quality), methods)
+        pairs = synthetic_pairs(folder, sigma, args.limit, quality)
+        band_table(f"{name} sigma {sigma:g}", pairs, methods, args.split)
     if args.fmd:
-        band_table(
-            f"FMD {args.fmd.name} fields {args.fmd_fields}",
-            fmd_pairs(args.fmd, args.fmd_fields.split(","), args.limit),
-            methods,
-        )
+        pairs = fmd_pairs(args.fmd, args.fmd_fields.split(","), args.limit)
+        band_table(f"FMD {args.fmd.name} fields {args.fmd_fields}", pairs, methods, args.split)
+    if args.real:
+        band_table(f"{args.real.name} (real)", real_pairs(args.real, args.limit), methods, args.split)
 
 
 if __name__ == "__main__":
