@@ -196,10 +196,9 @@ def table(rows: dict[str, dict]) -> str:
         "|---|---|---|---|---|",
     ]
     for name, s in rows.items():
-        if "shape" in s:  # result files written before the shape was measured have none
-            h = s["shape"]
-            cells = f"{h['kurtosis']:.2f} | {h['tails']:.2f} | {h['patchy']:.2f} | {h['across']:.2f}, {h['down']:.2f}"
-            lines.append(f"| {name} | {cells} |")
+        h = s["shape"]
+        cells = f"{h['kurtosis']:.2f} | {h['tails']:.2f} | {h['patchy']:.2f} | {h['across']:.2f}, {h['down']:.2f}"
+        lines.append(f"| {name} | {cells} |")
     return "\n".join(lines)
 
 
