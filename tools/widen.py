@@ -1,0 +1,76 @@
+"""Widen a trained `fast` model without changing what it computes, to go on training it with more channels.
+
+    python -m tools.widen weights/fast-blind.pt runs/fast56-init.pt --widths 56,112,224
+    n2n train ... --init runs/fast56-init.pt
+
+Every weight of the old network is copied; the new channels get a fresh layer's random incoming weights and zero
+weights out to the old channels, so they add nothing until training grows those (the network has no normalization
+layer that would mix them in). The widened model's output equals the old one's to float rounding: a run continues
+from where the old weights stand instead of from scratch (Net2Net's aim, Chen et al., ICLR 2016, by zero
+outgoing weights rather than split copies).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from n2n_cli.io import atomic_save
+from n2n_cli.models.checkpoint import build_model, load_checkpoint, make_checkpoint
+from n2n_cli.models.fast import FastUNet
+
+
+def widen(old: FastUNet, widths: Sequence[int], seed: int = 0) -> FastUNet:
+    """A FastUNet with `widths` (each at least the old one, same depth) that computes what `old` computes."""
+    widths = tuple(widths)
+    old_widths = tuple(old.kwargs["widths"])
+    if len(widths) != len(old_widths) or any(w < o for w, o in zip(widths, old_widths)):
+        raise ValueError(f"widths {widths}: give one per level, none narrower than {old_widths}")
+    torch.manual_seed(seed)
+    new = FastUNet(old.channels, widths, old.kwargs["depth"])
+    olds = dict(old.named_modules())
+    with torch.no_grad():
+        for name, m in new.named_modules():
+            if not isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                continue
+            o = olds[name]
+            w, ow = m.weight, o.weight
+            # Conv2d weights are (out, in, k, k), ConvTranspose2d (in, out, k, k)
+            out_dim, in_dim = (1, 0) if isinstance(m, nn.ConvTranspose2d) else (0, 1)
+            n_out, n_in = ow.shape[out_dim], ow.shape[in_dim]
+            idx_old_out = [slice(None)] * 4
+            idx_old_out[out_dim] = slice(0, n_out)
+            idx_new_in = list(idx_old_out)
+            idx_new_in[in_dim] = slice(n_in, None)
+            w[tuple(idx_new_in)] = 0  # new channels feed nothing the old network computes
+            idx_old = list(idx_old_out)
+            idx_old[in_dim] = slice(0, n_in)
+            w[tuple(idx_old)] = ow
+            if m.bias is not None and o.bias is not None:
+                m.bias[:n_out] = o.bias
+    return new
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint", help="a `fast` model file")
+    ap.add_argument("output")
+    ap.add_argument("--widths", required=True, help="channels per level, comma-separated, e.g. 56,112,224")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the new channels' incoming weights")
+    args = ap.parse_args(argv)
+    ck = load_checkpoint(args.checkpoint)
+    old = build_model(ck, args.checkpoint)
+    if not isinstance(old, FastUNet):
+        raise SystemExit(f"{args.checkpoint}: a {ck['model']!r} model; only `fast` models widen")
+    new = widen(old, [int(w) for w in args.widths.split(",")], args.seed)
+    keep: dict[str, Any] = {k: ck[k] for k in ("config", "metrics", "run") if k in ck}
+    atomic_save(make_checkpoint(new, widened_from=str(args.checkpoint), **keep), args.output)
+    print(f"{args.output}: {ck['model_kwargs']} -> {new.kwargs}")
+
+
+if __name__ == "__main__":
+    main()
