@@ -30,8 +30,9 @@ def widen(old: FastUNet, widths: Sequence[int], seed: int = 0) -> FastUNet:
     old_widths = tuple(old.kwargs["widths"])
     if len(widths) != len(old_widths) or any(w < o for w, o in zip(widths, old_widths)):
         raise ValueError(f"widths {widths}: give one per level, none narrower than {old_widths}")
-    torch.manual_seed(seed)
-    new = FastUNet(old.channels, widths, old.kwargs["depth"])
+    with torch.random.fork_rng():  # the new channels' random weights, without touching the caller's generator
+        torch.manual_seed(seed)
+        new = FastUNet(old.channels, widths, old.kwargs["depth"])
     olds = dict(old.named_modules())
     with torch.no_grad():
         for name, m in new.named_modules():
