@@ -39,18 +39,12 @@ def widen(old: FastUNet, widths: Sequence[int], seed: int = 0) -> FastUNet:
             if not isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
                 continue
             o = olds[name]
-            w, ow = m.weight, o.weight
-            # Conv2d weights are (out, in, k, k), ConvTranspose2d (in, out, k, k)
-            out_dim, in_dim = (1, 0) if isinstance(m, nn.ConvTranspose2d) else (0, 1)
-            n_out, n_in = ow.shape[out_dim], ow.shape[in_dim]
-            idx_old_out = [slice(None)] * 4
-            idx_old_out[out_dim] = slice(0, n_out)
-            idx_new_in = list(idx_old_out)
-            idx_new_in[in_dim] = slice(n_in, None)
-            w[tuple(idx_new_in)] = 0  # new channels feed nothing the old network computes
-            idx_old = list(idx_old_out)
-            idx_old[in_dim] = slice(0, n_in)
-            w[tuple(idx_old)] = ow
+            # both seen as (out, in, k, k): ConvTranspose2d stores (in, out, k, k)
+            flip = isinstance(m, nn.ConvTranspose2d)
+            w, ow = (m.weight.transpose(0, 1), o.weight.transpose(0, 1)) if flip else (m.weight, o.weight)
+            n_out, n_in = ow.shape[:2]
+            w[:n_out, :n_in] = ow
+            w[:n_out, n_in:] = 0  # new channels feed nothing the old network computes
             if m.bias is not None and o.bias is not None:
                 m.bias[:n_out] = o.bias
     return new
