@@ -21,6 +21,30 @@ def _saved_channels(widths: Sequence[int], depth: Sequence[int]) -> float:
     return sum(w * (2 * d + 2) / 4**i for i, (w, d) in enumerate(zip(widths, depth)))
 
 
+CONTEXT_HIDDEN = 64  # the global context's hidden width
+
+
+class GlobalContext(nn.Module):
+    """What the whole input says, given to every level: the mean of each level's features over the image (how
+    strong the noise is across it, which a 3x3 neighbourhood cannot tell from texture) becomes a per-channel scale
+    and shift of each level's features (FiLM, Perez et al., AAAI 2018; NAFNet's channel attention is the same
+    pooling). Its last layer starts at zero, so a model given one computes what it computed before."""
+
+    def __init__(self, widths: Sequence[int]) -> None:
+        super().__init__()
+        self.widths = tuple(widths)
+        last = nn.Conv2d(CONTEXT_HIDDEN, 2 * sum(self.widths), 1)
+        for p in last.parameters():
+            nn.init.zeros_(p)
+        self.mlp = nn.Sequential(nn.Conv2d(sum(self.widths), CONTEXT_HIDDEN, 1), nn.ReLU(inplace=True), last)
+
+    def forward(self, feats: Sequence[torch.Tensor]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """(scale, shift) for each level, from that level's features (N x widths[i] x h x w each)."""
+        pooled = torch.cat([f.mean((2, 3), keepdim=True) for f in feats], 1)
+        film = self.mlp(pooled).split([w for w in self.widths for _ in (0, 1)], 1)
+        return [(film[2 * i], film[2 * i + 1]) for i in range(len(self.widths))]
+
+
 @register_model("fast")
 class FastUNet(Net):
     """Pixel-unshuffle by 2 (the FFDNet idea), a U-Net at half resolution with additive skips, pixel-shuffle back,
@@ -29,9 +53,17 @@ class FastUNet(Net):
     `widths[i]` is the channel count at level i (level 0 at half resolution, each next level halves again);
     `depth[i]` the 3x3 convolutions on each side of level i (the last level is the bottom, run once).
     With widths doubling per level every convolution costs about the same per input pixel.
+    `context`: add a GlobalContext, which scales and shifts each level's features (on the way up) by what the
+    whole input's features say (mostly how noisy it is).
     """
 
-    def __init__(self, channels: int = 3, widths: Sequence[int] = WIDTHS, depth: Sequence[int] = DEPTH) -> None:
+    def __init__(
+        self,
+        channels: int = 3,
+        widths: Sequence[int] = WIDTHS,
+        depth: Sequence[int] = DEPTH,
+        context: bool = False,
+    ) -> None:
         widths, depth = tuple(widths), tuple(depth)
         if len(widths) != len(depth) or len(widths) < 1:
             raise ValueError(f"widths {widths} and depth {depth} must have one entry per level")
@@ -40,7 +72,8 @@ class FastUNet(Net):
             TRAIN_BYTES * _saved_channels(widths, depth) / _saved_channels(WIDTHS, DEPTH)
         )
         # the unshuffle and every level below it halve the size
-        super().__init__(channels, multiple=2 ** len(widths), widths=widths, depth=depth)
+        extra = {"context": True} if context else {}  # files without the key are models without one
+        super().__init__(channels, multiple=2 ** len(widths), widths=widths, depth=depth, **extra)
 
         def convs(w: int, n: int) -> nn.Module:
             return nn.Sequential(*[m for _ in range(n) for m in (nn.Conv2d(w, w, 3, padding=1), nn.ReLU(inplace=True))])
@@ -60,6 +93,7 @@ class FastUNet(Net):
         nn.init.zeros_(self.tail.weight)  # a fresh model is the identity: it starts from the input, not from noise
         if self.tail.bias is not None:
             nn.init.zeros_(self.tail.bias)
+        self.context = GlobalContext(widths) if context else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
@@ -70,7 +104,13 @@ class FastUNet(Net):
             t = enc(t)
             skips.append(t)
             t = down(t)
+        film = self.context([*skips, t]) if self.context is not None else None
+        if film is not None:
+            t = t * (1 + film[-1][0]) + film[-1][1]
         t = self.bottom(t)
-        for up, dec in zip(self.up[::-1], self.dec[::-1]):
-            t = dec(up(t) + skips.pop())
+        for i in reversed(range(len(self.dec))):
+            t = self.up[i](t) + skips.pop()
+            if film is not None:
+                t = t * (1 + film[i][0]) + film[i][1]
+            t = self.dec[i](t)
         return (xp + F.pixel_shuffle(self.tail(t), 2))[..., :h, :w]

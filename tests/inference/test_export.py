@@ -19,9 +19,12 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 
-@pytest.mark.parametrize("name", model_names())
-def test_every_model_exports_and_matches_torch_at_odd_sizes(name, tmp_path):
-    model = scrambled(create_model(name)).eval()
+VARIANTS = [(name, {}) for name in model_names()] + [("fast", {"context": True})]  # the bundled colour model's
+
+
+@pytest.mark.parametrize(("name", "kwargs"), VARIANTS)
+def test_every_model_exports_and_matches_torch_at_odd_sizes(name, kwargs, tmp_path):
+    model = scrambled(create_model(name, **kwargs)).eval()
     export_onnx(model, tmp_path / "m.onnx")
     run = OnnxPredictor(tmp_path / "m.onnx")
     assert run.channels == 3 and run.multiple == getattr(model, "multiple", 1)  # tiles start on its grid

@@ -6,10 +6,10 @@ import torch
 from n2n_cli.models import COURSE_KEYS, count_parameters, create_model, is_course_state_dict, model_names
 
 
-@pytest.mark.parametrize("name", model_names())
+@pytest.mark.parametrize(("name", "kwargs"), [(name, {}) for name in model_names()] + [("fast", {"context": True})])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_every_model_keeps_any_size(name, channels):
-    model = create_model(name, channels=channels)
+def test_every_model_keeps_any_size(name, kwargs, channels):
+    model = create_model(name, channels=channels, **kwargs)
     for h, w in [(16, 16), (37, 45)]:
         x = torch.rand(2, channels, h, w)
         assert model(x).shape == x.shape

@@ -1,4 +1,5 @@
-"""tools/widen.py: a `fast` model widened computes what it computed, and its new channels train."""
+"""tools/widen.py: a `fast` model widened, or given a global context, computes what it computed, and what is new
+trains."""
 
 from __future__ import annotations
 
@@ -54,3 +55,36 @@ def test_the_command_writes_a_checkpoint_that_keeps_the_training_record(tmp_path
     x = torch.rand(1, 3, 16, 16)
     with torch.no_grad():
         assert torch.allclose(build_model(ck).eval()(x), _trained_like().eval()(x), atol=1e-6)
+
+
+def test_a_model_given_a_context_computes_the_same_then_sees_the_whole_image():
+    old = _trained_like().eval()
+    new = widen_tool.widen(old, context=True).eval()
+    assert new.kwargs["context"] is True and "context" not in old.kwargs  # files without the key have none
+    x = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        assert (new(x) - old(x)).abs().max() < 1e-6
+    new.train()
+    ((new(x) - torch.rand_like(x)) ** 2).mean().backward()
+    assert new.context is not None and new.context.mlp[-1].weight.grad.abs().sum() > 0
+    with torch.no_grad():  # as if trained
+        new.context.mlp[-1].weight.normal_(0, 0.1)
+    new.eval()
+    # a change far outside a pixel's neighbourhood reaches it only through the context: the corner moves
+    far = x.clone()
+    far[..., 48:, 48:] = 0
+    with torch.no_grad():
+        moved = (new(far) - new(x))[..., :8, :8].abs().max()
+        rounding = (old(far) - old(x))[..., :8, :8].abs().max()  # float rounding of a different conv blocking
+    assert rounding < 1e-6 and moved > 1e-5, (moved, rounding)
+
+
+def test_a_model_with_a_context_keeps_its_widths_and_its_file_rebuilds_it(tmp_path):
+    ctx = widen_tool.widen(_trained_like(), context=True)
+    with pytest.raises(ValueError, match="keeps its widths"):
+        widen_tool.widen(ctx, (8, 8, 16))
+    src, dst = tmp_path / "old.pt", tmp_path / "ctx.pt"
+    torch.save(make_checkpoint(_trained_like()), src)
+    widen_tool.main([str(src), str(dst), "--context"])
+    model = build_model(load_checkpoint(dst))
+    assert isinstance(model, FastUNet) and model.context is not None
