@@ -4,9 +4,11 @@ A by-hand benchmark, not run in CI. The first K images of a folder (default CBSD
 clipped, rounded to 8 bits, seeded per image as `n2n eval` does) and are denoised with a model (default: the
 bundled weights) untiled, then with each tile side and overlap given. Printed per setting, averaged over the
 images: the mean and largest difference from the untiled output in 8-bit levels, the share of pixels more than
-2 levels off, and the PSNR of both against the clean image.
+2 levels off, and the PSNR of both against the clean image. `--real DIR`: real noisy photos instead (DIR/noisy,
+scored against DIR/mean, as benchmarks/quality.py's --real), no noise added.
 
     python -m experiments.tiling --images 4 --tiles 128,256 --overlaps 32,64
+    python -m experiments.tiling --real data/real/polyu_dev --images 38 --tiles 128,256 --model weights/fast-blind.pt
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def psnr(out: np.ndarray, clean: np.ndarray) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--folder", default=str(REPO / "data/dev/cbsd68"))
+    p.add_argument("--real", default=None, help="a folder of real photos: noisy/ and mean/ (no noise added)")
     p.add_argument("--images", type=int, default=4)
     p.add_argument("--model", default=None, help="checkpoint [default: the bundled weights]")
     p.add_argument("--tiles", default="128,256", help="comma list of tile sides")
@@ -41,17 +44,23 @@ def main() -> None:
     cpu = torch.device("cpu")
     settings = [(int(t), int(o)) for t in args.tiles.split(",") for o in args.overlaps.split(",")]
     stats: dict[tuple[int, int], list[tuple[float, float, float, float, float]]] = {s: [] for s in settings}
-    for i, path in enumerate(list_images(Path(args.folder))[: args.images]):
-        clean = read_frame(path, 0).astype(np.float64)
-        noise = np.random.default_rng(defaults.VAL_NOISE_SEED + i).normal(0, 25, clean.shape)
-        noisy = np.clip(np.rint(clean + noise), 0, 255).astype(np.uint8)
+    folder = Path(args.real) / "noisy" if args.real else Path(args.folder)
+    for i, path in enumerate(list_images(folder)[: args.images]):
+        if args.real:
+            noisy = read_frame(path, 0)
+            clean = read_frame(Path(args.real) / "mean" / path.name, 0).astype(np.float64)
+        else:
+            clean = read_frame(path, 0).astype(np.float64)
+            noise = np.random.default_rng(defaults.VAL_NOISE_SEED + i).normal(0, 25, clean.shape)
+            noisy = np.clip(np.rint(clean + noise), 0, 255).astype(np.uint8)
         whole = Denoiser(model, cpu, tile=max(noisy.shape[:2]))(noisy)
         for tile, overlap in settings:
             out = Denoiser(model, cpu, tile=tile, overlap=overlap)(noisy)
             d = np.abs(out.astype(np.float64) - whole)
             stats[(tile, overlap)].append((d.mean(), d.max(), (d > 2).mean(), psnr(whole, clean), psnr(out, clean)))
     print(
-        f"# tiling against one piece: {args.images} images of {Path(args.folder).name}, sigma 25, model "
+        f"# tiling against one piece: {args.images} images of {folder.parent.name if args.real else folder.name}, "
+        f"{'real noise' if args.real else 'sigma 25'}, model "
         f"{args.model or 'bundled'}\n"
     )
     print("| tile | overlap | mean diff (levels) | max diff | share > 2 levels | PSNR untiled | PSNR tiled |")
