@@ -15,20 +15,21 @@ WIDTHS, DEPTH = (48, 96, 192), (1, 1, 2)
 TRAIN_BYTES = 560  # bytes per input pixel of a training step, default widths and depth (Net.train_bytes_per_pixel)
 
 
-def _saved_channels(widths: Sequence[int], depth: Sequence[int]) -> float:
+def _saved_channels(widths: Sequence[int], depth: Sequence[int], context: bool = False) -> float:
     """Activation channels saved for the backward pass per input pixel, up to a constant: each level i holds its
-    convolutions' outputs at 1/4^i of the pixels (measured to follow the saved bytes within 4%)."""
-    return sum(w * (2 * d + 2) / 4**i for i, (w, d) in enumerate(zip(widths, depth)))
+    convolutions' outputs at 1/4^i of the pixels (measured to follow the saved bytes within 4%), and with a context
+    one more: the features it scales."""
+    return sum(w * (2 * d + 2 + context) / 4**i for i, (w, d) in enumerate(zip(widths, depth)))
 
 
 CONTEXT_HIDDEN = 64  # the global context's hidden width
 
 
 class GlobalContext(nn.Module):
-    """What the whole input says, given to every level: the mean of each level's features over the image (how
-    strong the noise is across it, which a 3x3 neighbourhood cannot tell from texture) becomes a per-channel scale
-    and shift of each level's features (FiLM, Perez et al., AAAI 2018; NAFNet's channel attention is the same
-    pooling). Its last layer starts at zero, so a model given one computes what it computed before."""
+    """What the whole input says, given to every level: the mean of each level's features over the image (whether
+    it is noisy at all, which a neighbourhood cannot always tell from texture) becomes a per-channel scale and shift
+    of each level's features (FiLM, Perez et al., AAAI 2018; NAFNet's channel attention is the same pooling). Its
+    last layer starts at zero, so a model given one computes what it computed before."""
 
     def __init__(self, widths: Sequence[int]) -> None:
         super().__init__()
@@ -69,7 +70,7 @@ class FastUNet(Net):
             raise ValueError(f"widths {widths} and depth {depth} must have one entry per level")
         # measured for the default widths and depth; variants scale with what they save per input pixel
         self.train_bytes_per_pixel = round(
-            TRAIN_BYTES * _saved_channels(widths, depth) / _saved_channels(WIDTHS, DEPTH)
+            TRAIN_BYTES * _saved_channels(widths, depth, context) / _saved_channels(WIDTHS, DEPTH)
         )
         # the unshuffle and every level below it halve the size
         extra = {"context": True} if context else {}  # files without the key are models without one

@@ -13,7 +13,10 @@ from conftest import REPO
 
 from n2n_cli.models import create_model, model_names
 
-VARIANTS = [(name, {}) for name in model_names()] + [("fast", {"widths": (32, 64), "depth": (1, 1)})]
+VARIANTS = [(name, {}) for name in model_names()] + [
+    ("fast", {"widths": (32, 64), "depth": (1, 1)}),
+    ("fast", {"widths": (56, 112, 224), "context": True}),  # the bundled colour model
+]
 
 
 def saved_bytes_per_pixel(model: torch.nn.Module, side: int = 64) -> float:
