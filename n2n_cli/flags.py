@@ -23,6 +23,7 @@ FLAGS: dict[str, str] = {
     "epochs": "--epochs",
     "batch_size": "--batch-size",
     "lr": "--lr",
+    "keep_epochs": "--keep-epochs",
     "schedule": "--schedule",
     "patch_size": "--patch-size",
     "channels": "--channels",

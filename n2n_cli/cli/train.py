@@ -174,6 +174,11 @@ def train(
     mmap: bool = typer.Option(
         True, "--mmap/--no-mmap", help="Memory-map tensor files (train on files larger than memory) or read them whole."
     ),
+    keep_epochs: bool = typer.Option(
+        False,
+        "--keep-epochs",
+        help="Also keep every epoch's model beside --output as NAME.eN.pt (to average some: tools/average.py).",
+    ),
     cpu_bf16: bool = typer.Option(
         False, "--cpu-bf16", help="bf16 autocast on CPUs with native bf16 (AVX-512 BF16, AMX); ignored on others."
     ),

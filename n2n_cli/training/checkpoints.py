@@ -45,6 +45,12 @@ def best_path(checkpoint: str | Path) -> Path:
     return p.with_name(fit_name(p.stem + ".best" + p.suffix, keep=".best" + p.suffix))
 
 
+def epoch_path(checkpoint: str | Path, epoch: int) -> Path:
+    """Where `keep_epochs` keeps epoch `epoch`'s model, beside the last one: NAME.eN.pt."""
+    p = Path(checkpoint)
+    return p.with_name(fit_name(f"{p.stem}.e{epoch}{p.suffix}", keep=f".e{epoch}{p.suffix}"))
+
+
 def check_outputs(cfg: TrainConfig) -> None:
     """The checkpoint and its metrics file never name an input of the run; an existing checkpoint is replaced only
     with `overwrite`, or when it is the one `resume` continues; their folder must be writable (a probe file is
@@ -144,14 +150,23 @@ def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
 
 
 def save_extras(
-    path: str | Path, model: nn.Module, epoch: int, history: list[dict[str, Any]], config: dict[str, Any], best: bool
+    path: str | Path,
+    model: nn.Module,
+    epoch: int,
+    history: list[dict[str, Any]],
+    config: dict[str, Any],
+    best: bool,
+    keep: bool = False,
 ) -> None:
-    """After the epoch's checkpoint and metrics: the best epoch's model when this one is it (no optimizer state: it
-    is for use, `resume` takes the last checkpoint), and the curve's picture, each atomically. When the disk
-    refuses, the WriteError says that the epoch itself is saved."""
+    """After the epoch's checkpoint and metrics: the best epoch's model when this one is it, and with `keep` this
+    epoch's model (neither with optimizer state: they are for use, `resume` takes the last checkpoint), and the
+    curve's picture, each atomically. When the disk refuses, the WriteError says that the epoch itself is saved."""
     try:
+        plain = make_checkpoint(model, epoch=epoch, metrics=history, config=config)
         if best:
-            atomic_save(make_checkpoint(model, epoch=epoch, metrics=history, config=config), best_path(path))
+            atomic_save(plain, best_path(path))
+        if keep:
+            atomic_save(plain, epoch_path(path, epoch))
         write_curve(curve_path(path), history)
     except WriteError as e:
         raise WriteError(f"{e}; {path} holds epoch {epoch}, saved") from None

@@ -47,6 +47,7 @@ class TrainConfig:
     compile: bool = False
     mmap: bool = True  # memory-map tensor files instead of reading them whole
     overwrite: bool = False  # replace an existing `out` that is not the checkpoint being resumed
+    keep_epochs: bool = False  # also keep every epoch's model beside `out` (NAME.eN.pt), e.g. to average them
     cpu_bf16: bool = False  # bf16 autocast on CPUs with native bf16 (AVX-512 BF16 / AMX); ignored elsewhere
     max_pixels: int = defaults.MAX_PIXELS  # pixels per frame decoded at most, checked from each file's header
 

@@ -293,7 +293,7 @@ class Trainer:
                     run=run.record,
                 )
                 self.kept = epoch + 1
-                save_extras(self.cfg.out, run.model, epoch + 1, run.history, run.config, best)
+                save_extras(self.cfg.out, run.model, epoch + 1, run.history, run.config, best, self.cfg.keep_epochs)
             self.cb.on_epoch(last)
         dist.barrier(run.world)
         return last

@@ -1,5 +1,6 @@
 """What a training run leaves beside its checkpoint for the people who run it: the best epoch by validation PSNR
-(NAME.best.pt, with --val), which the metrics rows name, and a picture of the training curve (NAME.curve.png)."""
+(NAME.best.pt, with --val), which the metrics rows name, a picture of the training curve (NAME.curve.png), and with
+--keep-epochs every epoch's model (NAME.eN.pt), which tools/average.py averages."""
 
 import json
 
@@ -8,8 +9,9 @@ from PIL import Image
 
 from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.training import TrainConfig, Trainer, metrics_path
-from n2n_cli.training.checkpoints import best_path, mark_best
+from n2n_cli.training.checkpoints import best_path, epoch_path, mark_best
 from n2n_cli.training.curve import SIZE, curve_path, draw_curve
+from tools import average
 
 
 def cfg(data, out, **kw):
@@ -64,3 +66,17 @@ def test_train_names_the_best_file(pair_file, val_file, tmp_path):
         f"best epoch {json.loads(metrics_path(tmp_path / 'm.pt').read_text().splitlines()[-1])['best_epoch']}: "
         f"{tmp_path / 'm.best.pt'}" in r.stdout
     )
+
+
+def test_keep_epochs_keeps_every_epoch_and_they_average(pair_file, tmp_path):
+    out = tmp_path / "m.pt"
+    Trainer(cfg(pair_file, out, keep_epochs=True)).fit()
+    kept = [epoch_path(out, e) for e in (1, 2, 3)]
+    assert [p.name for p in kept] == ["m.e1.pt", "m.e2.pt", "m.e3.pt"]
+    cks = [load_checkpoint(p) for p in kept]
+    assert [c["epoch"] for c in cks] == [1, 2, 3] and all("optimizer" not in c for c in cks)
+    assert cks[2]["state_dict"].keys() == load_checkpoint(out)["state_dict"].keys()
+    average.main([*map(str, kept), "-o", str(tmp_path / "avg.pt")])
+    assert load_checkpoint(tmp_path / "avg.pt")["averaged_from"][0] == "m.e1.pt (epoch 1)"
+    Trainer(cfg(pair_file, tmp_path / "n.pt", epochs=1)).fit()
+    assert not epoch_path(tmp_path / "n.pt", 1).exists()  # only when asked
