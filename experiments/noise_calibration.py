@@ -13,7 +13,11 @@ do not pass for noise. Prints a table of:
   fine grain at high frequencies, blotches at low ones);
 - the shape of the luma noise (its local mean taken out): kurtosis (3 for Gaussian noise), the share of pixels
   beyond 4 standard deviations, how patchy its level is (the coefficient of variation of its variance in 8 x 8
-  windows) and its correlation with the next pixel across and down, apart.
+  windows) and its correlation with the next pixel across and down, apart;
+- at edges, where the flat-area statistics do not look: the variance of the high-passed luma noise (the noise minus
+  its Gaussian blur of 1 pixel) by the clean image's gradient magnitude, in mid-tones (clean luma 60-190). The real
+  mean image is first aligned to its noisy shot by the global sub-pixel shift that fits them best (polyu_dev's
+  shots are off their means by up to half a pixel), so that the shift does not pass for noise at edges.
 
 and writes the numbers as JSON and a figure (std by brightness, correlation by distance) with `--out`.
 
@@ -38,6 +42,8 @@ from n2n_cli.noise.camera import RGB_TO_YCC
 BANDS = (0, 16, 32, 64, 96, 128, 160, 192, 224, 256)  # clean luma bands, 8-bit levels
 LAGS = (1, 2, 3, 4, 6)
 FREQS = (0, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1)  # radial frequency bands, cycles per pixel
+GRADS = (0, 1, 2, 4, 8, 16, 32, float("inf"))  # clean luma gradient bands, levels per pixel
+MID = (60, 190)  # mid-tones, where the edge table is measured (clean luma, 8-bit levels)
 M = np.array(RGB_TO_YCC)
 
 
@@ -95,8 +101,74 @@ def shape(y: np.ndarray, flat: np.ndarray) -> dict:
     }
 
 
-def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
-    """pairs of (noisy, clean) H x W x 3 arrays in 8-bit levels -> the noise's statistics on flat areas."""
+def align(noisy: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    """`clean` (H x W x 3) shifted by the sub-pixel (dy, dx) whose luma best fits `noisy`'s (least squares, Fourier
+    shift, borders left out), and the shift."""
+    from scipy import ndimage, optimize
+
+    def shifted(x: np.ndarray, d: np.ndarray) -> np.ndarray:
+        return np.fft.ifft2(ndimage.fourier_shift(np.fft.fft2(x), d)).real
+
+    b = 8
+    ny, cy = noisy @ M[0], clean @ M[0]
+
+    def cost(d: np.ndarray) -> float:
+        return float(np.mean((ny - shifted(cy, d))[b:-b, b:-b] ** 2))
+
+    d = optimize.minimize(cost, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 0.01, "fatol": 1e-4}).x
+    return np.stack([shifted(clean[..., c], d) for c in range(3)], -1), (float(d[0]), float(d[1]))
+
+
+def edges(pairs: list[tuple[np.ndarray, np.ndarray]]) -> list[float | None]:
+    """Variance of the high-passed luma noise in each band of GRADS, mid-tones only (8-pixel borders left out)."""
+    from scipy import ndimage
+
+    b = 8
+    acc: list[list[np.ndarray]] = [[] for _ in GRADS[1:]]
+    for noisy, clean in pairs:
+        luma = clean @ M[0]
+        e = (noisy - clean) @ M[0]
+        hp = (e - ndimage.gaussian_filter(e, 1.0))[b:-b, b:-b]
+        band = (np.digitize(ndimage.gaussian_gradient_magnitude(luma, 1.0), GRADS) - 1)[b:-b, b:-b]
+        mid = ((luma > MID[0]) & (luma < MID[1]))[b:-b, b:-b]
+        for k in range(len(acc)):
+            acc[k].append(hp[mid & (band == k)] ** 2)
+    return [float(np.concatenate(v).mean()) if sum(map(len, v)) > 2000 else None for v in acc]
+
+
+def local_fit(pairs: list[tuple[np.ndarray, np.ndarray]], window: int = 32) -> float:
+    """The share of the high-passed luma noise's variance at edges (clean gradient over 16 levels per pixel,
+    mid-tones) that a local shift and blur explain: in each `window`-pixel square the noise's least-squares fit by
+    the clean luma's x and y derivatives and its Laplacian is taken out. Misregistration would leave most of it
+    there; noise, little."""
+    from scipy import ndimage
+
+    before: list[np.ndarray] = []
+    after: list[np.ndarray] = []
+    for noisy, clean in pairs:
+        luma = clean @ M[0]
+        e = (noisy - clean) @ M[0]
+        gy, gx = np.gradient(luma)
+        basis = np.stack([gx, gy, ndimage.laplace(luma), np.ones_like(luma)], -1)
+        rest = e.copy()
+        h, w = (s - s % window for s in e.shape)
+        for y in range(0, h, window):
+            for x in range(0, w, window):
+                a = basis[y : y + window, x : x + window].reshape(-1, 4)
+                b = e[y : y + window, x : x + window].ravel()
+                k = np.linalg.lstsq(a, b, rcond=None)[0]
+                rest[y : y + window, x : x + window] = (b - a @ k).reshape(window, window)
+        keep = np.zeros(e.shape, bool)
+        keep[8 : h - 8, 8 : w - 8] = True
+        keep &= (ndimage.gaussian_gradient_magnitude(luma, 1.0) > 16) & (luma > MID[0]) & (luma < MID[1])
+        for x, acc in ((e, before), (rest, after)):
+            acc.append((x - ndimage.gaussian_filter(x, 1.0))[keep] ** 2)
+    return 1 - float(np.concatenate(after).mean() / np.concatenate(before).mean())
+
+
+def stats(pairs: list[tuple[np.ndarray, np.ndarray]], aligned: bool = False) -> dict:
+    """pairs of (noisy, clean) H x W x 3 arrays in 8-bit levels -> the noise's statistics on flat areas, and at
+    edges (`edges`; with `aligned`, each clean image first aligned to its noisy one)."""
     ycc, luma, masks, rgb = [], [], [], []
     for noisy, clean in pairs:
         d = noisy - clean
@@ -121,6 +193,13 @@ def stats(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict:
         out["lag_corr"][name] = lags
     out["spectrum"] = {name: spectrum(D[..., k], F) for k, name in enumerate(("Y", "Cb", "Cr"))}
     out["shape"] = shape(D[..., 0], F)
+    if aligned:
+        fitted = [align(noisy, clean) for noisy, clean in pairs]
+        out["shifts"] = [d for _, d in fitted]
+        out["edges"] = edges([(noisy, c) for (noisy, _), (c, _) in zip(pairs, fitted)])
+        out["local_fit"] = local_fit([(noisy, c) for (noisy, _), (c, _) in zip(pairs, fitted)])
+    else:
+        out["edges"] = edges(pairs)
     out["rgb_std"] = [float(R[..., c][F].std()) for c in range(3)]
     out["rgb_corr"] = {
         "RG": corr(R[..., 0][F], R[..., 1][F]),
@@ -199,6 +278,15 @@ def table(rows: dict[str, dict]) -> str:
         h = s["shape"]
         cells = f"{h['kurtosis']:.2f} | {h['tails']:.2f} | {h['patchy']:.2f} | {h['across']:.2f}, {h['down']:.2f}"
         lines.append(f"| {name} | {cells} |")
+    bands = ", ".join(f"{a:g}-{b:g}" for a, b in zip(GRADS, GRADS[1:])).replace("-inf", "+")
+    lines += [
+        "",
+        f"| noise | high-passed Y variance by clean luma gradient (levels/pixel: {bands}), mid-tones |",
+        "|---|---|",
+    ]
+    for name, s in rows.items():
+        if "edges" in s:
+            lines.append(f"| {name} | " + ", ".join("-" if v is None else f"{v:.2f}" for v in s["edges"]) + " |")
     return "\n".join(lines)
 
 
@@ -208,7 +296,7 @@ def figure(rows: dict[str, dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig, ax = plt.subplots(1, 4, figsize=(18, 3.8))
     mids = [(a + b) / 2 for a, b in zip(BANDS, BANDS[1:])]
     shown = [(n, s) for n, s in rows.items() if not n.startswith("real ")]  # the per-camera rows: tables only
     for (name, s), style in zip(shown, ("-", "--", ":", "-.")):
@@ -217,10 +305,16 @@ def figure(rows: dict[str, dict], path: Path) -> None:
             ax[0].plot(mids, v, style, color=color, label=f"{name} {ch}")
             ax[1].plot(LAGS, s["lag_corr"][ch], style, color=color, marker="o", ms=3, label=f"{name} {ch}")
             ax[2].plot(range(len(FREQS) - 1), s["spectrum"][ch], style, color=color, marker="o", ms=3)
+        if "edges" in s:
+            v = [np.nan if x is None else x for x in s["edges"]]
+            ax[3].plot(range(len(GRADS) - 1), v, style, color="k", marker="o", ms=3, label=name)
     ax[0].set(xlabel="clean luma (8-bit level)", ylabel="noise std (8-bit levels)", title="level by brightness")
     ax[1].set(xlabel="distance (pixels)", ylabel="correlation", title="correlation with neighbours", ylim=(-0.05, 1))
     ax[2].set(xlabel="frequency band (cycles/pixel)", ylabel="share of the variance", title="spectrum (flat blocks)")
     ax[2].set_xticks(range(len(FREQS) - 1), [f"{a:.3g}-{b:.3g}" for a, b in zip(FREQS, FREQS[1:])], fontsize=7)
+    ax[3].set(xlabel="clean luma gradient (levels/pixel)", ylabel="high-passed Y noise variance", title="at edges")
+    ax[3].set_xticks(range(len(GRADS) - 1), [f"{a:g}-{b:g}".replace("-inf", "+") for a, b in zip(GRADS, GRADS[1:])])
+    ax[3].legend(fontsize=7)
     ax[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -229,7 +323,7 @@ def figure(rows: dict[str, dict], path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO / "data/real/polyu_dev", help="folder with noisy/ and mean/")
-    ap.add_argument("--recipes", default="camera,gaussian", help="noise kinds to match to the real noise")
+    ap.add_argument("--recipes", default="camera,camera+edges,gaussian", help="noise kinds to match to the real noise")
     ap.add_argument("--quality", type=int, default=75, help="JPEG quality of the synthetic crops (polyu_dev's: 75)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N crops")
     ap.add_argument("--seed", type=int, default=0)
@@ -239,10 +333,11 @@ def main() -> None:
     if not names:
         sys.exit(f"{a.data}: no noisy/*.jpg")
     real = [(load(p), load(a.data / "mean" / p.name)) for p in names]
-    rows = {"real": stats(real)}
+    rows = {"real": stats(real, aligned=True)}
     cameras = sorted({p.name.split("_")[0] for p in names})
     per_camera = {
-        f"real {cam}": stats([r for p, r in zip(names, real) if p.name.split("_")[0] == cam]) for cam in cameras
+        f"real {cam}": stats([r for p, r in zip(names, real) if p.name.split("_")[0] == cam], aligned=True)
+        for cam in cameras
     }
     levels = {}
     for spec in a.recipes.split(","):

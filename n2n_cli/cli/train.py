@@ -57,8 +57,8 @@ def train(
         help="Synthesise pairs from clean "
         "images: gaussian:25, gaussian:5-50, poisson:30, mix:0-50, camera (a camera "
         "photo's noise: correlated, brightness-dependent, mostly JPEG; camera:2-8 sets "
-        "its levels), or several joined by commas, one drawn per crop: "
-        "gaussian:0-55,camera.",
+        "its levels; camera+edges adds what a photo varies by at edges from shot to "
+        "shot), or several joined by commas, one drawn per crop: gaussian:0-55,camera+edges.",
     ),
     clean_share: float = typer.Option(
         defaults.CLEAN_SHARE,

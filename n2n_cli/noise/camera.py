@@ -37,6 +37,14 @@ FLOOR = (0.15, 0.5)  # the noise's level at black and white, as a share of its p
 PATCHY = (0.2, 0.45)  # std of the log of a smooth random field (blur PATCHY_BLUR pixels) that scales the noise ...
 PATCHY_BLUR = (1.5, 3.0)  # ... so that its level varies from patch to patch and its tails are heavy, as measured
 ASPECT = (0.75, 1.33)  # vertical over horizontal blur of the luma noise: grain that is not round
+# `camera+edges` only: the shot-to-shot variation at edges (see `edge_noise`), its luma variance in levels^2 being
+# EDGE_GAIN * g ** EDGE_POWER at a luma gradient magnitude of g levels per pixel (Gaussian derivative, std 1 pixel)
+EDGE_GAIN = (2.0, 8.0)  # log-uniform. Measured as the docs' calibration does (JPEG q75, as polyu_dev's files) the
+# recipe's variance at edges is then half the real one; twice this gain matches it there but trained worse (model card)
+EDGE_POWER = 0.8
+EDGE_MAX = 64.0  # gradients steeper than this count as this steep
+EDGE_WHITE = (0.4, 0.8)  # share of the edge noise's variance left white (it is finer than the flat-area noise)
+EDGE_CHROMA = (0.1, 0.35)  # its chroma std over its luma std, for Cb and Cr each
 
 
 def _draw(
@@ -99,12 +107,54 @@ def profile(luma: torch.Tensor, peak: torch.Tensor, floor: torch.Tensor) -> torc
     return f + (1 - f) * torch.sin(math.pi * luma.clamp(0, 1) ** k)
 
 
+def gradient(luma: torch.Tensor) -> torch.Tensor:
+    """n x 1 x H x W gradient magnitude of `luma` (n x 1 x H x W), by derivatives of a Gaussian of std 1 pixel, in
+    the units of `luma` per pixel (borders replicated; exactly 0 where the image is flat)."""
+    t = torch.arange(-3, 4, device=luma.device, dtype=luma.dtype)
+    k = torch.exp(-0.5 * t**2)
+    k = k / k.sum()
+    d = -t * k  # derivative of the Gaussian
+    d = d / -(t * d).sum()  # unit response to a unit ramp
+    x = F.pad(luma - luma.mean((2, 3), keepdim=True), (3, 3, 3, 3), mode="replicate")  # a flat image: all 0
+    gx = F.conv2d(F.conv2d(x, d.view(1, 1, 1, -1)), k.view(1, 1, -1, 1))
+    gy = F.conv2d(F.conv2d(x, k.view(1, 1, 1, -1)), d.view(1, 1, -1, 1))
+    return torch.sqrt(gx**2 + gy**2)
+
+
+def edge_noise(luma: torch.Tensor, chroma: bool, g: torch.Generator | None) -> torch.Tensor:
+    """What a camera photo varies by at edges from shot to shot, beyond its noise in flat areas (demosaicing, sharpening
+    and JPEG acting on the noise, and the scene moving by a fraction of a pixel against the sensor's colour mosaic):
+    measured on polyu_dev (noisy shot minus the mean of ~500, aligned to it), in mid-tones its high-passed luma
+    variance rises from 3 levels^2 where the image is flat to 38 at gradients over 32 levels per pixel, about as the
+    gradient to the power 0.8, and hardly with the ISO (ISO 800 shows as much as 12800). Zero-mean, as the camera noise
+    is. luma: n x 1 x H x W clean luma in [0, 1]; returns n x 1 x H x W (luma) or n x 3 x H x W (YCbCr)."""
+    n, _, h, w = luma.shape
+    dev = luma.device
+    gain = _draw(*EDGE_GAIN, n, g, dev, log=True).view(n, 1, 1, 1)
+    grad = gradient(luma * 255.0).clamp(max=EDGE_MAX)
+    scale = (gain * grad**EDGE_POWER).sqrt() / 255.0
+    white = _draw(*EDGE_WHITE, n, g, dev)
+    y = blend(
+        correlated(n, h, w, _draw(*LUMA_BLUR, n, g, dev, log=True), g, dev),
+        torch.randn(n, 1, h, w, generator=g, device=dev),
+        white,
+    )
+    if not chroma:
+        return scale * y
+    ratio = _draw(*EDGE_CHROMA, 2 * n, g, dev).view(n, 2, 1, 1)
+    return scale * torch.cat([y, ratio * torch.randn(n, 2, h, w, generator=g, device=dev)], 1)
+
+
 def camera_noise(
-    clean: torch.Tensor, level: torch.Tensor, generator: torch.Generator | None = None, shared: bool = False
+    clean: torch.Tensor,
+    level: torch.Tensor,
+    generator: torch.Generator | None = None,
+    shared: bool = False,
+    edges: bool = False,
 ) -> torch.Tensor:
     """Zero-mean camera noise for `clean` (n x C x H x W in [0, 1], C = 1 or 3), its luma std `level` (n x 1 x 1 x 1,
     0-1 scale) where the profile peaks. `shared` or one channel: luma noise only, the same in every channel (a gray
-    image made from a colour photo)."""
+    image made from a colour photo). `edges`: plus `edge_noise`."""
     n, c, h, w = clean.shape
     dev, g = clean.device, generator
     luma_blur, luma_white = _draw(*LUMA_BLUR, n, g, dev, log=True), _draw(*LUMA_WHITE, n, g, dev)
@@ -117,6 +167,9 @@ def camera_noise(
         correlated(n, h, w, luma_blur, g, dev, aspect), torch.randn(n, 1, h, w, generator=g, device=dev), luma_white
     )
     if shared or c == 1:
+        if edges:
+            y = scale * y + edge_noise(luma, False, g)
+            return y.expand(n, c, h, w).to(clean.dtype)
         return (scale * y).expand(n, c, h, w).to(clean.dtype)
     blotch, fine = _draw(*CHROMA_BLUR, n, g, dev, log=True), _draw(*CHROMA_FINE_BLUR, n, g, dev, log=True)
     share, ratio = _draw(*CHROMA_FINE, n, g, dev), _draw(*CHROMA_RATIO, 2 * n, g, dev).view(n, 2, 1, 1)
@@ -124,4 +177,6 @@ def camera_noise(
         [blend(correlated(n, h, w, blotch, g, dev), correlated(n, h, w, fine, g, dev), share) for _ in range(2)], 1
     )
     ycc = scale * torch.cat([y, cb_cr], 1)
+    if edges:
+        ycc = ycc + edge_noise(luma, True, g)
     return torch.einsum("jk,nkhw->njhw", torch.linalg.inv(m), ycc).to(clean.dtype)

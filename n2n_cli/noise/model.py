@@ -17,7 +17,7 @@ import torch
 from .. import defaults
 from .camera import camera_noise
 
-KINDS = ("gaussian", "poisson", "mix", "camera")
+KINDS = ("gaussian", "poisson", "mix", "camera", "camera+edges")
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ class Noise:
 
         if self.kind == "gaussian":
             return clean + levels() / 255.0 * randn()
-        if self.kind == "camera":
-            return clean + camera_noise(clean, levels() / 255.0, generator, shared)
+        if self.kind in ("camera", "camera+edges"):
+            return clean + camera_noise(clean, levels() / 255.0, generator, shared, self.kind == "camera+edges")
         if self.kind == "poisson":
             lam = levels()
             return clean + (torch.poisson(base * lam, generator=generator) / lam - base)
@@ -109,7 +109,7 @@ def parse_noise(spec: str) -> AnyNoise:
         parts = tuple(parse_noise(p) for p in spec.split(","))
         return NoiseMix(tuple(q for p in parts for q in (p.parts if isinstance(p, NoiseMix) else (p,))))
     kind, _, level = spec.strip().lower().partition(":")
-    if kind == "camera" and not level:
+    if kind in ("camera", "camera+edges") and not level:
         level = "-".join(f"{v:g}" for v in defaults.CAMERA_LEVELS)
     if kind not in KINDS or not level:
         raise ValueError(

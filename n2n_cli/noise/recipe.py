@@ -49,7 +49,7 @@ class PairRecipe:
         noise = self.noise.pick(g)  # of a mixture, one kind for the input and the target alike
         target = noise.add(c, g, shared=gray)
         inp = quantize(c) if u[1] < self.clean_share else quantize(noise.add(c, g, shared=gray))
-        camera = noise.kind == "camera"  # a camera's photos are mostly JPEG, at its own qualities
+        camera = noise.kind.startswith("camera")  # a camera's photos are mostly JPEG, at its own qualities
         if u[2] < (defaults.CAMERA_JPEG_SHARE if camera else self.jpeg_share):
             lo, hi = defaults.CAMERA_JPEG_QUALITY if camera else self.jpeg_quality
             quality = int(torch.randint(lo, hi + 1, (1,), generator=g))

@@ -134,3 +134,44 @@ def test_the_level_is_patchy_and_heavy_tailed_like_a_cameras_and_the_grain_not_a
     across = [corr(i[:, 1:], i[:, :-1]) for i in y]
     down = [corr(i[1:], i[:-1]) for i in y]
     assert max(abs(a - b) for a, b in zip(across, down)) > 0.08  # round grain: under 0.03
+
+
+def ramp(step=0.3, n=1, c=3, side=64):
+    """A vertical edge: `0.35 - step/2` left, `0.35 + step/2` right (sharp, so its gradient is about step x 0.4)."""
+    x = torch.full((n, c, side, side), 0.35 - step / 2)
+    x[..., side // 2 :] += step
+    return x
+
+
+def test_camera_edges_adds_nothing_where_the_image_is_flat():
+    a = parse_noise("camera+edges:4").add(flat(n=4), torch.Generator().manual_seed(5))
+    b = parse_noise("camera:4").add(flat(n=4), torch.Generator().manual_seed(5))
+    assert torch.allclose(a, b, atol=1e-5)  # 1/400 of a level
+
+
+def test_camera_edges_adds_noise_at_edges_growing_with_their_contrast():
+    def edge_std(kind, step):
+        clean = ramp(step, n=32)
+        d = parse_noise(f"{kind}:4").add(clean, torch.Generator().manual_seed(6)) - clean
+        y = torch.einsum("k,nkhw->nhw", YCC[0], d) * 255
+        return float(y[..., 30:34].std()), float(y[..., :20].std())
+
+    base, base_flat = edge_std("camera", 0.4)
+    weak, _ = edge_std("camera+edges", 0.1)
+    strong, strong_flat = edge_std("camera+edges", 0.4)
+    assert strong > 1.5 * base  # polyu_dev: at 32+ levels per pixel the variance is 12x the flat areas'
+    assert strong > 1.2 * weak and weak > 1.1 * edge_std("camera", 0.1)[0]
+    assert abs(strong_flat - base_flat) < 0.02 * base_flat  # away from the edge: the camera noise alone
+
+
+def test_camera_edges_pairs_are_independent_and_centred_on_the_clean_crop():
+    c = ramp(0.4)[0]
+    recipe = PairRecipe(parse_noise("camera+edges:4"))
+    made = [recipe(c, seed) for seed in range(400)]
+    inputs, targets = torch.stack([i for i, _ in made]), torch.stack([t for _, t in made])
+    bias = (targets.mean(0) - c)[..., 28:36]  # at the edge, where the noise is strongest
+    assert abs(float(bias.mean())) < 1e-3 and float(bias.abs().mean()) < 4e-3
+    assert abs(corr((inputs - c)[..., 28:36], (targets - c)[..., 28:36])) < 0.05
+    assert parse_noise("camera+edges") == Noise("camera+edges", 1.0, 10.0)
+    gray = camera_noise(ramp(0.4), torch.full((1, 1, 1, 1), 4 / 255), torch.Generator().manual_seed(0), True, True)
+    assert torch.equal(gray[:, 0], gray[:, 2])
