@@ -276,12 +276,13 @@ def camera_noise_page() -> str:
         f"{cam['tails']:.2f})."
     )
     rows = doc["rows"]
+    edges_text = ""
     if "camera+edges" in rows and "shifts" in rows["real"]:
         edge = {k: rows[k]["edges"] for k in ("real", "camera", "camera+edges")}
         moved = sum(abs(dy) > 0.1 or abs(dx) > 0.1 for dy, dx in rows["real"]["shifts"])
         biggest = max(max(abs(dy), abs(dx)) for dy, dx in rows["real"]["shifts"])
-        outro += (
-            "\n\nAt edges a photo varies from shot to shot far more than in flat areas: the high-passed luma "
+        edges_text = (
+            "At edges a photo varies from shot to shot far more than in flat areas: the high-passed luma "
             f"variance rises from {edge['real'][0]:.1f} where the image is flat to {edge['real'][-1]:.1f} at "
             "gradients over 32 levels per pixel, about as the gradient to the power 0.8, where the `camera` recipe "
             f"stays near its flat level ({edge['camera'][0]:.1f} to {edge['camera'][-1]:.1f}). Demosaicing, "
@@ -313,6 +314,7 @@ def camera_noise_page() -> str:
                 table(doc["rows"]),
                 "",
                 textwrap.fill(outro, 115),
+                *(["", textwrap.fill(edges_text, 115)] if edges_text else []),
             ]
         )
         + "\n"
