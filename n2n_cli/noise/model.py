@@ -17,7 +17,8 @@ import torch
 from .. import defaults
 from .camera import camera_noise
 
-KINDS = ("gaussian", "poisson", "mix", "camera", "camera+edges")
+CAMERA_KINDS = ("camera", "camera+edges")  # camera.py's noise, without and with its variation at edges
+KINDS = ("gaussian", "poisson", "mix", *CAMERA_KINDS)
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class Noise:
     """kind: gaussian (level = sigma on the 0-255 scale), poisson (level = peak photon count lambda), mix (per
     image: half Gaussian with sigma in the range, half Poisson-Gaussian with the same read-noise range and a photon
     count giving comparable strength), or camera (a processed camera photo's noise, camera.py: level = the std of
-    its luma part where it is strongest, on the 0-255 scale). `low`..`high` is the range levels are drawn from, per
-    image."""
+    its luma part where it is strongest, on the 0-255 scale; camera+edges adds its variation at edges). `low`..`high`
+    is the range levels are drawn from, per image."""
 
     kind: str
     low: float
@@ -57,7 +58,7 @@ class Noise:
 
         if self.kind == "gaussian":
             return clean + levels() / 255.0 * randn()
-        if self.kind in ("camera", "camera+edges"):
+        if self.kind in CAMERA_KINDS:
             return clean + camera_noise(clean, levels() / 255.0, generator, shared, self.kind == "camera+edges")
         if self.kind == "poisson":
             lam = levels()
@@ -103,18 +104,18 @@ def quantize(x: torch.Tensor) -> torch.Tensor:
 
 
 def parse_noise(spec: str) -> AnyNoise:
-    """Parse `kind:level`, `kind:low-high` or `camera` (its default levels), or several of them joined by commas (a
-    mixture); raise ValueError with the accepted forms otherwise."""
+    """Parse `kind:level`, `kind:low-high` or `camera` / `camera+edges` (their default levels), or several of them
+    joined by commas (a mixture); raise ValueError with the accepted forms otherwise."""
     if "," in spec:
         parts = tuple(parse_noise(p) for p in spec.split(","))
         return NoiseMix(tuple(q for p in parts for q in (p.parts if isinstance(p, NoiseMix) else (p,))))
     kind, _, level = spec.strip().lower().partition(":")
-    if kind in ("camera", "camera+edges") and not level:
+    if kind in CAMERA_KINDS and not level:
         level = "-".join(f"{v:g}" for v in defaults.CAMERA_LEVELS)
     if kind not in KINDS or not level:
         raise ValueError(
             f"bad noise {spec!r}: use gaussian:SIGMA, gaussian:LOW-HIGH, poisson:PEAK, mix:LOW-HIGH, "
-            "camera or camera:LOW-HIGH, or several joined by commas"
+            "camera or camera:LOW-HIGH (camera+edges likewise), or several joined by commas"
         )
     try:
         lo, _, hi = level.partition("-")
