@@ -17,7 +17,7 @@ do not pass for noise. Prints a table of:
 - at edges, where the flat-area statistics do not look: the variance of the high-passed luma noise (the noise minus
   its Gaussian blur of 1 pixel) by the clean image's gradient magnitude, in mid-tones (clean luma 60-190). The real
   mean image is first aligned to its noisy shot by the global sub-pixel shift that fits them best (polyu_dev's
-  shots are off their means by up to half a pixel), so that the shift does not pass for noise at edges.
+  shots are off their means by up to 0.4 pixel), so that the shift does not pass for noise at edges.
 
 and writes the numbers as JSON and a figure (std by brightness, correlation by distance) with `--out`.
 
@@ -196,8 +196,9 @@ def stats(pairs: list[tuple[np.ndarray, np.ndarray]], aligned: bool = False) -> 
     if aligned:
         fitted = [align(noisy, clean) for noisy, clean in pairs]
         out["shifts"] = [d for _, d in fitted]
-        out["edges"] = edges([(noisy, c) for (noisy, _), (c, _) in zip(pairs, fitted)])
-        out["local_fit"] = local_fit([(noisy, c) for (noisy, _), (c, _) in zip(pairs, fitted)])
+        matched = [(noisy, c) for (noisy, _), (c, _) in zip(pairs, fitted)]
+        out["edges"] = edges(matched)
+        out["local_fit"] = local_fit(matched)
     else:
         out["edges"] = edges(pairs)
     out["rgb_std"] = [float(R[..., c][F].std()) for c in range(3)]
