@@ -18,6 +18,7 @@ FLAGS: dict[str, str] = {
     "gray_share": "--gray-share",
     "jpeg_share": "--jpeg-share",
     "dark_share": "--dark-share",
+    "zoom_share": "--zoom-share",
     "balance": "--balance",
     "arch": "--arch",
     "epochs": "--epochs",

@@ -89,6 +89,14 @@ def train(
         help="With --noise: share of crops darkened before the noise (clean ** gamma, "
         "gamma 1-6): dim scenes and dark backgrounds, as in fluorescence microscopy.",
     ),
+    zoom_share: float = typer.Option(
+        defaults.ZOOM_SHARE,
+        "--zoom-share",
+        min=0.0,
+        max=1.0,
+        help=f"With --noise: share of crops enlarged 1-{defaults.ZOOM_MAX:g}x before the noise, as smooth from pixel "
+        "to pixel as a full-size camera photo.",
+    ),
     balance: bool = typer.Option(
         defaults.BALANCE,
         "--balance",

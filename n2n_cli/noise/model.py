@@ -16,18 +16,22 @@ import torch
 
 from .. import defaults
 from .camera import camera_noise
+from .raw import raw_noise
 
 CAMERA_KINDS = ("camera", "camera+edges")  # camera.py's noise, without and with its variation at edges
-KINDS = ("gaussian", "poisson", "mix", *CAMERA_KINDS)
+PHOTO_KINDS = (*CAMERA_KINDS, "raw")  # a camera's processed noise (raw.py: made at the sensor): saved as JPEG mostly
+KINDS = ("gaussian", "poisson", "mix", *PHOTO_KINDS)
+DEFAULT_LEVELS = {"camera": defaults.CAMERA_LEVELS, "camera+edges": defaults.CAMERA_LEVELS, "raw": defaults.RAW_LEVELS}
 
 
 @dataclass(frozen=True)
 class Noise:
     """kind: gaussian (level = sigma on the 0-255 scale), poisson (level = peak photon count lambda), mix (per
-    image: half Gaussian with sigma in the range, half Poisson-Gaussian with the same read-noise range and a photon
-    count giving comparable strength), or camera (a processed camera photo's noise, camera.py: level = the std of
-    its luma part where it is strongest, on the 0-255 scale; camera+edges adds its variation at edges). `low`..`high`
-    is the range levels are drawn from, per image."""
+        image: half Gaussian with sigma in the range, half Poisson-Gaussian with the same read-noise range and a photon
+        count giving comparable strength), or camera (a processed camera photo's noise, camera.py: level = the std of
+        its luma part where it is strongest, on the 0-255 scale; camera+edges adds its variation at edges), or raw (a
+    camera's noise made at its sensor and processed, raw.py: level = its luma std on mid-grey, 0-255). `low`..`high`
+        is the range levels are drawn from, per image."""
 
     kind: str
     low: float
@@ -60,6 +64,8 @@ class Noise:
             return clean + levels() / 255.0 * randn()
         if self.kind in CAMERA_KINDS:
             return clean + camera_noise(clean, levels() / 255.0, generator, shared, self.kind == "camera+edges")
+        if self.kind == "raw":
+            return clean + raw_noise(clean, levels() / 255.0, generator, shared)
         if self.kind == "poisson":
             lam = levels()
             return clean + (torch.poisson(base * lam, generator=generator) / lam - base)
@@ -104,18 +110,18 @@ def quantize(x: torch.Tensor) -> torch.Tensor:
 
 
 def parse_noise(spec: str) -> AnyNoise:
-    """Parse `kind:level`, `kind:low-high` or `camera` / `camera+edges` (their default levels), or several of them
-    joined by commas (a mixture); raise ValueError with the accepted forms otherwise."""
+    """Parse `kind:level`, `kind:low-high` or `camera` / `camera+edges` / `raw` (their default levels), or several of
+    them joined by commas (a mixture); raise ValueError with the accepted forms otherwise."""
     if "," in spec:
         parts = tuple(parse_noise(p) for p in spec.split(","))
         return NoiseMix(tuple(q for p in parts for q in (p.parts if isinstance(p, NoiseMix) else (p,))))
     kind, _, level = spec.strip().lower().partition(":")
-    if kind in CAMERA_KINDS and not level:
-        level = "-".join(f"{v:g}" for v in defaults.CAMERA_LEVELS)
+    if kind in DEFAULT_LEVELS and not level:
+        level = "-".join(f"{v:g}" for v in DEFAULT_LEVELS[kind])
     if kind not in KINDS or not level:
         raise ValueError(
             f"bad noise {spec!r}: use gaussian:SIGMA, gaussian:LOW-HIGH, poisson:PEAK, mix:LOW-HIGH, "
-            "camera or camera:LOW-HIGH (camera+edges likewise), or several joined by commas"
+            "camera or camera:LOW-HIGH (camera+edges and raw likewise), or several joined by commas"
         )
     try:
         lo, _, hi = level.partition("-")

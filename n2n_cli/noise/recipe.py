@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from .. import defaults
-from .model import AnyNoise, quantize
+from .model import PHOTO_KINDS, AnyNoise, quantize
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601, as Pillow's convert("L")
 
@@ -32,6 +32,8 @@ class PairRecipe:
     jpeg_quality: tuple[int, int] = (60, 95)  # ... at a quality drawn from this range
     dark_share: float = 0.0  # crops darkened before the noise: dim scenes, dark backgrounds (fluorescence, night) ...
     dark_gamma: tuple[float, float] = (1.0, 6.0)  # ... as clean ** gamma, gamma log-uniform in this range
+    zoom_share: float = 0.0  # crops enlarged before the noise (see `zoom`): a full-size photo's smooth pixels ...
+    zoom_max: float = defaults.ZOOM_MAX  # ... by a factor log-uniform in 1 to this
     balance: bool = False  # also a weight for the crop's loss: 1 / its noise level (see `weight`)
 
     def __call__(self, clean: torch.Tensor, seed: int) -> tuple[torch.Tensor, ...]:
@@ -46,10 +48,12 @@ class PairRecipe:
         if self.dark_share and float(torch.rand(1, generator=g)) < self.dark_share:  # no draw without the share:
             lo, hi = self.dark_gamma  # older recipes make the same pairs as before
             c = c ** math.exp(float(torch.empty(1).uniform_(math.log(lo), math.log(hi), generator=g)))
+        if self.zoom_share and float(torch.rand(1, generator=g)) < self.zoom_share:
+            c = zoom(c, self.zoom_max, g)
         noise = self.noise.pick(g)  # of a mixture, one kind for the input and the target alike
         target = noise.add(c, g, shared=gray)
         inp = quantize(c) if u[1] < self.clean_share else quantize(noise.add(c, g, shared=gray))
-        camera = noise.kind.startswith("camera")  # a camera's photos are mostly JPEG, at its own qualities
+        camera = noise.kind in PHOTO_KINDS  # a camera's photos are mostly JPEG, at its own qualities
         if u[2] < (defaults.CAMERA_JPEG_SHARE if camera else self.jpeg_share):
             lo, hi = defaults.CAMERA_JPEG_QUALITY if camera else self.jpeg_quality
             quality = int(torch.randint(lo, hi + 1, (1,), generator=g))
@@ -57,6 +61,21 @@ class PairRecipe:
         if self.balance:
             return inp[0].contiguous(), target[0], weight(inp - c, target - c)
         return inp[0].contiguous(), target[0]
+
+
+def zoom(c: torch.Tensor, most: float, g: torch.Generator) -> torch.Tensor:
+    """A random part of the 1 x C x H x W crop `c`, enlarged 1 to `most` times (log-uniform, bicubic) back to H x W.
+
+    Training photos are downscaled (BSDS500: 481 x 321), so neighbouring pixels differ as much as the scene's
+    detail allows; a full-size camera photo is smoother from pixel to pixel (optics, demosaicing), which is where
+    a photo's correlated noise can be told from detail. Enlarged crops show the network such photos."""
+    h, w = c.shape[-2:]
+    factor = math.exp(float(torch.empty(1).uniform_(0.0, math.log(most), generator=g)))
+    ph, pw = max(2, round(h / factor)), max(2, round(w / factor))
+    y = int(torch.randint(0, h - ph + 1, (1,), generator=g))
+    x = int(torch.randint(0, w - pw + 1, (1,), generator=g))
+    part = c[..., y : y + ph, x : x + pw]
+    return torch.nn.functional.interpolate(part, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
 
 
 def weight(input_noise: torch.Tensor, target_noise: torch.Tensor) -> torch.Tensor:

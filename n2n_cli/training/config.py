@@ -23,6 +23,7 @@ class TrainConfig:
     gray_share: float = defaults.GRAY_SHARE  # with `noise`: share of colour crops made gray
     jpeg_share: float = defaults.JPEG_SHARE  # with `noise`: share of noisy inputs saved as JPEG
     dark_share: float = defaults.DARK_SHARE  # with `noise`: share of crops darkened before the noise
+    zoom_share: float = defaults.ZOOM_SHARE  # with `noise`: share of crops enlarged before the noise
     balance: bool = defaults.BALANCE  # with `noise`: weigh each crop's loss by 1 / its noise level
     arch: str | None = None  # None: defaults.MODEL, or the architecture of the checkpoint resumed
     epochs: int = defaults.EPOCHS
@@ -77,7 +78,7 @@ class TrainConfig:
             )
         if self.schedule not in ("cosine", "constant"):
             raise UserError(f"{flag('schedule')} {self.schedule}: choose cosine or constant")
-        for name in ("clean_share", "gray_share", "jpeg_share", "dark_share"):
+        for name in ("clean_share", "gray_share", "jpeg_share", "dark_share", "zoom_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UserError(f"{flag(name)} {getattr(self, name)}: a share lies in [0, 1]")
         if self.max_pixels < 1:
@@ -98,6 +99,7 @@ class TrainConfig:
             self.gray_share,
             self.jpeg_share,
             dark_share=self.dark_share,
+            zoom_share=self.zoom_share,
             balance=self.balance,
         )
 

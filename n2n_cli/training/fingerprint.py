@@ -40,6 +40,7 @@ def fingerprint(cfg: TrainConfig, source: TrainSource, model: Net, batch: int, l
         "gray_share": cfg.gray_share,
         "jpeg_share": cfg.jpeg_share,
         "dark_share": cfg.dark_share,
+        "zoom_share": cfg.zoom_share,
         "balance": cfg.balance,
         "seed": cfg.seed,
         "channels": source.channels,
@@ -84,7 +85,7 @@ def _recorded_options(recorded: dict[str, Any]) -> dict[str, Any]:
     return {**{k: known[k] for k in _LATER_OPTIONS if k not in was}, **was}
 
 
-_LATER_OPTIONS = ("balance",)  # options added after run records began; older records lack them
+_LATER_OPTIONS = ("balance", "zoom_share")  # options added after run records began; older records lack them
 
 
 def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
@@ -105,7 +106,17 @@ def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
 
 def data_changed(recorded: dict[str, Any], now: dict[str, Any]) -> bool:
     """True when the data or the noise recipe differ: earlier losses then say nothing about this run's."""
-    keys = ("noise", "clean_share", "gray_share", "jpeg_share", "dark_share", "balance", "single", "patch_size")
+    keys = (
+        "noise",
+        "clean_share",
+        "gray_share",
+        "jpeg_share",
+        "dark_share",
+        "zoom_share",
+        "balance",
+        "single",
+        "patch_size",
+    )
     was, new = _recorded_options(recorded), now["options"]
     return recorded.get("data") != now["data"] or any(was.get(k) != new.get(k) for k in keys)
 
