@@ -53,6 +53,13 @@ PAIR_TOLERANCE_DB = 0.5  # refuse a pair whose difference holds enough structure
 
 # inference
 STRENGTH = 1.0  # share of the estimated noise that denoising removes (--strength; 1: all of it)
+ROUTE = "auto"  # how images are denoised (inference/route.py): auto, plain (one pass) or shuffle (pixel-shuffle)
+SHUFFLE_LEVEL = 8.0  # auto takes the shuffle route only for noise of at least this std (8-bit levels) ...
+SHUFFLE_CORRELATION = 0.3  # ... correlated at least this much between neighbouring pixels ...
+SHUFFLE_REMOVED = 0.5  # ... of which a plain pass took away less than this share ...
+SHUFFLE_MIN_REMOVED = 2.0  # ... but at least this much (levels): less is what it takes from a clean photo's texture
+SHUFFLE_EDGE = 2.0  # the shuffle route's result is kept where the local gradient is small against this x the noise
+SHUFFLE_EDGE_RADIUS = 2  # pixels over which that gradient is averaged (twice, a box each time)
 TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the image
 OVERLAP = 32  # pixels shared by neighbouring tiles, blended linearly
 TILE_BATCH = 1  # tiles per forward pass on the CPU (more only costs memory there)

@@ -13,10 +13,12 @@ from .app import app, err, error_line, note_line, user_errors
 from .options import (
     MODEL_HELP,
     Device,
+    Route,
     device_option,
     emit,
     json_option,
     max_pixels_option,
+    route_option,
     strength_option,
     tile_option,
     tta_option,
@@ -47,6 +49,10 @@ def denoise(
     tile: int = tile_option(),
     tta: bool = tta_option(),
     strength: float = strength_option(),
+    route: Route = route_option(),
+    explain: bool = typer.Option(
+        False, "--explain", help="Say, for each image, the noise found in it and the route it took (--json: always)."
+    ),
     max_pixels: int = max_pixels_option(),
     as_json: bool = json_option(),
 ) -> None:
@@ -64,6 +70,8 @@ def denoise(
     * `n2n denoise stack.tif out/ --model my-model.pt` (16-bit and float images are mapped by their own range)
 
     * `n2n denoise photos/ out/ --strength 0.7` (keeps a little grain)
+
+    * `n2n denoise night.jpg out/ --explain` (the noise found and how the image was denoised)
     """
     with user_errors():
         from ..device import pick_device
@@ -77,7 +85,7 @@ def denoise(
             return plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels, replacing)
 
         locks = planned(replacing=False).locks  # bad arguments fail here, before the model loads
-        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength, route.value)
         with output_locks(locks, note_line):
             plan = planned()  # again under the locks: a run that held them may have written outputs meanwhile
             if not {lock.path for lock in plan.locks} <= {lock.path for lock in locks}:
@@ -85,7 +93,13 @@ def denoise(
             for note in plan.notes:
                 note_line(note)
             with file_progress(err, len(plan.jobs)) as advance:
-                r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
+                r = denoise_files(
+                    denoiser,
+                    plan,
+                    on_file=advance,
+                    on_error=error_line,
+                    on_route=(lambda p, rep: note_line(f"{p}: {rep.describe()}")) if explain else (lambda p, rep: None),
+                )
     result = {"output": str(output), **asdict(r)}
     emit(
         result,

@@ -13,11 +13,13 @@ from .app import app, user_errors
 from .options import (
     MODEL_HELP,
     Device,
+    Route,
     device_option,
     emit,
     json_option,
     max_pixels_option,
     parse_noise,
+    route_option,
     strength_option,
     tile_option,
     tta_option,
@@ -57,6 +59,7 @@ def evaluate_cmd(
     tile: int = tile_option(),
     tta: bool = tta_option(),
     strength: float = strength_option(),
+    route: Route = route_option(),
     max_pixels: int = max_pixels_option(),
     as_json: bool = json_option("Print the result as JSON, with per-image PSNR."),
 ) -> None:
@@ -90,10 +93,10 @@ def evaluate_cmd(
             if grid.suffix.lower() != ".png":
                 raise UserError(f"{grid}: the --grid picture is a PNG; name it .png")
         if pairs:
-            _eval_pairs(data, target, model, device, tile, tta, strength, max_pixels, as_json)
+            _eval_pairs(data, target, model, device, tile, tta, strength, route, max_pixels, as_json)
             return
         spec = cast("AnyNoise | None", noise)  # parse_noise made it one
-        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+        denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength, route.value)
         evalset = open_eval_set(data, clean, spec, seed, "eval", max_pixels, denoiser.normalization)
         r = evaluate(denoiser, evalset)
         if grid is not None:
@@ -133,6 +136,7 @@ def _eval_pairs(
     tile: int,
     tta: bool,
     strength: float,
+    route: Route,
     max_pixels: int,
     as_json: bool,
 ) -> None:
@@ -141,7 +145,7 @@ def _eval_pairs(
     from ..evaluation import ASSUMES, estimate_pairs
     from ..inference import make_denoiser
 
-    denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
+    denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength, route.value)
     pairset = open_pair_set(data, target, "eval", max_pixels, denoiser.normalization)
     r = estimate_pairs(denoiser, pairset)
     gain = float("nan") if r.psnr is None else 0.0 if r.psnr == r.input_psnr else r.psnr - r.input_psnr

@@ -86,6 +86,22 @@ def strength_option() -> Any:
     )
 
 
+class Route(str, Enum):
+    auto = "auto"
+    plain = "plain"
+    shuffle = "shuffle"
+
+
+def route_option() -> Any:
+    return typer.Option(
+        Route(defaults.ROUTE),
+        "--route",
+        help="How each image is denoised: auto picks by the noise found in it (--explain says what and why), plain "
+        "is one pass of the network, shuffle also denoises its pixel-shuffled sub-images, for strong noise that is "
+        "correlated between neighbouring pixels (phones, high ISO): 3 passes.",
+    )
+
+
 def tile_option() -> Any:
     return typer.Option(
         defaults.TILE, "--tile", min=16, help="Largest tile side; tiles are spread evenly, memory is bounded by it."

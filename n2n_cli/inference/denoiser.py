@@ -7,7 +7,7 @@ passes through unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -17,7 +17,10 @@ from .. import defaults
 from ..device import is_gpu
 from ..io import split_alpha
 from ..io.normalize import UNIT, Normalization, Range
+from ..memory import available_memory, room
 from ..models.base import UNKNOWN_TRAIN_BYTES, train_bytes_per_pixel
+from ..noise.estimate import NoiseEstimate, estimate_noise
+from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .tiling import layout, ramp
 
@@ -38,16 +41,23 @@ class Denoiser:
         tta: bool = False,
         strength: float = defaults.STRENGTH,
         normalization: Normalization | None = None,
+        route: str = "plain",
     ):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
         gray images, and the RGB images whose three channels are equal (a gray picture stored as RGB). `overlap`
         defaults to defaults.OVERLAP, less for small tiles. `tta`: average the outputs over the 8 flips and
         90-degree rotations of each tile (8 times the work). `strength`: how much of what the network removes is
         taken away, from 0 (the input unchanged) to 1 (the network's output). `normalization`: the model's rule for
-        an image's range (io/normalize.py; default: the default rule)."""
+        an image's range (io/normalize.py; default: the default rule). `route`: how each image is denoised
+        (route.py): "plain" (one pass, the default here: evaluation during training, the course API), "auto" (what
+        `n2n denoise` does: by the noise estimated in the image) or "shuffle"; `report` then says what the last image
+        took."""
         if not 0 <= strength <= 1:
             raise ValueError(f"strength {strength} must lie in [0, 1]")
-        self.tta, self.strength = tta, strength
+        if route not in routes.ROUTES:
+            raise ValueError(f"route {route!r}: choose one of {', '.join(routes.ROUTES)}")
+        self.tta, self.strength, self.route = tta, strength, route
+        self.report: routes.RouteReport | None = None
         self.normalization = normalization or Normalization()
         self.net: Predictor = _predictor(model, device)
         self.gray: Predictor | None = _predictor(gray_model, device) if gray_model is not None else None
@@ -78,8 +88,6 @@ class Denoiser:
         for i in range(0, n, batch):
             xb = x[i : i + batch]
             yb = _dihedral_mean(self._net, xb) if self.tta else self._net(xb)
-            if self.strength != 1:
-                yb = xb + self.strength * (yb - xb)
             out.append(yb[..., :h, :w])
         return list(np.concatenate(out).transpose(0, 2, 3, 1))
 
@@ -119,14 +127,54 @@ class Denoiser:
         out = np.empty_like(image)
         if alpha is not None:
             out[..., -1:] = alpha
-        h, w, c = color.shape
+        c = color.shape[2]
+        self.report = None
+        if self.route != "plain":
+            est = estimate_noise(color, rng.lo, rng.span)
+            if self.route == "shuffle" or routes.candidate(est):
+                need, free = routes.passes_memory(*color.shape), room(available_memory())
+                if free is None or need <= free:
+                    _store(out[..., :c], self._routed(color, rng, est), color, rng, self.strength)
+                    return out
+                self.report = routes.RouteReport("plain", "not enough memory for the shuffle route", 1, est)
+            else:
+                self.report = routes.RouteReport("plain", routes.plain_reason(est), 1, est)
+        for top, rows in self._rows(color.shape, lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)):
+            _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, self.strength)
+        return out
+
+    def _routed(self, color: np.ndarray, rng: Range, est: NoiseEstimate) -> np.ndarray:
+        """The network's output for `color` (H x W x C) by the route its noise calls for, in the network's range."""
+        x = _network_input(color, rng)
+        plain = self._whole(x)
+        if self.route == "shuffle":
+            route, reason, removed = "shuffle", "asked for (--route shuffle)", None
+        else:
+            route, reason, removed = routes.choose(est, x, plain)
+        self.report = routes.RouteReport(route, reason, 3 if route == "shuffle" else 1, est, removed)
+        if route == "plain":
+            return plain
+        return routes.shuffle_route(self._whole, x, plain, est.level / 255.0)
+
+    def _whole(self, x: np.ndarray) -> np.ndarray:
+        """The network's output over a whole H x W x C float32 image in its range, tile by tile."""
+        y = np.empty_like(x)
+        for top, rows in self._rows(x.shape, lambda r, q, h, w: x[r : r + h, q : q + w]):
+            y[top : top + len(rows)] = rows
+        return y
+
+    def _rows(
+        self, shape: tuple[int, ...], tile_at: Callable[[int, int, int, int], np.ndarray]
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """The network's output over an image of `shape` (H x W x C), tile by tile, as (first row, rows) in order,
+        each band of rows as soon as no later tile touches it. `tile_at(y, x, h, w)`: the network's input there."""
+        h, w, c = shape
         multiple = math.lcm(*(p.multiple for p in (self.net, self.gray) if p is not None))
         ys = layout(h, self.tile, self.overlap, multiple)
         xs = layout(w, self.tile, self.overlap, multiple)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
-            (rows,) = self._run([_network_input(color, rng)], self.batch)
-            _store(out[..., :c], rows, color, rng)
-            return out
+            yield 0, self._run([tile_at(0, 0, h, w)], self.batch)[0]
+            return
         wx = [ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
         wsum = np.zeros((0, w, 1), np.float32)
@@ -137,16 +185,14 @@ class Denoiser:
                 acc = np.concatenate([acc, np.zeros((grow, w, c), np.float32)])
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = ramp(th, self.overlap, y > 0, y + th < h)
-            tiles = [_network_input(color[y : y + th, x : x + tw], rng) for x, tw in xs]
+            tiles = [tile_at(y, x, th, tw) for x, tw in xs]
             for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
                 acc[y - top : y - top + th, x : x + tw] += t * wt
                 wsum[y - top : y - top + th, x : x + tw] += wt
             done = (ys[i + 1][0] if i + 1 < len(ys) else h) - top  # rows no later tile touches
-            rows = acc[:done] / np.maximum(wsum[:done], 1e-12)
-            _store(out[top : top + done, :, :c], rows, color[top : top + done], rng)
+            yield top, acc[:done] / np.maximum(wsum[:done], 1e-12)
             acc, wsum, top = acc[done:], wsum[done:], top + done
-        return out
 
     def _gray_copy(self, color: np.ndarray) -> bool:
         """True when there is a gray network and `color` (H x W x 3) holds one gray picture in all three channels."""
@@ -160,23 +206,29 @@ class Denoiser:
     def predict(self, x: torch.Tensor, ranges: Sequence[Range] | None = None) -> torch.Tensor:
         """N x C x H x W float (integer data divided by its type's maximum) -> denoised, same shape. `ranges`: each
         image's range in x's units (io/normalize.py); None: x is in the network's range already. Small images go
-        through in batches holding as many pixels as a batch of tiles; larger ones are tiled one by one."""
+        through in batches holding as many pixels as a batch of tiles; larger ones, and with a route other than plain
+        the images whose noise may call for another (route.py), one by one, as __call__ takes them."""
         n, c, h, w = x.shape
         ranges = list(ranges) if ranges is not None else [UNIT] * n
         imgs = x.permute(0, 2, 3, 1).float().cpu().numpy()
-        if h > self.tile or w > self.tile:
+        if h > self.tile or w > self.tile or self.route == "shuffle":
             return torch.from_numpy(np.stack([self(img, r) for img, r in zip(imgs, ranges)])).permute(0, 3, 1, 2)
         per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
         out = np.empty_like(imgs)
+        alone = [
+            self.route == "auto" and routes.candidate(estimate_noise(img, r.lo, r.span)) for img, r in zip(imgs, ranges)
+        ]
+        for j in np.flatnonzero(alone):
+            out[j] = self(imgs[j], ranges[j])
         gray = [self._gray_copy(img) for img in imgs]
         for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
-            idx = [i for i in range(n) if gray[i] == as_gray]
+            idx = [i for i in range(n) if gray[i] == as_gray and not alone[i]]
             part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
             for k in range(0, len(idx), per_batch):
                 chunk = idx[k : k + per_batch]
                 inputs = [_network_input(p, ranges[i]) for i, p in zip(chunk, part[k : k + per_batch])]
                 for i, p, y in zip(chunk, part[k : k + per_batch], self._run(inputs, per_batch)):
-                    _store(out[i], y, p, ranges[i])
+                    _store(out[i], y, p, ranges[i], self.strength)
         return torch.from_numpy(out).permute(0, 3, 1, 2)
 
 
@@ -195,9 +247,15 @@ def _network_input(pixels: np.ndarray, rng: Range) -> np.ndarray:
     return np.clip(t, 0, 1, out=t)
 
 
-def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range) -> None:
+def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range, strength: float = 1.0) -> None:
     """Network output (float32 in [0, 1], may be overwritten) for the pixels `src` -> `dest`, in the image's dtype
-    and units: what the clamp took from x' is added back, so values outside the range pass through."""
+    and units: `strength` of the change the network made (1: all of it), and what the clamp took from x' added back,
+    so values outside the range pass through."""
+    if strength != 1:
+        t = _network_input(src, rng)
+        rows -= t
+        rows *= strength
+        rows += t
     whole = src.dtype.kind in "ui" and rng.lo <= 0 and rng.hi >= np.iinfo(src.dtype).max  # nothing can lie outside
     if not whole:
         t = _normalized(src, rng)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from ..memory import available_memory, gib, room
 from .denoiser import Denoiser
 from .manifest import Manifest
 from .plan import Job, Plan
+from .route import RouteReport
 
 MANIFEST_EVERY_S = 2.0  # a manifest is rewritten at most this often during a run (and always at its end)
 
@@ -29,6 +31,7 @@ class DenoiseResult:
     decode_s: float = 0.0
     network_s: float = 0.0
     encode_s: float = 0.0
+    images: list[dict[str, Any]] = field(default_factory=list)  # per file: the noise found and the route taken
 
 
 def denoise_files(
@@ -36,8 +39,10 @@ def denoise_files(
     plan: Plan,
     on_file: Callable[[str], None] = lambda n: None,
     on_error: Callable[[str], None] = lambda m: None,
+    on_route: Callable[[Path, RouteReport], None] = lambda p, r: None,
 ) -> DenoiseResult:
-    """Denoise each planned file; report any failure of one file through `on_error` and go on. Each output is
+    """Denoise each planned file; report any failure of one file through `on_error` and go on; what was estimated
+    of each file's noise (its first frame's) and the route it took goes to `on_route` and `images`. Each output is
     listed in its folder's manifest once written (a folder whose files all failed gets none). A file the disk refuses
     to write (read-only, full) stops the run with its WriteError, the files written so far listed."""
     r = DenoiseResult(0, 0)
@@ -46,7 +51,10 @@ def denoise_files(
         for job in plan.jobs:
             try:
                 plan.recheck(job)
-                _denoise_one(denoiser, job, r, plan.max_pixels)
+                report = _denoise_one(denoiser, job, r, plan.max_pixels)
+                if report is not None:
+                    r.images.append({"file": str(job.src), **report.record()})
+                    on_route(job.src, report)
                 manifest = plan.manifest(job.dest.parent)
                 manifest.record(job.dest)
                 touched[job.dest.parent] = manifest
@@ -69,7 +77,7 @@ def denoise_files(
     return r
 
 
-def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int) -> None:
+def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int) -> RouteReport | None:
     t0 = time.perf_counter()
     info = probe(job.src, max_pixels)
     r.decode_s += time.perf_counter() - t0
@@ -81,6 +89,7 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
         )
 
     # a stack's frames share their file's range (each channel its own); a single image finds its own when denoised
+    first: list[RouteReport | None] = []  # the route report of the first frame
     ranges: list[Range | None] = [None]
     if info.frames > 1:
         t0 = time.perf_counter()
@@ -93,6 +102,8 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
             image = read_frame(job.src, k, info)
             t1 = time.perf_counter()
             out = denoiser(image, ranges[k])
+            if k == 0:
+                first.append(denoiser.report)
             r.decode_s += t1 - t0
             r.network_s += time.perf_counter() - t1
             yield out
@@ -104,3 +115,4 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
     else:
         write_tiff(job.dest, frames(), info.icc, info.layout)
     r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)
+    return first[0] if first else None

@@ -21,17 +21,21 @@ def make_denoiser(
     tile: int = defaults.TILE,
     tta: bool = False,
     strength: float = defaults.STRENGTH,
+    route: str = "plain",
 ) -> Denoiser:
     """A Denoiser for a checkpoint, a bundled weights name or an exported .onnx file. None gives the default bundled
     weights, and gray images go to the bundled gray model where one ships (else the colour model takes them,
     replicated to RGB: it was trained on a share of gray crops). A named model takes every image. The model's
-    normalization rule (io/normalize.py) comes from its file: the checkpoint's config, the ONNX metadata."""
+    normalization rule (io/normalize.py) comes from its file: the checkpoint's config, the ONNX metadata. `route`:
+    how each image is denoised (route.py)."""
     if model is not None and str(model).lower().endswith(".onnx"):
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
         onnx = OnnxPredictor(model)
-        return Denoiser(onnx, tile=tile, tta=tta, strength=strength, normalization=onnx.normalization)
+        return Denoiser(onnx, tile=tile, tta=tta, strength=strength, normalization=onnx.normalization, route=route)
     net, ckpt = load_model(model)
     gray = load_default_gray() if model is None else None
     rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))  # older files: the default
-    return Denoiser(net, device, tile=tile, tta=tta, strength=strength, gray_model=gray, normalization=rule)
+    return Denoiser(
+        net, device, tile=tile, tta=tta, strength=strength, gray_model=gray, normalization=rule, route=route
+    )

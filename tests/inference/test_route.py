@@ -1,0 +1,147 @@
+"""The noise estimate (noise/estimate.py) and the route each image takes (inference/route.py): levels and correlation
+measured where the image is flat, the shuffle route for strong correlated noise that one pass leaves, plain for the
+rest, --strength on the route's result, and what --explain and the JSON output say."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from conftest import run, smooth_image
+
+from n2n_cli.inference import Denoiser
+from n2n_cli.inference.route import RouteReport, shuffle_route, smooth_weight
+from n2n_cli.io import write_png
+from n2n_cli.io.normalize import UNIT
+from n2n_cli.noise.estimate import estimate_noise, removed_level
+
+
+def blurred_noise(h, w, c, sigma, seed, blur=1.0):
+    """Gaussian noise blurred by a Gaussian of `blur` pixels, rescaled to std `sigma` (correlated like a camera's)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(-3, 4)
+    k = np.exp(-0.5 * (t / blur) ** 2)
+    k /= k.sum()
+    n = rng.standard_normal((h + 6, w + 6, c))
+    n = np.apply_along_axis(lambda v: np.convolve(v, k, "valid"), 0, n)
+    n = np.apply_along_axis(lambda v: np.convolve(v, k, "valid"), 1, n)
+    return n / n.std() * sigma
+
+
+def flat_with(noise, level=0.5):
+    return np.clip(level + noise / 255, 0, 1).astype(np.float32)
+
+
+class Blur3:
+    """A stand-in network that takes away fine noise only: a 3 x 3 mean (white noise loses most, correlated little)."""
+
+    channels, multiple = 3, 1
+    device = torch.device("cpu")
+
+    def __call__(self, x):
+        p = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="edge")
+        return sum(p[..., i : i + x.shape[2], j : j + x.shape[3]] for i in range(3) for j in range(3)) / 9
+
+
+def test_white_noise_level_and_no_correlation():
+    img = flat_with(np.random.default_rng(0).standard_normal((256, 256, 1)) * 12)
+    est = estimate_noise(img)
+    assert 10.5 < est.level < 13.5 and abs(est.correlation) < 0.1 and est.chroma == 0
+    sixteen = (img * 65535).round().astype(np.uint16)
+    assert estimate_noise(sixteen, 0, 65535).level == pytest.approx(est.level, rel=0.02)  # any sample type
+
+
+def test_correlated_noise_is_found_correlated_and_the_level_follows_brightness():
+    noise = blurred_noise(256, 256, 1, 10, 1)
+    assert estimate_noise(flat_with(noise)).correlation > 0.4
+    ramp = np.linspace(0.05, 0.95, 256, dtype=np.float32)[None, :, None] * np.ones((256, 1, 1), np.float32)
+    grows = np.clip(ramp + np.random.default_rng(2).standard_normal(ramp.shape) * ramp * 20 / 255, 0, 1)
+    bands = [b for b in estimate_noise(grows).by_brightness if b is not None]
+    assert len(bands) >= 3 and bands == sorted(bands)  # signal-dependent noise: stronger where brighter
+
+
+def test_texture_is_not_measured_where_the_image_is_flat():
+    img = smooth_image(128, 256, 3, 3).astype(np.float32) / 255
+    img[:, 128:] += np.random.default_rng(4).standard_normal((128, 128, 3)).astype(np.float32) * 30 / 255  # texture
+    assert estimate_noise(np.clip(img, 0, 1)).level < 2  # the flat half shows no noise
+
+
+def test_removed_level_measures_what_a_pass_took_away():
+    img = flat_with(np.random.default_rng(5).standard_normal((128, 128, 3)) * 10)
+    est = estimate_noise(img)
+    assert removed_level(img, img, est) == 0
+    assert removed_level(img, np.full_like(img, 0.5), est) == pytest.approx(est.level, rel=0.25)
+
+
+def test_shuffle_route_with_an_identity_network_gives_the_input_back():
+    x = np.random.default_rng(6).random((33, 41, 3), dtype=np.float32)
+    assert np.allclose(shuffle_route(lambda t: t, x, x, 5 / 255), x, atol=1e-6)
+
+
+def test_smooth_weight_keeps_edges_for_the_plain_pass():
+    img = np.zeros((64, 64, 3), np.float32)
+    img[:, 32:] = 1
+    w = smooth_weight(img, 5 / 255)[..., 0]
+    assert w[:, :20].min() > 0.99 and w[:, 30:34].max() < 0.01
+
+
+def test_auto_route_takes_shuffle_for_strong_correlated_noise_and_plain_otherwise():
+    d = Denoiser(Blur3(), route="auto")
+    correlated = flat_with(blurred_noise(128, 128, 3, 25, 7))
+    d(correlated)
+    assert d.report is not None and d.report.route == "shuffle" and d.report.passes == 3
+    white = flat_with(np.random.default_rng(8).standard_normal((128, 128, 3)) * 25)
+    d(white)
+    assert d.report.route == "plain" and "correlation" in d.report.reason
+    d(smooth_image(64, 64, 3, 9))
+    assert d.report.route == "plain"
+    plain = Denoiser(Blur3())  # the Denoiser's own default: plain, no estimate
+    plain(correlated)
+    assert plain.report is None
+
+
+def test_shuffle_route_removes_more_correlated_noise_than_one_pass():
+    clean = np.full((128, 128, 3), 0.5, np.float32)
+    noisy = flat_with(blurred_noise(128, 128, 3, 25, 10))
+    err = lambda y: float(np.sqrt(((y - clean) ** 2).mean()))  # noqa: E731
+    assert err(Denoiser(Blur3(), route="shuffle")(noisy)) < 0.7 * err(Denoiser(Blur3())(noisy))
+
+
+def test_strength_applies_to_the_routes_result():
+    noisy = flat_with(blurred_noise(64, 64, 3, 25, 11))
+    assert np.allclose(Denoiser(Blur3(), route="shuffle", strength=0.0)(noisy), noisy, atol=1e-6)
+    full = Denoiser(Blur3(), route="shuffle")(noisy)
+    half = Denoiser(Blur3(), route="shuffle", strength=0.5)(noisy)
+    assert np.allclose(half, noisy + 0.5 * (full - noisy), atol=1e-5)
+
+
+def test_predict_routes_images_as_call_does():
+    d = Denoiser(Blur3(), route="auto")
+    noisy = flat_with(blurred_noise(64, 64, 3, 25, 12))
+    x = torch.from_numpy(np.stack([noisy, np.full_like(noisy, 0.5)])).permute(0, 3, 1, 2)
+    out = d.predict(x)
+    assert np.allclose(out[0].permute(1, 2, 0).numpy(), d(noisy, UNIT), atol=1e-6)
+    assert d.report is not None and d.report.route == "shuffle"
+
+
+def test_report_record_is_plain_json():
+    est = estimate_noise(flat_with(blurred_noise(64, 64, 3, 20, 13)))
+    rec = RouteReport("shuffle", "why", 3, est, 1.5).record()
+    assert json.loads(json.dumps(rec)) == rec and rec["noise"]["level"] == pytest.approx(est.level, abs=1e-3)
+
+
+def test_cli_explain_and_json_say_the_noise_and_the_route(tmp_path, models):
+    src = tmp_path / "in"
+    src.mkdir()
+    noisy = flat_with(np.random.default_rng(14).standard_normal((48, 48, 3)) * 4)
+    write_png(src / "photo.png", (noisy * 255).round().astype(np.uint8))
+    r = run("denoise", src, tmp_path / "out", "--model", models["tiny"], "--explain")
+    assert r.exit_code == 0, r.output
+    assert "photo.png" in r.output and "route plain" in r.output and "noise std" in r.output
+    r = run("denoise", src / "photo.png", tmp_path / "o2", "--model", models["tiny"], "--json")
+    assert r.exit_code == 0, r.output
+    (image,) = json.loads(r.stdout)["images"]
+    assert image["route"] == "plain" and image["network_passes"] == 1 and image["noise"]["level"] > 0
+    r = run("denoise", src / "photo.png", tmp_path / "o3", "--model", models["tiny"], "--route", "shuffle", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["images"][0]["route"] == "shuffle"
