@@ -18,7 +18,8 @@ from ..errors import ImageError, UserError
 from ..flags import flag
 from ..io import fit_name, list_images, probe
 from ..io.lock import Lock, folder_lock
-from .manifest import MARKER, Manifest
+from ..io.outputs import Outputs
+from .manifest import MARKER, denoise_outputs
 
 OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 
@@ -27,7 +28,6 @@ OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 class Job:
     src: Path
     dest: Path
-    seen: tuple[int, int] | None = None  # (size, mtime_ns) of dest when planned; None: there was no file
 
 
 @dataclass
@@ -36,28 +36,13 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # renamings and skipped files the user should hear about
     folders: list[Path] = field(default_factory=list)  # the folders outputs go to
     max_pixels: int = defaults.MAX_PIXELS  # the pixel budget every file of the run is read under
-    overwrite: bool = False
-    manifests: dict[Path, Manifest] = field(default_factory=dict)  # what n2n wrote, per output folder
+    outputs: Outputs = field(default_factory=lambda: denoise_outputs(False))  # what may be replaced (the manifests)
+    unreadable: list[str] = field(default_factory=list)  # sub-folders that could not be listed: one line each
 
     @property
     def locks(self) -> list[Lock]:
         """What the run holds while it writes: every output folder's lock."""
         return [folder_lock(d) for d in self.folders]
-
-    def manifest(self, folder: Path) -> Manifest:
-        if folder not in self.manifests:
-            self.manifests[folder] = Manifest.read(folder)
-        return self.manifests[folder]
-
-    def recheck(self, job: Job) -> None:
-        """Just before writing: refuse a destination that changed since it was planned (a file that appeared, or
-        was edited, meanwhile) unless n2n owns it or `overwrite`."""
-        try:
-            st = job.dest.stat()
-        except FileNotFoundError:
-            return
-        if (st.st_size, st.st_mtime_ns) != job.seen:
-            _check_replace(job.dest, self.manifest(job.dest.parent), self.overwrite)
 
 
 def _output_suffix(src: Path, max_pixels: int) -> str:
@@ -136,7 +121,7 @@ def plan_outputs(
             f"images read; choose another output folder, e.g. a new folder inside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite or not replacing)
+    plan = Plan([], max_pixels=max_pixels, outputs=denoise_outputs(overwrite or not replacing))
     files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output, plan)
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
     notes = plan.notes
@@ -157,7 +142,7 @@ def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, pla
     """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUT's
     subtree when it lies in the tree. Skipped outputs outside OUT are named in a note."""
     listed = list_images(inputs, recursive)
-    own = [f for f in listed if plan.manifest(f.parent).owns(f)]
+    own = [f for f in listed if plan.outputs.owns(f)]
     files = [f for f in listed if f not in set(own)]
     root = inputs.resolve()
     if recursive and out_dir != root and _inside(out_dir, root):
@@ -205,32 +190,14 @@ def _jobs(files: list[Path], dests: dict[Path, Path], plan: Plan) -> list[Job]:
     jobs = []
     for f in files:
         dest = dests[f]
-        seen = None
         if dest.exists() or dest.is_symlink():
             if _key(dest) in input_keys:
                 raise UserError(f"{dest}: is an input of this run; refusing to overwrite it")
             if dest.is_dir():
                 raise UserError(f"{dest}: is a folder where an output file would go")
-            _check_replace(dest, plan.manifest(dest.parent), plan.overwrite)
-            st = dest.stat() if dest.exists() else None
-            seen = (st.st_size, st.st_mtime_ns) if st else None
-        jobs.append(Job(f, dest, seen))
+            plan.outputs.check(dest)
+        jobs.append(Job(f, dest))
     return jobs
-
-
-def _check_replace(dest: Path, manifest: Manifest, overwrite: bool) -> None:
-    """Refuse to replace `dest` unless n2n wrote it and it is unchanged, or `overwrite`."""
-    if overwrite or manifest.owns(dest):
-        return
-    if manifest.listed(dest):
-        raise UserError(
-            f"{dest}: n2n wrote it, but it has changed since (edited or replaced?); pass {flag('overwrite')} "
-            "to replace it, or choose another output"
-        )
-    raise UserError(
-        f"{dest}: exists and was not written by an earlier n2n denoise (it is not listed in {MARKER} there); "
-        f"choose an empty output folder, or pass {flag('overwrite')} to replace it"
-    )
 
 
 def _key(path: Path) -> tuple[int, int] | Path:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .. import defaults
-from .atomic import atomic_write
+from .atomic import Rule, atomic_write
 from .exif import exif_block, upright
 from .info import ImageInfo, icc_fits
 from .pillow import MODE_OF_CHANNELS
@@ -96,9 +96,16 @@ def _with_chunks(png: bytes, icc: bytes | None, exif: bytes | None) -> bytes:
     return png[:33] + extra + png[33:]
 
 
-def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None, exif: bytes | None = None) -> None:
-    """Write an H x W x C uint8/uint16 array as PNG, atomically, with `icc` as its colour profile when that profile
-    fits the image's channels, and `exif` (TIFF-structured EXIF data) with its orientation reset to upright."""
+def write_png(
+    path: str | Path,
+    image: np.ndarray,
+    icc: bytes | None = None,
+    exif: bytes | None = None,
+    rule: Rule | None = None,
+) -> None:
+    """Write an H x W x C uint8/uint16 array as PNG, atomically (a file there replaced as `rule` allows), with `icc`
+    as its colour profile when that profile fits the image's channels, and `exif` (TIFF-structured EXIF data) with its
+    orientation reset to upright."""
     path = Path(path)
     if image.ndim != 3 or image.shape[2] not in MODE_OF_CHANNELS or image.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"cannot write array of shape {image.shape} and dtype {image.dtype} as PNG")
@@ -115,4 +122,4 @@ def write_png(path: str | Path, image: np.ndarray, icc: bytes | None = None, exi
         )
         f.write(_with_chunks(png, icc if icc_fits(icc, image.shape[2]) else None, exif))
 
-    atomic_write(path, write)
+    atomic_write(path, write, rule)

