@@ -10,6 +10,7 @@ import torch
 from .. import defaults
 from ..errors import CheckpointError
 from ..io.normalize import Normalization
+from ..io.regular import check_regular
 from ..models.bundled import load_default_gray, load_model
 from .backends import OnnxPredictor
 from .denoiser import Denoiser
@@ -27,6 +28,7 @@ def make_denoiser(
     replicated to RGB: it was trained on a share of gray crops). A named model takes every image. The model's
     normalization rule (io/normalize.py) comes from its file: the checkpoint's config, the ONNX metadata."""
     if model is not None and str(model).lower().endswith(".onnx"):
+        check_regular(model, CheckpointError, "model file")
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
         onnx = OnnxPredictor(model)

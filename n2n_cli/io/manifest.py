@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
 from .atomic import WriteError, atomic_write_bytes, os_error, write_failure
-from .regular import open_regular
+from .regular import not_regular, open_regular
 
 FORMAT = 2
 MAX_BYTES = 2**28  # a larger manifest is not n2n's (a million files take about 150 MB): it owns nothing
@@ -61,10 +62,13 @@ class Manifest:
         FIFO or another special file there is refused in one line (reading it would block)."""
         m = cls(path, about)
         try:
-            with open_regular(path, what="manifest") as f:
+            with open_regular(path) as f:
                 raw = f.read(MAX_BYTES + 1)
         except OSError:
             return m
+        except UserError:
+            why = not_regular(path) or "not a regular file"
+            raise UserError(f"{path}: {why} where n2n keeps its manifest; remove it") from None
         if len(raw) > MAX_BYTES:
             return m
         try:

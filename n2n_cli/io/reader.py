@@ -18,6 +18,7 @@ from .info import ImageInfo, check_size
 from .pillow import probe_pil, read_pil
 from .png import SIGNATURE as PNG_SIGNATURE
 from .png import png_header, probe_png16, read_png16
+from .regular import open_regular
 from .tiff import SIGNATURES as TIFF_SIGNATURES
 from .tiff import probe_tiff, read_tiff_frame
 
@@ -74,7 +75,7 @@ def read_image(path: str | Path, max_pixels: int = defaults.MAX_PIXELS) -> np.nd
 
 
 def _sniff(path: Path) -> str:
-    with open(path, "rb") as f:
+    with open_regular(path, ImageError, "image file") as f:  # a FIFO would block the run: refused here
         head = f.read(33)
     if head[:4] in TIFF_SIGNATURES:
         return "TIFF"

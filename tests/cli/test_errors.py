@@ -122,7 +122,7 @@ def test_library_messages_are_never_cut_mid_word(tmp_path, models):
     assert shorten("one  line\n\twith   spaces") == "one line with spaces"
     assert shorten("x" * 300) == "x" * 300  # one word longer than the limit is kept whole, not cut
     ck = torch.load(models["tiny"], weights_only=True)
-    ck["state_dict"] = {f"layer_{k}_with_a_long_name.weight": torch.zeros(1) for k in range(40)}
+    ck["state_dict"] = {f"layer_{k}_with_a_long_name.weight": torch.zeros(1000) for k in range(40)}
     torch.save(ck, tmp_path / "odd.pt")
     torch.save((torch.zeros(2, 3, 8, 8, dtype=torch.uint8),) * 2, tmp_path / "v.pkl")
     r = run("eval", tmp_path / "v.pkl", "-m", tmp_path / "odd.pt")
