@@ -1,6 +1,7 @@
 """What each field of a checkpoint must be, checked when it is loaded: a field of the wrong type or range (written by
 hand, by another tool, or damaged) is one CheckpointError line naming the file and the field, never a traceback later
-where the field is used. Fields the format does not know are left alone."""
+where the field is used. Fields the format does not know are left alone, and so is the run's record ("run"), which
+`--resume` reads with its own checks (training/fingerprint.py)."""
 
 from __future__ import annotations
 
@@ -45,9 +46,8 @@ def check_fields(obj: dict[str, Any], path: str | Path) -> None:
         raise bad("version", "a version string")
     if "epoch" in obj and not _count(obj["epoch"]):
         raise bad("epoch", "a number of epochs (0 or more)")
-    for field in ("optimizer", "run"):
-        if obj.get(field) is not None and not isinstance(obj[field], dict):
-            raise bad(field, "a dict")
+    if obj.get("optimizer") is not None and not isinstance(obj["optimizer"], dict):
+        raise bad("optimizer", "a dict")  # (a malformed "run" record is the trainer's: it resumes with a note)
     if "run_id" in obj and not isinstance(obj["run_id"], str):
         raise bad("run_id", "a run's id (a string)")
     _check_metrics(obj, path)

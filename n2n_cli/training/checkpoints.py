@@ -160,35 +160,6 @@ def init_sha256(start: Start) -> dict[str, Any]:
     return {k: before[k] for k in ("init", "init_sha256") if before.get(k)}
 
 
-def save_epoch(
-    path: str | Path,
-    model: nn.Module,
-    epoch: int,
-    history: list[dict[str, Any]],
-    optimizer: dict[str, Any],
-    config: dict[str, Any],
-    kept: int | None = None,
-    rule: Rule | None = None,
-    **fields: Any,
-) -> None:
-    """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all, by
-    `rule` (the run's outputs). When the disk or the rule refuses, the error says what the checkpoint file still holds
-    (`kept`: the epoch saved before)."""
-    try:
-        atomic_save(
-            make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config, **fields),
-            path,
-            rule,
-        )
-    except UserError as e:
-        holds = f"{path} still holds epoch {kept}, the last one saved" if kept else "no checkpoint was saved"
-        raise type(e)(f"{e}; {holds} (epoch {epoch} was trained but is not saved)") from None
-    try:
-        atomic_write_bytes(metrics_path(path), "".join(dumps(m) + "\n" for m in history).encode(), rule)
-    except UserError as e:
-        raise type(e)(f"{e}; {path} holds epoch {epoch}, saved") from None
-
-
 def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
     """Record in `row` (the epoch just validated) the best epoch so far by validation PSNR, `best_epoch`; True when
     it is this one. An epoch whose PSNR could not be estimated is never the best."""
@@ -200,26 +171,35 @@ def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
     return bool(best == row["epoch"])
 
 
-def save_extras(
+def save_epoch(
     path: str | Path,
     model: nn.Module,
     epoch: int,
     history: list[dict[str, Any]],
+    optimizer: dict[str, Any],
     config: dict[str, Any],
-    best: bool,
-    keep: bool = False,
+    kept: int | None = None,
     rule: Rule | None = None,
+    best: bool = False,
+    keep: bool = False,
+    **fields: Any,
 ) -> None:
-    """After the epoch's checkpoint and metrics: the best epoch's model when this one is it, and with `keep` this
-    epoch's model (neither with optimizer state: they are for use, `resume` takes the last checkpoint), and the
-    curve's picture, each atomically, by `rule`. When the disk or the rule refuses, the error says that the epoch
-    itself is saved."""
+    """Epoch `epoch`'s files, each written whole or not at all, by `rule` (the run's outputs): the metrics file, the
+    best epoch's model when this one is it, with `keep` this epoch's model (neither with optimizer state: they are
+    for use, `resume` takes the checkpoint), the curve's picture, and last the checkpoint itself. The checkpoint is
+    the epoch's commit: a run stopped before it (killed, or a disk or the rule refusing a file) resumes from the
+    epoch before, and its files are never older than the checkpoint. The error says what the checkpoint still holds
+    (`kept`: the epoch saved before)."""
     try:
+        atomic_write_bytes(metrics_path(path), "".join(dumps(m) + "\n" for m in history).encode(), rule)
         plain = make_checkpoint(model, epoch=epoch, metrics=history, config=config)
         if best:
             atomic_save(plain, best_path(path), rule)
         if keep:
             atomic_save(plain, epoch_path(path, epoch), rule)
         write_curve(curve_path(path), history, rule)
+        full = make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config, **fields)
+        atomic_save(full, path, rule)
     except UserError as e:
-        raise type(e)(f"{e}; {path} holds epoch {epoch}, saved") from None
+        holds = f"{path} still holds epoch {kept}, the last one saved" if kept else "no checkpoint was saved"
+        raise type(e)(f"{e}; {holds} (epoch {epoch} was trained but is not saved)") from None

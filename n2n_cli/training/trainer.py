@@ -33,7 +33,7 @@ from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
 from .callbacks import Callback, TrainResult
-from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_epoch, save_extras
+from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_epoch
 from .config import TrainConfig
 from .fingerprint import data_changed, differences, fingerprint
 from .memory import check_training_memory
@@ -297,12 +297,12 @@ class Trainer:
                     run.config,
                     self.kept,
                     self.outputs,
+                    best,
+                    self.cfg.keep_epochs,
                     run=run.record,
                     run_id=self.outputs.run,
                 )
                 self.kept = epoch + 1
-                keep = self.cfg.keep_epochs
-                save_extras(self.cfg.out, run.model, epoch + 1, run.history, run.config, best, keep, self.outputs)
             self.cb.on_epoch(last)
         dist.barrier(run.world)
         return last
