@@ -70,6 +70,10 @@ def entry(*args, cwd: Path) -> subprocess.CompletedProcess:
         (("train", "--data", "d.pkl", "--lr", "1e6"), "1e+06 is above 1"),
         (("train", "--data", "d.pkl", "--noise", "gaussian:1e9"), "at most 255"),
         (("synth", "in", "x.pkl", "--noise", "poisson:0.001"), "a poisson peak (photons at white) lies in 0.1-1e+06"),
+        (("eval", "v.pkl", "--noise", "gaussian:25", "--seed", "99999999999999999999"), "outside 0 to 2^63 - 1"),
+        (("train", "--data", "d.pkl", "--seed", "99999999999999999999"), "outside 0 to 2^63 - 1"),
+        (("train", "--data", "d.pkl", "--seed", "-1"), "-1 is outside 0 to 2^63 - 1"),
+        (("synth", "in", "x.pkl", "--seed", "99999999999999999999"), "outside 0 to 2^63 - 1"),
     ],
 )
 def test_usage_errors_are_one_line_with_exit_2(tmp_path, args, needle):

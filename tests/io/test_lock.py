@@ -106,7 +106,13 @@ def test_two_trainings_into_one_checkpoint(pair_file, tmp_path):
     r = run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-o", out, "--workers", "0")
     assert r.exit_code == 0, r.output
     assert "took over a lock left by process" in r.stderr
-    assert sorted(os.listdir(tmp_path)) == [".m.pt.n2n-output", "m.curve.png", "m.metrics.jsonl", "m.pt", "train_data.pkl"]
+    assert sorted(os.listdir(tmp_path)) == [
+        ".m.pt.n2n-output",
+        "m.curve.png",
+        "m.metrics.jsonl",
+        "m.pt",
+        "train_data.pkl",
+    ]
 
 
 def test_locks_are_taken_in_order_and_all_released_when_one_is_busy(tmp_path):
