@@ -104,18 +104,28 @@ class Manifest:
             return False
         return any(v["size"] == size and v["sha256"] == digest for v in versions)
 
-    def add(self, name: str, size: int, sha256: str, run: str | None = None) -> None:
+    def add(self, name: str, size: int, sha256: str, run: str | None = None) -> dict[str, Any]:
         """List a file about to be written under `name` (its bytes already on the disk under a temp name): on the disk
-        before the caller gives it the name."""
+        before the caller gives it the name. Returns the version listed."""
         version = {"size": size, "sha256": sha256, **({"run": run} if run is not None else {})}
         if version in self.files.get(name, []):
-            return
+            return version
         self.files.setdefault(name, []).append(version)
         if not self.appending:
             self.fold(pending=name)  # this run's lines go after a first line in format 2
             self.appending = True
-            return
+            return version
         self._append({"name": name, **version})
+        return version
+
+    def forget(self, name: str, version: dict[str, Any]) -> None:
+        """Take back a version listed for a write that was refused (its line stays on the disk until the next fold:
+        it can only own a file holding exactly those bytes)."""
+        versions = [v for v in self.files.get(name, []) if v != version]
+        if versions:
+            self.files[name] = versions
+        else:
+            self.files.pop(name, None)
 
     def fold(self, pending: str | None = None) -> None:
         """Rewrite the manifest whole (atomically): one version per file, but where several could be what it holds (a

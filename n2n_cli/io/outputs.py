@@ -17,6 +17,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import UserError
 from ..flags import flag
@@ -48,6 +49,7 @@ class Outputs:
     about: str = ""
     manifests: dict[Path, Manifest] = field(default_factory=dict)
     checked: dict[Path, Seen | None] = field(default_factory=dict)  # files found replaceable, as they were then
+    staging: dict[Path, dict[str, Any]] = field(default_factory=dict)  # versions listed, not yet given their name
 
     def manifest(self, path: Path) -> Manifest:
         where = self.manifest_of(path)
@@ -62,9 +64,12 @@ class Outputs:
     def check(self, path: Path) -> None:
         """Refuse, naming it, a file at `path` this run may not replace; remember one it may, as it is now."""
         now = seen(path)
+        staged = self.staging.pop(path, None)
         if now is None or (path in self.checked and self.checked[path] == now):
             return
         if not (self.overwrite or self.owns(path)):
+            if staged is not None:  # the version listed for this write never takes the name
+                self.manifest(path).forget(path.name, staged)
             raise UserError(self.refusal(path))
         self.checked[path] = now
 
@@ -102,9 +107,10 @@ class Outputs:
     # the Rule that atomic_write asks at the moment of the write
 
     def staged(self, path: Path, tmp: Path) -> None:
-        self.manifest(path).add(path.name, os.stat(tmp).st_size, file_sha256(tmp), self.run)
+        self.staging[path] = self.manifest(path).add(path.name, os.stat(tmp).st_size, file_sha256(tmp), self.run)
 
     def placed(self, path: Path) -> None:
+        self.staging.pop(path, None)
         self.checked[path] = seen(path)
 
     def close(self) -> None:

@@ -11,7 +11,6 @@ import torch
 from conftest import assert_one_line, run
 
 from n2n_cli.models.checkpoint import load_checkpoint
-from n2n_cli.training.checkpoints import manifest_path
 
 
 def train(data, out, *extra, epochs=1):
@@ -62,7 +61,7 @@ def test_a_resumed_run_keeps_its_id_and_lists_its_files(pair_file, tmp_path):
     r = run("train", "--data", pair_file, "-e", "2", "--resume", out, "--keep-epochs", "--workers", "0")
     assert r.exit_code == 0, r.output
     assert load_checkpoint(out)["run_id"] == first
-    head = json.loads(manifest_path(out).read_text().splitlines()[0])
+    head = json.loads(out.with_name(".m.pt.n2n-output").read_text().splitlines()[0])
     assert sorted(head["files"]) == ["m.curve.png", "m.e1.pt", "m.e2.pt", "m.metrics.jsonl", "m.pt"]
     assert {v["run"] for versions in head["files"].values() for v in versions} == {first}
 
@@ -83,7 +82,7 @@ def test_a_checkpoint_of_an_older_n2n_resumes_with_its_files(pair_file, tmp_path
     ckpt = load_checkpoint(out)
     del ckpt["run_id"]
     torch.save(ckpt, out)
-    manifest_path(out).unlink()
+    out.with_name(".m.pt.n2n-output").unlink()
     r = run("train", "--data", pair_file, "-e", "2", "--resume", out, "--workers", "0")
     assert r.exit_code == 0, r.output
     assert load_checkpoint(out)["epoch"] == 2
