@@ -75,7 +75,7 @@ def _os_failure(e: OSError, name: str | None = None, what: str = "cannot read or
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"n2n {__version__}")
+        say(f"n2n {__version__}")
         raise typer.Exit()
 
 
@@ -126,5 +126,9 @@ def main() -> None:
         sys.exit(e.exit_code)
     except typer.Abort:
         err.print("aborted")
+        sys.exit(1)
+    except OSError as e:  # outside the commands (which say their own): printing --help or --version to stdout
+        _silence_stdout()
+        error_line(_os_failure(e, "stdout", "cannot write the output"))
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -46,8 +46,14 @@ def check_fields(obj: dict[str, Any], path: str | Path) -> None:
         raise bad("version", "a version string")
     if "epoch" in obj and not _count(obj["epoch"]):
         raise bad("epoch", "a number of epochs (0 or more)")
-    if obj.get("optimizer") is not None and not isinstance(obj["optimizer"], dict):
-        raise bad("optimizer", "a dict")  # (a malformed "run" record is the trainer's: it resumes with a note)
+    opt = obj.get("optimizer")
+    if opt is not None and not (
+        isinstance(opt, dict)
+        and isinstance(opt.get("state", {}), dict)
+        and isinstance(opt.get("param_groups", []), list)
+    ):
+        raise bad("optimizer", "an optimizer's state (a dict of 'state' and 'param_groups')")
+    # (a malformed "run" record is the trainer's: --resume goes on with a note, training/trainer.py)
     if "run_id" in obj and not isinstance(obj["run_id"], str):
         raise bad("run_id", "a run's id (a string)")
     _check_metrics(obj, path)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from .. import defaults
-from ..errors import UserError
+from ..errors import CheckpointError, UserError, shorten
 from ..flags import flag
 from ..io import atomic_save, atomic_write_bytes, check_output, check_writable, fit_name, same_file
 from ..io.atomic import Rule
@@ -149,6 +150,18 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
             raise UserError(f"{cfg.init}: a {ckpt['model']!r} model cannot start a {flag('arch')} {cfg.arch} run")
         return Start(ckpt, init_from)
     return Start()
+
+
+def load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], resume: str | None) -> None:
+    """The resumed run's optimizer state into `opt`; a state that does not fit the model (damaged, or written for
+    another network) is one line naming the checkpoint."""
+    try:
+        opt.load_state_dict(state)
+    except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as e:
+        raise CheckpointError(
+            f"{resume}: its optimizer state does not fit the model ({shorten(str(e))}); start a new run from its "
+            f"weights with {flag('init')} {resume} instead"
+        ) from None
 
 
 def init_sha256(start: Start) -> dict[str, Any]:

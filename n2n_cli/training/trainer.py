@@ -33,7 +33,7 @@ from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
 from .callbacks import Callback, TrainResult
-from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_epoch
+from .checkpoints import Start, check_outputs, init_sha256, load_optimizer, load_start, mark_best, save_epoch
 from .config import TrainConfig
 from .fingerprint import data_changed, differences, fingerprint
 from .memory import check_training_memory
@@ -134,7 +134,7 @@ class Trainer:
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if start.optimizer is not None and start.init_from is None:  # --init starts optimizer and schedule afresh
-            opt.load_state_dict(start.optimizer)
+            load_optimizer(opt, start.optimizer, cfg.resume)
             for group in opt.param_groups:
                 group["lr"] = lr
         per_rank = batch // world.size

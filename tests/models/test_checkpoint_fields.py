@@ -64,6 +64,19 @@ def test_resuming_or_exporting_a_malformed_checkpoint_is_one_line(tmp_path, pair
     assert_one_line(r, 1, "its recorded normalization is not valid")
 
 
+def test_an_optimizer_state_that_does_not_fit_is_one_line_on_resume(tmp_path, pair_file):
+    out = tmp_path / "m.pt"
+    assert run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-o", out, "--workers", "0").exit_code == 0
+    ck = torch.load(out, weights_only=True)
+    for state, needle in (
+        ({"state": 5, "param_groups": "x"}, "its 'optimizer' field is a dict; expected an optimizer's state"),
+        ({"state": {}, "param_groups": [{"params": [0]}]}, "its optimizer state does not fit the model"),
+    ):
+        torch.save({**ck, "optimizer": state}, tmp_path / "odd.pt")
+        r = run("train", "--data", pair_file, "-e", "2", "--resume", tmp_path / "odd.pt", "--workers", "0")
+        assert_one_line(r, 1, f"{tmp_path / 'odd.pt'}: ", needle)
+
+
 def test_model_kwargs_describing_a_huge_network_are_refused_at_once(tmp_path, val_file):
     ck = make_checkpoint(create_model("fast"))
     ck["model_kwargs"]["depth"] = [100000, 1, 1]  # the case: 63 s and 7.5 GB before a ulimit stopped it
