@@ -27,8 +27,9 @@ def exif_block(raw: bytes | None) -> bytes | None:
     return bytes(data)
 
 
-def _entry(exif: bytes) -> tuple[int, int, int] | None:
-    """(offset of the entry, its TIFF type, its count) of the orientation tag in the first IFD, or None."""
+def _slot(exif: bytes) -> tuple[int, str | None] | None:
+    """Where the first IFD's orientation value is: (its offset, its struct format with the byte order), the format
+    None when the tag is there but not one integer; None when there is no tag."""
     order = "<" if exif[:2] == b"II" else ">"
     try:
         (offset,) = struct.unpack_from(order + "I", exif, 4)
@@ -37,7 +38,7 @@ def _entry(exif: bytes) -> tuple[int, int, int] | None:
             at = offset + 2 + 12 * k
             tag, kind, n = struct.unpack_from(order + "HHI", exif, at)
             if tag == ORIENTATION:
-                return at, kind, n
+                return at + 8, order + INTEGERS[kind] if kind in INTEGERS and n == 1 else None
     except struct.error:
         pass
     return None
@@ -46,31 +47,25 @@ def _entry(exif: bytes) -> tuple[int, int, int] | None:
 def orientation(exif: bytes | None) -> int | None:
     """The orientation tag of an EXIF block: 1 to 8 as stored (any integer type), 1 for a value no viewer turns by,
     or None when there is no tag or it is not one integer."""
-    if not exif:
+    slot = _slot(exif) if exif else None
+    if slot is None or slot[1] is None:
         return None
-    found = _entry(exif)
-    if found is None:
-        return None
-    at, kind, n = found
-    if kind not in INTEGERS or n != 1:
-        return None
-    order = "<" if exif[:2] == b"II" else ">"
-    (value,) = struct.unpack_from(order + INTEGERS[kind], exif, at + 8)
+    (value,) = struct.unpack_from(slot[1], exif or b"", slot[0])
     return value if 1 <= value <= 8 else 1
 
 
 def upright(exif: bytes) -> bytes | None:
     """`exif` (TIFF-structured) with its first IFD's orientation set to 1 in the type it is stored in; `exif` as it
     is without the tag; None when the tag is there in a form that cannot be reset (the block is then left out)."""
-    found = _entry(exif)
-    if found is None:
+    slot = _slot(exif)
+    if slot is None:
         return exif
-    at, kind, n = found
-    if kind not in INTEGERS or n != 1:
+    at, fmt = slot
+    if fmt is None:
         return None
     out = bytearray(exif)
-    out[at + 8 : at + 12] = b"\0\0\0\0"
-    struct.pack_into(("<" if exif[:2] == b"II" else ">") + INTEGERS[kind], out, at + 8, 1)
+    out[at : at + 4] = b"\0\0\0\0"
+    struct.pack_into(fmt, out, at, 1)
     return bytes(out)
 
 

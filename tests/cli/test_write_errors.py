@@ -10,7 +10,7 @@ import stat
 
 import pytest
 import torch
-from conftest import assert_one_line, run, smooth_image
+from conftest import RUN_FILES, assert_one_line, run, smooth_image
 
 from n2n_cli.io import atomic as atomic_module
 from n2n_cli.io import write_png
@@ -58,13 +58,7 @@ def test_a_disk_that_fills_keeps_the_previous_checkpoint_and_says_so(pair_file, 
     monkeypatch.undo()
     assert load_checkpoint(out)["epoch"] == 1
     # no temp file, no lock
-    assert sorted(os.listdir(tmp_path)) == [
-        ".m.pt.n2n-output",
-        "m.curve.png",
-        "m.metrics.jsonl",
-        "m.pt",
-        "train_data.pkl",
-    ]
+    assert sorted(os.listdir(tmp_path)) == [*RUN_FILES, "train_data.pkl"]
 
 
 def test_a_disk_that_fills_before_the_checkpoint_keeps_the_epoch_before(pair_file, tmp_path, monkeypatch):
