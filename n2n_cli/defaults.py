@@ -31,6 +31,7 @@ CAMERA_JPEG_SHARE = 0.75  # synthetic pairs with camera noise: share of inputs s
 CAMERA_JPEG_QUALITY = (70, 98)  # at a quality drawn from this range (--jpeg-share applies to the other kinds)
 AUGMENT = True  # random flips and 90-degree rotations, the same for both images of a pair
 SEED = 0
+SEED_MAX = 2**63 - 1  # seeds lie in 0..SEED_MAX: what torch and numpy generators take
 NOISE_MAX = 255.0  # noise levels (gaussian sigma, mix and camera levels) are on the 0-255 scale: at most the range
 POISSON_PEAK = (0.1, 1e6)  # poisson peaks outside this: noise beyond any photo's (a tenth of a photon at white), or
 #                            none at all (and torch.poisson loses its precision above it)

@@ -187,6 +187,7 @@ def lines(text: str) -> list[str]:
 
 
 TRAIN_PROGRESS = ("training: ", "resuming after epoch ", "epoch ")  # what `n2n train` reports as it goes
+RUN_FILES = [".m.pt.n2n-output", "m.curve.png", "m.metrics.jsonl", "m.pt"]  # what `n2n train -o m.pt` leaves
 
 
 def assert_one_line(r, code: int, *needles: str, notes: int = 0) -> str:

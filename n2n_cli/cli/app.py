@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,9 +42,40 @@ def note_line(message: str) -> None:
     err.print(Text("note: ", style="yellow") + Text(printable(message)))
 
 
+def say(text: str) -> None:
+    """A command's result on stdout. A stdout that refuses it (a full disk, a closed pipe) is one line on stderr and
+    exit code 1; stdout is then sent to the null device, so that the interpreter's last flush says nothing more."""
+    try:
+        typer.echo(text)
+        sys.stdout.flush()
+    except OSError as e:
+        _silence_stdout()
+        error_line(_os_failure(e, "stdout", "cannot write the result"))
+        raise typer.Exit(1) from None
+
+
+def _silence_stdout() -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+
+
+def _os_failure(e: OSError, name: str | None = None, what: str = "cannot read or write it") -> str:
+    """One line for a system error no check foresaw: the file it names, and why."""
+    from ..io.atomic import REASONS
+
+    reason = {errno.EPIPE: "the pipe was closed"}.get(e.errno or 0) or REASONS.get(e.errno or 0)
+    reason = reason or " ".join((e.strerror or type(e).__name__).split())
+    where = name or (os.fsdecode(e.filename) if e.filename is not None else None)
+    return f"{where}: {what}: {reason}" if where else f"{what}: {reason}"
+
+
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"n2n {__version__}")
+        say(f"n2n {__version__}")
         raise typer.Exit()
 
 
@@ -65,6 +98,9 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
     except MemoryError:  # the memory plans refuse what they can foresee; this is what they could not
         error_line("out of memory; lower the sizes this command was given, or free memory, and run it again")
+        raise typer.Exit(1) from None
+    except OSError as e:  # what the checks before each read and write could not foresee: still one line
+        error_line(_os_failure(e))
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -90,5 +126,9 @@ def main() -> None:
         sys.exit(e.exit_code)
     except typer.Abort:
         err.print("aborted")
+        sys.exit(1)
+    except OSError as e:  # outside the commands (which say their own): printing --help or --version to stdout
+        _silence_stdout()
+        error_line(_os_failure(e, "stdout", "cannot write the output"))
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

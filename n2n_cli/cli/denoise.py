@@ -92,6 +92,8 @@ def denoise(
                 raise UserError(f"{inputs}: changed while n2n started (new sub-folders?); run again")
             for note in plan.notes:
                 note_line(note)
+            for line in plan.unreadable:  # reported, and the exit code says so; the other images are denoised
+                error_line(line)
             with file_progress(err, len(plan.jobs)) as advance:
                 r = denoise_files(
                     denoiser,
@@ -100,12 +102,14 @@ def denoise(
                     on_error=error_line,
                     on_route=(lambda p, rep: note_line(f"{p}: {rep.describe()}")) if explain else (lambda p, rep: None),
                 )
-    result = {"output": str(output), **asdict(r)}
+    unread = len(plan.unreadable)
+    result = {"output": str(output), **asdict(r), "unreadable_folders": unread}
     emit(
         result,
         as_json,
         f"denoised {r.written} of {len(plan.jobs)} images into {output}"
-        + (f" ({r.failed} failed)" if r.failed else ""),
+        + (f" ({r.failed} failed)" if r.failed else "")
+        + (f"; {unread} sub-folder(s) could not be read" if unread else ""),
     )
-    if r.failed:
+    if r.failed or unread:
         raise typer.Exit(1)

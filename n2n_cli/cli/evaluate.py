@@ -20,6 +20,7 @@ from .options import (
     max_pixels_option,
     parse_noise,
     route_option,
+    seed_range,
     strength_option,
     tile_option,
     tta_option,
@@ -52,7 +53,7 @@ def evaluate_cmd(
     target: Optional[Path] = typer.Option(
         None, "--target", help="With --pairs: second folder of noisy images, paired by file name (implies --pairs)."
     ),
-    seed: int = typer.Option(defaults.VAL_NOISE_SEED, "--seed", help="Noise seed for --noise."),
+    seed: int = typer.Option(defaults.VAL_NOISE_SEED, "--seed", help="Noise seed for --noise.", callback=seed_range),
     grid: Optional[Path] = typer.Option(None, "--grid", help="Save a noisy | denoised | clean picture (PNG)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --grid file."),
     device: Device = device_option(),
@@ -85,6 +86,7 @@ def evaluate_cmd(
         from ..evaluation import evaluate, save_grid
         from ..inference import make_denoiser
         from ..io import check_output
+        from ..io.atomic import replacing
 
         if pairs and (clean is not None or noise is not None or grid is not None):
             raise UserError("--pairs estimates quality from noisy pairs; --clean, --noise and --grid need clean images")
@@ -100,7 +102,7 @@ def evaluate_cmd(
         evalset = open_eval_set(data, clean, spec, seed, "eval", max_pixels, denoiser.normalization)
         r = evaluate(denoiser, evalset)
         if grid is not None:
-            save_grid(grid, denoiser, evalset)
+            save_grid(grid, denoiser, evalset, replacing(overwrite))
     result = {
         "data": str(data),
         **_model_fields(model, denoiser.gray is not None),

@@ -62,6 +62,13 @@ def learning_rate(value: Optional[float]) -> Optional[float]:
     return value
 
 
+def seed_range(value: int) -> int:
+    """--seed: 0 to 2^63 - 1, what the generators take."""
+    if not 0 <= value <= defaults.SEED_MAX:
+        raise typer.BadParameter(f"{value} is outside 0 to 2^63 - 1 ({defaults.SEED_MAX})")
+    return value
+
+
 def max_pixels_option() -> Any:
     return typer.Option(
         defaults.MAX_PIXELS,
@@ -139,5 +146,6 @@ def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
     """A command's result on stdout: the text (control characters in names escaped), or with --json the whole
     result (infinite values as the string "inf": json_values.py)."""
     from ..io.json_values import dumps
+    from .app import say
 
-    typer.echo(dumps(result, indent=2) if as_json else "\n".join(printable(line) for line in text.split("\n")))
+    say(dumps(result, indent=2) if as_json else "\n".join(printable(line) for line in text.split("\n")))

@@ -9,8 +9,8 @@ import typer
 
 from .. import defaults
 from ..errors import UserError, printable
-from .app import app, user_errors
-from .options import Kind, max_pixels_option, parse_noise
+from .app import app, say, user_errors
+from .options import Kind, max_pixels_option, parse_noise, seed_range
 
 if TYPE_CHECKING:
     from ..noise import AnyNoise
@@ -26,7 +26,7 @@ def synth(
     noise: str = typer.Option(
         defaults.SYNTH_NOISE, "--noise", callback=parse_noise, help="gaussian:25, gaussian:5-50, poisson:30, mix:0-50."
     ),
-    seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise."),
+    seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for crops and noise.", callback=seed_range),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUTPUT."),
     max_pixels: int = max_pixels_option(),
 ) -> None:
@@ -41,14 +41,15 @@ def synth(
     with user_errors():
         from ..data.course_files import make_course_pairs
         from ..io import atomic_save, check_output
+        from ..io.atomic import replacing
 
         if output.suffix.lower() not in defaults.TENSOR_SUFFIXES:
             raise UserError(f"{output}: name the tensor-pair file with a {'/'.join(defaults.TENSOR_SUFFIXES)} suffix")
         check_output(output, [clean], "OUTPUT", overwrite)
         spec = cast("AnyNoise", noise)  # parse_noise made it one
         a, b = make_course_pairs(clean, count, size, spec, seed, kind.value, max_pixels)
-        atomic_save((a, b), output)
-    typer.echo(printable(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}"))
+        atomic_save((a, b), output, replacing(overwrite))
+    say(printable(f"wrote {output}: {kind.value} pairs of {tuple(a.shape)} uint8, noise {noise}, seed {seed}"))
 
 
 @app.command()
@@ -86,6 +87,7 @@ def export(
     with user_errors():
         from ..inference.export import export_onnx
         from ..io import check_output
+        from ..io.atomic import replacing
         from ..io.normalize import Normalization
         from ..models.bundled import load_model, resolve_model_path
 
@@ -107,17 +109,18 @@ def export(
             from ..inference.bioimageio import export_bioimageio
 
             assert sample is not None  # checked above
-            rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output)
+            rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output, replacing(overwrite))
             r = rdf["config"]["n2n"]["range"]
-            typer.echo(
+            say(
                 printable(
                     f"wrote {output}: BioImage.IO package {rdf['format_version']} of {ckpt['model']} "
                     f"{ckpt.get('model_kwargs', {})}, fixed range {r['lo']:g}-{r['hi']:g} from {sample.name}"
                 )
             )
             return
-        export_onnx(net, output, Normalization.from_record(ckpt.get("config", {}).get("normalization")))
-    typer.echo(
+        rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))
+        export_onnx(net, output, rule, replacing(overwrite))
+    say(
         printable(
             f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]"
         )
@@ -143,8 +146,8 @@ def models() -> None:
     from ..models.checkpoint import load_checkpoint
 
     for name in model_names():
-        typer.echo(f"{name:8s} {count_parameters(create_model(name)):>9,d} parameters (RGB)")
+        say(f"{name:8s} {count_parameters(create_model(name)):>9,d} parameters (RGB)")
     for path in bundled_files():
         ck = load_checkpoint(path)
         mark = {defaults.BUNDLED: " (default)", defaults.BUNDLED_GRAY: " (default for gray images)"}.get(path.name, "")
-        typer.echo(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channel(s)")
+        say(f"bundled: {path.name}{mark}: {ck['model']}, {ck['model_kwargs'].get('channels')} channel(s)")

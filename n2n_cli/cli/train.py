@@ -25,6 +25,7 @@ from .options import (
     max_pixels_option,
     parse_noise,
     plain,
+    seed_range,
 )
 
 if TYPE_CHECKING:
@@ -161,7 +162,9 @@ def train(
         False, "--overwrite", help="Replace an existing --output (not needed to --resume it)."
     ),
     device: Device = device_option(),
-    seed: int = typer.Option(defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation."),
+    seed: int = typer.Option(
+        defaults.SEED, "--seed", help="Seed for order, crops, noise and initialisation.", callback=seed_range
+    ),
     workers: int = typer.Option(defaults.WORKERS, "--workers", min=0, help="Data-loader processes for image folders."),
     resume: Optional[Path] = typer.Option(
         None,

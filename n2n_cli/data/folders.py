@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import defaults
 from ..errors import DataError
 from ..flags import FLAGS
-from ..io import ImageInfo, list_images, probe
+from ..io import ImageInfo, list_images, probe, same_file
 from .protocols import Ref
 
 
@@ -55,6 +55,9 @@ def matched_pairs(a_dir: Path, b_dir: Path, a_flag: str = FLAGS["eval_data"],
     two folders' options in messages."""
     require_dir(a_dir, "images")
     require_dir(b_dir, "images")
+    if same_file(a_dir, b_dir):
+        raise DataError(f"{b_dir}: {b_flag} names the same folder as {a_flag} ({a_dir}): each image would pair with "
+                        "itself (a network trained so learns to change nothing); give the folder of the other images")
     a = {p.stem: p for p in list_images(a_dir)}
     b = {p.stem: p for p in list_images(b_dir)}
     if not a:

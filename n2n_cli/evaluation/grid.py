@@ -10,12 +10,21 @@ import torch
 from ..data import EvalSet
 from ..inference import Denoiser
 from ..io import from_float, write_png
+from ..io.atomic import Rule
 from ..io.normalize import UNIT, Range
 
 
-def save_grid(path: str | Path, denoiser: Denoiser, evalset: EvalSet, count: int = 4, side: int = 192) -> None:
+def save_grid(
+    path: str | Path,
+    denoiser: Denoiser,
+    evalset: EvalSet,
+    rule: Rule | None = None,
+    count: int = 4,
+    side: int = 192,
+) -> None:
     """Rows of (noisy, denoised, clean): centre crops of `side` pixels, small images scaled up (nearest), each row
-    shown in its noisy image's range (io/normalize.py), so 12-bit data in 16-bit files is not shown dark."""
+    shown in its noisy image's range (io/normalize.py), so 12-bit data in 16-bit files is not shown dark. A file at
+    `path` is replaced as `rule` allows."""
     examples: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, Range]] = []
     for b in evalset.batches():
         n = b.noisy[: count - len(examples)]
@@ -39,4 +48,4 @@ def save_grid(path: str | Path, denoiser: Denoiser, evalset: EvalSet, count: int
             tiles.append(np.pad(crop, ((0, side - crop.shape[0]), (0, side - crop.shape[1] + 4), (0, 0))))
         rows.append(np.concatenate(tiles, axis=1))
     grid = np.concatenate([np.pad(r, ((0, 4), (0, 0), (0, 0))) for r in rows])
-    write_png(path, from_float(grid, np.uint8))
+    write_png(path, from_float(grid, np.uint8), rule=rule)

@@ -73,16 +73,19 @@ class OnnxPredictor:
         meta = self.session.get_modelmeta().custom_metadata_map
         multiple = meta.get(MULTIPLE_KEY, "1")  # written by `n2n export`; other graphs: tiles off any grid
         self.multiple = int(multiple) if multiple.isdigit() and 0 < int(multiple) <= 1024 else 1
-        self.normalization = _recorded_rule(meta.get(NORMALIZATION_KEY))
+        self.normalization = _recorded_rule(meta.get(NORMALIZATION_KEY), path)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         (y,) = self.session.run(None, {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})
         return np.clip(y, 0, 1, out=y)
 
 
-def _recorded_rule(text: str | None) -> Normalization:
-    """The normalization rule `n2n export` recorded in a graph's metadata; the default for other graphs."""
-    try:
-        return Normalization.from_record(json.loads(text) if text else None)
-    except (ValueError, TypeError):
+def _recorded_rule(text: str | None, path: str | Path) -> Normalization:
+    """The normalization rule `n2n export` recorded in a graph's metadata; the default for other graphs. A record
+    that is there but not a rule is refused: the graph would map intensities otherwise than it was trained to."""
+    if not text:
         return Normalization()
+    try:
+        return Normalization.from_record(json.loads(text), strict=True)
+    except ValueError as e:
+        raise UserError(f"{path}: its recorded normalization ({NORMALIZATION_KEY}) is not valid: {e}") from None

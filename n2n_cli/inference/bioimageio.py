@@ -27,6 +27,7 @@ from torch import nn
 from .. import __version__
 from ..errors import ImageError
 from ..io import atomic_write, match_channels, probe, read_frame
+from ..io.atomic import Rule
 from ..io.normalize import Normalization, Range, file_ranges
 from ..models import contract
 from .export import OPSET, onnx_graph
@@ -93,10 +94,15 @@ def size_min(multiple: int, min_size: int) -> int:
 
 
 def export_bioimageio(
-    net: nn.Module, ckpt: dict[str, Any], model_path: Path, sample_path: Path, out: str | Path
+    net: nn.Module,
+    ckpt: dict[str, Any],
+    model_path: Path,
+    sample_path: Path,
+    out: str | Path,
+    writes: Rule | None = None,
 ) -> dict[str, Any]:
-    """Write the package for `net` (its checkpoint `ckpt`, read from `model_path`) to `out`, with test tensors and
-    the fixed range from `sample_path`. Returns the rdf written."""
+    """Write the package for `net` (its checkpoint `ckpt`, read from `model_path`) to `out` (a file there replaced as
+    `writes` allows), with test tensors and the fixed range from `sample_path`. Returns the rdf written."""
     net = net.float().cpu().eval()
     channels, multiple, min_size = contract(net)
     rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))
@@ -124,7 +130,7 @@ def export_bioimageio(
             for name in ("rdf.yaml", *sorted(n for n in files if n != "rdf.yaml")):
                 z.writestr(name, files[name])
 
-    atomic_write(out, write)
+    atomic_write(out, write, writes)
     return rdf
 
 

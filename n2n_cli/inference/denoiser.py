@@ -25,6 +25,7 @@ from .backends import Predictor, TorchPredictor
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
+WIDE = float(np.finfo(np.float32).max) / 8  # ranges beyond this are mapped in float64: float32 would overflow
 
 
 class Denoiser:
@@ -232,9 +233,14 @@ class Denoiser:
         return torch.from_numpy(out).permute(0, 3, 1, 2)
 
 
+def _wide(rng: Range) -> bool:
+    """A range of float data near float32's limits (+-3.4e38), whose mapping overflows in float32."""
+    return max(abs(rng.lo), abs(rng.hi), rng.span) > WIDE
+
+
 def _normalized(pixels: np.ndarray, rng: Range) -> np.ndarray:
-    """Image pixels -> float32 x' = (x - lo) / (hi - lo), not clamped."""
-    t = pixels.astype(np.float32)
+    """Image pixels -> x' = (x - lo) / (hi - lo), not clamped: float32, or float64 for a wide range."""
+    t = pixels.astype(np.float64 if _wide(rng) else np.float32)
     if rng.lo:
         t -= rng.lo
     t /= rng.span
@@ -242,9 +248,9 @@ def _normalized(pixels: np.ndarray, rng: Range) -> np.ndarray:
 
 
 def _network_input(pixels: np.ndarray, rng: Range) -> np.ndarray:
-    """Image pixels -> the network's input, clamp(x', 0, 1)."""
+    """Image pixels -> the network's input, clamp(x', 0, 1), float32."""
     t = _normalized(pixels, rng)
-    return np.clip(t, 0, 1, out=t)
+    return np.clip(t, 0, 1, out=t).astype(np.float32, copy=False)
 
 
 def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range, strength: float = 1.0) -> None:
@@ -257,6 +263,8 @@ def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range, stre
         rows *= strength
         rows += t
     whole = src.dtype.kind in "ui" and rng.lo <= 0 and rng.hi >= np.iinfo(src.dtype).max  # nothing can lie outside
+    if _wide(rng):
+        rows = rows.astype(np.float64)
     if not whole:
         t = _normalized(src, rng)
         outside = t - np.clip(t, 0, 1)
@@ -269,6 +277,8 @@ def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range, stre
         peak = float(np.iinfo(dest.dtype).max)
         np.rint(rows, out=rows)
         np.clip(rows, 0, peak, out=rows)
+    elif _wide(rng):  # back to float32 within its finite range: never infinite, never NaN
+        np.clip(rows, -float(np.finfo(dest.dtype).max), float(np.finfo(dest.dtype).max), out=rows)
     dest[...] = rows
 
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..errors import UserError
 from ..io import atomic_write
+from ..io.atomic import Rule
 from ..io.normalize import Normalization
 from ..models import contract
 
@@ -25,14 +26,17 @@ MULTIPLE_KEY = "n2n_multiple"  # metadata: the grid the network pads to, so tile
 NORMALIZATION_KEY = "n2n_normalization"  # metadata: the checkpoint's normalization rule (io/normalize.py), as JSON
 
 
-def export_onnx(model: nn.Module, path: str | Path, normalization: Normalization | None = None) -> None:
-    """Write `model` (in eval mode, float32, on the CPU) as ONNX with input `image` N x C x H x W in [0, 1]; the
-    metadata records its grid and its normalization rule, which `n2n denoise --model x.onnx` applies."""
+def export_onnx(
+    model: nn.Module, path: str | Path, normalization: Normalization | None = None, writes: Rule | None = None
+) -> None:
+    """Write `model` (in eval mode, float32, on the CPU) as ONNX with input `image` N x C x H x W in [0, 1] (a file
+    there replaced as `writes` allows); the metadata records its grid and its normalization rule, which `n2n denoise
+    --model x.onnx` applies."""
     rule = normalization or Normalization()
     _, multiple, _ = contract(model)
     props = {MULTIPLE_KEY: str(multiple), NORMALIZATION_KEY: json.dumps(rule.record())}
     graph = onnx_graph(model, props)
-    atomic_write(Path(path), lambda f: f.write(graph))
+    atomic_write(Path(path), lambda f: f.write(graph), writes)
 
 
 def onnx_graph(model: nn.Module, props: dict[str, str] | None = None) -> bytes:

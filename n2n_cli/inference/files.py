@@ -1,5 +1,6 @@
-"""Denoise the files of a plan (plan.py): each file in turn, reporting and skipping the ones that fail, recording
-each output in its folder's manifest (manifest.py) once it is written. A disk that refuses to write stops the run."""
+"""Denoise the files of a plan (plan.py): each file in turn, reporting and skipping the ones that fail. Each output is
+written by the plan's rule (io/outputs.py): listed in its folder's manifest before it takes its name, and refused
+when a file that n2n may not replace appeared there meanwhile. A disk that refuses to write stops the run."""
 
 from __future__ import annotations
 
@@ -17,11 +18,8 @@ from ..io import WriteError, probe, read_frame, write_png, write_tiff
 from ..io.normalize import Range, file_ranges
 from ..memory import available_memory, gib, room
 from .denoiser import Denoiser
-from .manifest import Manifest
 from .plan import Job, Plan
 from .route import RouteReport
-
-MANIFEST_EVERY_S = 2.0  # a manifest is rewritten at most this often during a run (and always at its end)
 
 
 @dataclass
@@ -43,22 +41,18 @@ def denoise_files(
 ) -> DenoiseResult:
     """Denoise each planned file; report any failure of one file through `on_error` and go on; what was estimated
     of each file's noise (its first frame's) and the route it took goes to `on_route` and `images`. Each output is
-    listed in its folder's manifest once written (a folder whose files all failed gets none). A file the disk refuses
-    to write (read-only, full) stops the run with its WriteError, the files written so far listed."""
+    listed in its folder's manifest as it is written (a folder whose files all failed gets none). A file the disk
+    refuses to write (read-only, full) stops the run with its WriteError, the files written so far listed."""
     r = DenoiseResult(0, 0)
-    touched: dict[Path, Manifest] = {}
+    plan.outputs.begin(j.dest for j in plan.jobs)
     try:
         for job in plan.jobs:
             try:
-                plan.recheck(job)
-                report = _denoise_one(denoiser, job, r, plan.max_pixels)
+                plan.outputs.check(job.dest)  # before the work too: a file that appeared since planning costs none
+                report = _denoise_one(denoiser, job, r, plan)
                 if report is not None:
                     r.images.append({"file": str(job.src), **report.record()})
                     on_route(job.src, report)
-                manifest = plan.manifest(job.dest.parent)
-                manifest.record(job.dest)
-                touched[job.dest.parent] = manifest
-                manifest.save(every_s=MANIFEST_EVERY_S)
                 r.written += 1
             except (KeyboardInterrupt, SystemExit, WriteError):
                 raise
@@ -71,15 +65,14 @@ def denoise_files(
                 on_error(f"{job.src}: failed ({type(e).__name__}: {detail})")
             on_file(job.src.name)
     finally:
-        for manifest in touched.values():
-            manifest.save()
+        plan.outputs.close()
     r.decode_s, r.network_s, r.encode_s = (round(v, 3) for v in (r.decode_s, r.network_s, r.encode_s))
     return r
 
 
-def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int) -> RouteReport | None:
+def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, plan: Plan) -> RouteReport | None:
     t0 = time.perf_counter()
-    info = probe(job.src, max_pixels)
+    info = probe(job.src, plan.max_pixels)
     r.decode_s += time.perf_counter() - t0
     need, free = denoiser.peak_bytes(info.height, info.width), room(available_memory())
     if free is not None and need > free:
@@ -111,8 +104,8 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
     t0 = time.perf_counter()
     busy = r.decode_s + r.network_s
     if job.dest.suffix.lower() == ".png":
-        write_png(job.dest, next(frames()), info.icc, info.exif)
+        write_png(job.dest, next(frames()), info.icc, info.exif, rule=plan.outputs)
     else:
-        write_tiff(job.dest, frames(), info.icc, info.layout)
+        write_tiff(job.dest, frames(), info.icc, info.layout, rule=plan.outputs)
     r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)
     return first[0] if first else None

@@ -10,6 +10,7 @@ import torch
 from .. import defaults
 from ..errors import CheckpointError
 from ..io.normalize import Normalization
+from ..io.regular import check_regular
 from ..models.bundled import load_default_gray, load_model
 from .backends import OnnxPredictor
 from .denoiser import Denoiser
@@ -29,6 +30,7 @@ def make_denoiser(
     normalization rule (io/normalize.py) comes from its file: the checkpoint's config, the ONNX metadata. `route`:
     how each image is denoised (route.py)."""
     if model is not None and str(model).lower().endswith(".onnx"):
+        check_regular(model, CheckpointError, "model file")
         if not Path(model).is_file():
             raise CheckpointError(f"{model}: no such model file")
         onnx = OnnxPredictor(model)

@@ -18,7 +18,10 @@ from ..errors import ImageError, UserError
 from ..flags import flag
 from ..io import fit_name, list_images, probe
 from ..io.lock import Lock, folder_lock
-from .manifest import MARKER, Manifest
+from ..io.outputs import Outputs
+from ..io.paths import check_name
+from ..io.regular import not_regular
+from .manifest import MARKER, denoise_outputs
 
 OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 
@@ -27,7 +30,6 @@ OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
 class Job:
     src: Path
     dest: Path
-    seen: tuple[int, int] | None = None  # (size, mtime_ns) of dest when planned; None: there was no file
 
 
 @dataclass
@@ -36,28 +38,13 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # renamings and skipped files the user should hear about
     folders: list[Path] = field(default_factory=list)  # the folders outputs go to
     max_pixels: int = defaults.MAX_PIXELS  # the pixel budget every file of the run is read under
-    overwrite: bool = False
-    manifests: dict[Path, Manifest] = field(default_factory=dict)  # what n2n wrote, per output folder
+    outputs: Outputs = field(default_factory=lambda: denoise_outputs(False))  # what may be replaced (the manifests)
+    unreadable: list[str] = field(default_factory=list)  # sub-folders that could not be listed: one line each
 
     @property
     def locks(self) -> list[Lock]:
         """What the run holds while it writes: every output folder's lock."""
         return [folder_lock(d) for d in self.folders]
-
-    def manifest(self, folder: Path) -> Manifest:
-        if folder not in self.manifests:
-            self.manifests[folder] = Manifest.read(folder)
-        return self.manifests[folder]
-
-    def recheck(self, job: Job) -> None:
-        """Just before writing: refuse a destination that changed since it was planned (a file that appeared, or
-        was edited, meanwhile) unless n2n owns it or `overwrite`."""
-        try:
-            st = job.dest.stat()
-        except FileNotFoundError:
-            return
-        if (st.st_size, st.st_mtime_ns) != job.seen:
-            _check_replace(job.dest, self.manifest(job.dest.parent), self.overwrite)
 
 
 def _output_suffix(src: Path, max_pixels: int) -> str:
@@ -114,8 +101,13 @@ def plan_outputs(
     subtree as input; an existing file is replaced only when n2n wrote it and it is unchanged, or with `overwrite`.
     Names that would collide keep their source suffix. `replacing=False` skips the checks on existing outputs: a
     plan made only to know which folders to lock, before another run holding them has finished writing."""
+    check_name(inputs, "IN")
+    check_name(output, "OUT")
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
+    special = not_regular(inputs)
+    if special is not None and special != "a folder":
+        raise UserError(f"{inputs}: {special}, not an image file or a folder")
     single_file = inputs.is_file()
     suffix = output.suffix.lower()
     if suffix in defaults.IMAGE_SUFFIXES and suffix not in OUTPUT_SUFFIXES and not output.is_dir():
@@ -136,7 +128,13 @@ def plan_outputs(
             f"images read; choose another output folder, e.g. a new folder inside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite or not replacing)
+    if recursive and not single_file and not into_input_folder and _inside(root.resolve(), out_dir):
+        raise UserError(
+            f"{output}: holds the input folder {inputs}; a recursive run mirrors its sub-folders into {output}, where "
+            f"they can land in {inputs} among the images read; choose an output folder outside it (or pass "
+            f"{flag('into_input_folder')})"
+        )
+    plan = Plan([], max_pixels=max_pixels, outputs=denoise_outputs(overwrite or not replacing))
     files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output, plan)
     suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
     notes = plan.notes
@@ -156,8 +154,12 @@ def plan_outputs(
 def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, plan: Plan) -> list[Path]:
     """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUT's
     subtree when it lies in the tree. Skipped outputs outside OUT are named in a note."""
-    listed = list_images(inputs, recursive)
-    own = [f for f in listed if plan.manifest(f.parent).owns(f)]
+    unreadable: list[tuple[Path, str]] = []
+    listed = list_images(inputs, recursive, unreadable)
+    plan.unreadable = [
+        f"{d}: cannot read this sub-folder ({why}); its images are not denoised" for d, why in unreadable
+    ]
+    own = [f for f in listed if plan.outputs.owns(f)]
     files = [f for f in listed if f not in set(own)]
     root = inputs.resolve()
     if recursive and out_dir != root and _inside(out_dir, root):
@@ -168,6 +170,8 @@ def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, pla
             f"skipping {len(shown)} file(s) n2n wrote (listed in {MARKER}, unchanged), such as {shown[0]}: "
             "n2n does not denoise its own outputs again"
         )
+    if not files and unreadable:
+        raise UserError(plan.unreadable[0] + f" (and no image was found elsewhere in {inputs})")
     if not files:
         why = f" besides {len(own)} that n2n wrote itself (listed in {MARKER})" if own else ""
         raise UserError(
@@ -196,7 +200,32 @@ def _destinations(
             notes.append(
                 f"{', '.join(f.name for f in group)} share a name: writing {', '.join(dests[f].name for f in group)}"
             )
+    return _apart(dests, notes)
+
+
+def _apart(dests: dict[Path, Path], notes: list[str]) -> dict[Path, Path]:
+    """Outputs that still share a name after the renaming above (a.jpg -> a.jpg.png beside an input a.jpg.png; names
+    equal but for case, which some file systems take for one) are told apart by a number: NAME~2.png."""
+    taken: set[tuple[Path, str]] = set()
+    planned = {_name_key(d) for d in dests.values()}
+    for f in sorted(dests):
+        dest = dests[f]
+        if _name_key(dest) in taken:
+            stem, suffix = dest.stem, dest.suffix
+            k = 2
+            while _name_key(dest) in taken or _name_key(dest) in planned:
+                dest = dest.with_name(fit_name(f"{stem}~{k}{suffix}", keep=f"~{k}{suffix}"))
+                k += 1
+            notes.append(
+                f"{f.name}: its output would share the name {dests[f].name} with another's: writing {dest.name}"
+            )
+            dests[f] = dest
+        taken.add(_name_key(dest))
     return dests
+
+
+def _name_key(path: Path) -> tuple[Path, str]:
+    return path.parent, path.name.casefold()
 
 
 def _jobs(files: list[Path], dests: dict[Path, Path], plan: Plan) -> list[Job]:
@@ -205,32 +234,16 @@ def _jobs(files: list[Path], dests: dict[Path, Path], plan: Plan) -> list[Job]:
     jobs = []
     for f in files:
         dest = dests[f]
-        seen = None
+        check_name(dest, "an output")
+        plan.outputs.manifest(dest)  # read now: one that cannot be read (a FIFO there) is refused before any work
         if dest.exists() or dest.is_symlink():
             if _key(dest) in input_keys:
                 raise UserError(f"{dest}: is an input of this run; refusing to overwrite it")
             if dest.is_dir():
                 raise UserError(f"{dest}: is a folder where an output file would go")
-            _check_replace(dest, plan.manifest(dest.parent), plan.overwrite)
-            st = dest.stat() if dest.exists() else None
-            seen = (st.st_size, st.st_mtime_ns) if st else None
-        jobs.append(Job(f, dest, seen))
+            plan.outputs.check(dest)
+        jobs.append(Job(f, dest))
     return jobs
-
-
-def _check_replace(dest: Path, manifest: Manifest, overwrite: bool) -> None:
-    """Refuse to replace `dest` unless n2n wrote it and it is unchanged, or `overwrite`."""
-    if overwrite or manifest.owns(dest):
-        return
-    if manifest.listed(dest):
-        raise UserError(
-            f"{dest}: n2n wrote it, but it has changed since (edited or replaced?); pass {flag('overwrite')} "
-            "to replace it, or choose another output"
-        )
-    raise UserError(
-        f"{dest}: exists and was not written by an earlier n2n denoise (it is not listed in {MARKER} there); "
-        f"choose an empty output folder, or pass {flag('overwrite')} to replace it"
-    )
 
 
 def _key(path: Path) -> tuple[int, int] | Path:

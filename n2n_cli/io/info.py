@@ -30,6 +30,7 @@ class ImageInfo:
     icc: bytes | None = None  # the embedded ICC colour profile, written again into the output
     exif: bytes | None = field(default=None, repr=False)  # EXIF data (TIFF-structured), written again into a PNG
     layout: TiffLayout | None = field(default=None, repr=False)  # a TIFF's shape, axes and calibration (tiffmeta.py)
+    orientation: int = 1  # the EXIF orientation the pixels are turned upright by when read (exif.py); 1: none
 
     @property
     def is_float(self) -> bool:

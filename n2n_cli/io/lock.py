@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import UserError
 from .atomic import WriteError, os_error, write_failure
 from .paths import fit_name
+from .regular import not_regular, open_regular
 
 FOLDER_LOCK = ".n2n-lock"  # in an output folder, while a run writes into it
 UNREADABLE_GRACE_S = 10.0  # a lock file still empty after this long was left by a run killed while creating it
@@ -83,11 +84,17 @@ def _acquire(guard: Lock, on_note: Callable[[str], None]) -> list[Path]:
 
 
 def _read(lock: Path) -> dict | None:
+    """The lock's owner, or None when it cannot be read; a lock that is not a regular file (a FIFO would block the
+    run) is refused in one line."""
     try:
-        owner = json.loads(lock.read_text())
+        with open_regular(lock) as f:
+            owner = json.loads(f.read(2**16).decode("utf-8"))
         return owner if isinstance(owner, dict) and isinstance(owner.get("pid"), int) else None
     except (OSError, ValueError, UnicodeDecodeError):
         return None
+    except UserError:
+        why = not_regular(lock) or "not a regular file"
+        raise UserError(f"{lock}: {why} where n2n keeps its lock file; remove it") from None
 
 
 def _take_over_if_stale(guard: Lock, on_note: Callable[[str], None]) -> None:

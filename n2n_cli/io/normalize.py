@@ -54,19 +54,29 @@ class Normalization:
     high: float = defaults.NORM_HIGH  # percentile mapped to 1
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES or not 0 <= self.low < self.high <= 100:
-            raise ValueError(f"bad normalization {self}: mode one of {MODES}, 0 <= low < high <= 100")
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (self.low, self.high))
+        if self.mode not in MODES or not numbers or not 0 <= self.low < self.high <= 100:
+            raise ValueError(
+                f"mode {self.mode!r}, low {self.low!r}, high {self.high!r}: the mode is one of {', '.join(MODES)}, "
+                "and the percentiles are numbers with 0 <= low < high <= 100"
+            )
 
     def record(self) -> dict[str, Any]:
         """What a checkpoint's config records."""
         return asdict(self)
 
     @classmethod
-    def from_record(cls, record: Any) -> Normalization:
-        """The rule a checkpoint (or an exported graph) recorded; older ones, which record none, take the default."""
+    def from_record(cls, record: Any, strict: bool = False) -> Normalization:
+        """The rule a checkpoint (or an exported graph) recorded; older ones, which record none, take the default.
+        A record that is not a valid rule raises ValueError (with `strict`, so does one that is not a dict)."""
         if not isinstance(record, dict):
+            if strict and record is not None:
+                raise ValueError(f"{type(record).__name__} {str(record)[:40]!r} is not a rule (a dict)")
             return cls()
-        return cls(**{k: record[k] for k in ("mode", "low", "high") if k in record})
+        try:
+            return cls(**{k: record[k] for k in ("mode", "low", "high") if k in record})
+        except TypeError as e:  # a string where a number goes, compared
+            raise ValueError(str(e)) from None
 
     def range_of(self, frames: Iterable[np.ndarray], count: int = 1) -> Range:
         """The range of a file from its `count` frames (H x W x C, alpha dropped by the caller; one sample type),

@@ -13,6 +13,7 @@ from ..errors import UserError
 from ..flags import flag as flag_of
 
 NAME_MAX = 255  # bytes in one file name, on the usual file systems (ext4, APFS, NTFS counts characters: fewer bytes)
+PATH_MAX = 4096  # bytes in a whole path (Linux), where the file system does not say (os.pathconf)
 
 
 def fit_name(name: str, limit: int = NAME_MAX, keep: str | None = None) -> str:
@@ -32,6 +33,42 @@ def fit_name(name: str, limit: int = NAME_MAX, keep: str | None = None) -> str:
     return cut + tail
 
 
+def check_name(path: str | Path, what: str) -> None:
+    """Refuse, in one line and before any work, a path the file system cannot hold: a component over its name limit
+    (255 bytes on most) or the whole path over its path limit (4096 bytes on Linux). `what` names the path (a flag,
+    "an output"...)."""
+    path = Path(path)
+    name_max, path_max = _limits(path)
+    for part in path.parts:
+        n = len(os.fsencode(part))
+        if n > name_max:
+            raise UserError(
+                f"{path}: {what}: the name {_cut(part)} is {n} bytes, over the file system's limit of {name_max}; "
+                "choose a shorter name"
+            )
+    n = len(os.fsencode(os.path.abspath(path)))
+    if n >= path_max:
+        raise UserError(
+            f"{_cut(str(path), 120)}: {what}: the path is {n} bytes, over the system's limit of {path_max - 1}; "
+            "choose a shorter path"
+        )
+
+
+def _limits(path: Path) -> tuple[int, int]:
+    """(NAME_MAX, PATH_MAX) of the file system that holds `path`: asked of its nearest existing folder."""
+    folder = Path(os.path.abspath(path)).parent
+    for d in [folder, *folder.parents]:
+        try:
+            return os.pathconf(d, "PC_NAME_MAX"), os.pathconf(d, "PC_PATH_MAX")
+        except (OSError, ValueError, AttributeError):  # missing, too long, or no pathconf (Windows)
+            continue
+    return NAME_MAX, PATH_MAX
+
+
+def _cut(text: str, keep: int = 40) -> str:
+    return text if len(text) <= keep else f"{text[: keep // 2]}...{text[-keep // 2 :]}"
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """True when two paths name one file (symlinks, `..`, hard links), or would once written (same resolved path)."""
     a, b = Path(a), Path(b)
@@ -48,6 +85,7 @@ def check_output(
     resolved paths, so symlinks and `..` name what they point to); an existing file is replaced only with
     `overwrite` or where the command documents it (`may_replace`). `flag` names the output in messages."""
     path = Path(path)
+    check_name(path, flag)
     for p in inputs:
         if p is None:
             continue

@@ -17,7 +17,8 @@ from ..errors import ImageError, shorten
 from .info import ImageInfo, check_size
 from .pillow import probe_pil, read_pil
 from .png import SIGNATURE as PNG_SIGNATURE
-from .png import png_header, probe_png16, read_png16
+from .png import png_exif, png_header, probe_png16, read_png16
+from .regular import open_regular
 from .tiff import SIGNATURES as TIFF_SIGNATURES
 from .tiff import probe_tiff, read_tiff_frame
 
@@ -33,10 +34,12 @@ def probe(path: str | Path, max_pixels: int = defaults.MAX_PIXELS) -> ImageInfo:
         elif kind == "PNG16":
             info = probe_png16(path)
         else:
+            exif = None
             if kind == "PNG":  # Pillow refuses an empty PNG as "unidentified"; say what is wrong with it
                 w, h, _, _ = png_header(path)
                 check_size(path, w, h, max_pixels)
-            info = probe_pil(path, max_pixels)
+                exif = png_exif(path)  # wherever the chunk lies, as for 16-bit PNG
+            info = probe_pil(path, max_pixels, exif)
         return info.check(max_pixels)
 
 
@@ -52,9 +55,9 @@ def read_frame(
         if info.format == "TIFF":
             img = read_tiff_frame(path, frame, info)
         elif info.format == "PNG16":
-            img = read_png16(path)
+            img = read_png16(path, info.orientation)
         else:
-            img = read_pil(path)
+            img = read_pil(path, info.orientation)
         if img.shape != (info.height, info.width, info.channels):
             raise ValueError(
                 f"decoded {img.shape[1]}x{img.shape[0]}x{img.shape[2]}, but the header says "
@@ -74,7 +77,7 @@ def read_image(path: str | Path, max_pixels: int = defaults.MAX_PIXELS) -> np.nd
 
 
 def _sniff(path: Path) -> str:
-    with open(path, "rb") as f:
+    with open_regular(path, ImageError, "image file") as f:  # a FIFO would block the run: refused here
         head = f.read(33)
     if head[:4] in TIFF_SIGNATURES:
         return "TIFF"

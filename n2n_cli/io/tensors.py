@@ -14,13 +14,14 @@ from typing import Any
 import torch
 
 from ..errors import DataError, UserError, shorten
+from .regular import check_regular, open_regular
 
 
 def safe_load(path: Path, what: str, error: type[UserError], mmap: bool = False) -> Any:
     """torch.load with weights_only=True: tensors and plain containers only, never code. Errors name the file in
     one line and never suggest loading unsafely."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path, error, what) as f:  # a FIFO would block: refused in one line
             head = f.read(4)
         if not (head == b"PK\x03\x04" or head[:1] == b"\x80"):  # torch.save's zip format, or its legacy pickle
             raise error(
@@ -97,6 +98,7 @@ def load_tensor_images(path: str | Path, mmap: bool = True) -> torch.Tensor:
 
 def _load(path: str | Path, mmap: bool) -> tuple[Path, object]:
     path = Path(path)
+    check_regular(path, DataError, "tensor file")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     return path, safe_load(path, "tensor file", DataError, mmap=mmap)

@@ -1,14 +1,18 @@
 """What a denoised TIFF keeps of its input: the series' shape, axes and sample type, its calibration (resolution and
-unit tags, ImageJ metadata: axes, spacing, unit, frame interval, labels, ranges; OME-XML, kept as it is) and its
-compression, read when the input is probed and handed to the writer (tiff.py)."""
+unit tags, ImageJ metadata: axes, spacing, unit, frame interval, labels, ranges; OME-XML, kept as it is), its
+compression, and what its samples mean with its descriptive tags (tifflook.py), read when the input is probed and
+handed to the writer (tiff.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .tifflook import TiffLook
 
 # tifffile writes these ImageJ keys itself, from the shape and axes; the rest of the metadata is passed back
 IMAGEJ_DERIVED = ("ImageJ", "images", "channels", "slices", "frames", "hyperstack")
@@ -29,6 +33,7 @@ class TiffLayout:
     resolution_unit: int | None = None
     imagej: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     ome: str | None = field(default=None, compare=False, hash=False)
+    look: TiffLook | None = field(default=None, compare=False, hash=False)  # photometric, extra samples, tags
 
     @property
     def frame_axes(self) -> tuple[str, tuple[int, ...]]:

@@ -12,9 +12,11 @@ from torch import nn
 from .. import __version__
 from ..errors import CheckpointError, shorten
 from ..flags import flag
+from ..io.regular import check_regular
 from ..io.tensors import safe_load
 from .base import Net
 from .registry import create_model, model_names
+from .schema import check_fields
 from .seed import is_course_state_dict, seed_from_v1
 
 # 1: n2n 0.1. 2: SeedNet's last layer takes (layer 1 output, t_conv1 output), the course's order; format-1 `seed`
@@ -48,6 +50,7 @@ def make_checkpoint(model: nn.Module, **fields: Any) -> dict[str, Any]:
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Load an n2n checkpoint, or a plain state_dict saved by the course's Model (loaded as `seed`)."""
     path = Path(path)
+    check_regular(path, CheckpointError, "model file")
     if not path.is_file():
         if path.name in model_names() and str(path) == path.name:
             raise CheckpointError(
@@ -65,14 +68,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             "version": None,
             "source": "course state_dict",
         }
-    elif not (
-        isinstance(obj, dict)
-        and isinstance(obj.get("model"), str)
-        and isinstance(obj.get("state_dict"), dict)
-        and isinstance(obj.get("model_kwargs", {}), dict)
-    ):
+    elif not (isinstance(obj, dict) and "model" in obj and "state_dict" in obj):
         raise CheckpointError(f"{path}: not an n2n checkpoint or a course Model state_dict")
-    if not isinstance(obj.get("format", FORMAT), int) or obj.get("format", FORMAT) > FORMAT:
+    check_fields(obj, path)
+    if obj.get("format", FORMAT) > FORMAT:
         raise CheckpointError(
             f"{path}: checkpoint format {obj['format']} is newer than this n2n understands; upgrade n2n"
         )
@@ -92,10 +91,52 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 def build_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> Net:
-    """Rebuild the network a checkpoint describes and load its weights."""
+    """Rebuild the network a checkpoint describes and load its weights: first without memory (plan_model), so that
+    arguments describing a network larger than the file's weights, or than memory, are refused before it is built."""
     try:
+        plan_model(ckpt, path)
         model = create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
         model.load_state_dict(ckpt["state_dict"])
-    except (ValueError, RuntimeError, TypeError, KeyError) as e:
+    except (ValueError, RuntimeError, TypeError, KeyError, OverflowError) as e:
         raise CheckpointError(f"{path}: weights do not fit model {ckpt['model']!r} ({shorten(str(e))})") from None
     return model
+
+
+class _Larger(Exception):
+    """The network being built holds more values than the checkpoint's weights."""
+
+
+def plan_model(ckpt: dict[str, Any], path: str | Path = "checkpoint") -> None:
+    """The memory plan of building the network a checkpoint describes: it is built on the meta device (no memory),
+    stopped as soon as it holds more values than the file's weights (it could not load them), and its size is
+    compared with the memory available."""
+    from ..memory import Plan, available_memory, room
+
+    held = sum(t.numel() for t in ckpt["state_dict"].values())
+    count = [0, 0]  # values, bytes
+
+    def add(module: nn.Module, name: str, t: torch.Tensor | None) -> None:
+        if t is not None:
+            count[0] += t.numel()
+            count[1] += t.numel() * t.element_size()
+            if count[0] > held:
+                raise _Larger
+
+    hooks = [
+        torch.nn.modules.module.register_module_parameter_registration_hook(add),
+        torch.nn.modules.module.register_module_buffer_registration_hook(add),
+    ]
+    try:
+        with torch.device("meta"):
+            create_model(ckpt["model"], **ckpt.get("model_kwargs", {}))
+    except _Larger:
+        raise CheckpointError(
+            f"{path}: its model_kwargs describe a {ckpt['model']!r} network larger than the {held:,} weights the file "
+            "holds; the file is damaged or was not written by n2n"
+        ) from None
+    finally:
+        for h in hooks:
+            h.remove()
+    Plan(f"{path}: building its {ckpt['model']!r} network", "what else takes memory", {"weights": count[1]}).check(
+        room(available_memory())
+    )

@@ -79,9 +79,9 @@ def _plane_residual(blocks: np.ndarray) -> np.ndarray:
 
 
 def _blocks(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The BLOCK x BLOCK blocks of an H x W x C image at `corners` (n x 2, top and left): n x B x B x C float32."""
+    """The BLOCK x BLOCK blocks of an H x W x C image at `corners` (n x 2, top and left): n x B x B x C."""
     idx = corners[:, :, None] + np.arange(BLOCK)  # n x 2 x B
-    return image[idx[:, 0, :, None], idx[:, 1, None, :]].astype(np.float32)
+    return image[idx[:, 0, :, None], idx[:, 1, None, :]]
 
 
 def _luma(blocks: np.ndarray) -> np.ndarray:
@@ -140,7 +140,8 @@ def estimate_noise(image: np.ndarray, lo: float = 0.0, span: float = 1.0) -> Noi
     corners = _grid(h, w)
     if len(corners) == 0:
         return empty
-    blocks = (_blocks(image, corners) - lo) * (255.0 / span)  # n x B x B x C, 8-bit levels
+    # n x B x B x C in 8-bit levels, mapped in float64: float images may hold values near float32's limits
+    blocks = np.nan_to_num(((_blocks(image, corners).astype(np.float64) - lo) * (255.0 / span)).astype(np.float32))
     luma = _luma(blocks)
     bright = luma.mean((1, 2))
     var, rho = _stats(_plane_residual(luma))
@@ -169,5 +170,5 @@ def removed_level(before: np.ndarray, after: np.ndarray, estimate: NoiseEstimate
     before - after (both H x W x C in the network's range) over its flat blocks, each block's plane taken out."""
     if not len(estimate.corners):
         return 0.0
-    diff = _luma(_blocks(before, estimate.corners) - _blocks(after, estimate.corners)) * 255.0
+    diff = _luma((_blocks(before, estimate.corners) - _blocks(after, estimate.corners)).astype(np.float32)) * 255.0
     return math.sqrt(float((_plane_residual(diff) ** 2).mean()))

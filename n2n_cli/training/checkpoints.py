@@ -1,21 +1,27 @@
 """A training run's files: what it starts from (`--resume`, `--init`), the checkpoint and metrics file written
-atomically after every epoch, and the checks made before the first epoch: they never name an input of the run, and
-their folder is writable."""
+atomically after every epoch, and the checks made before the first epoch: they never name an input of the run, their
+folder is writable, and none replaces a file the run may not (io/outputs.py): the manifest beside the checkpoint,
+`.NAME.n2n-output`, lists every file each run wrote there with the run's id, which the checkpoint records and a
+resumed run keeps."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from .. import defaults
-from ..errors import UserError
+from ..errors import CheckpointError, UserError, shorten
 from ..flags import flag
-from ..io import WriteError, atomic_save, atomic_write_bytes, check_output, check_writable, fit_name, same_file
+from ..io import atomic_save, atomic_write_bytes, check_output, check_writable, fit_name, same_file
+from ..io.atomic import Rule
 from ..io.json_values import dumps
+from ..io.outputs import Outputs
 from ..models.bundled import resolve_model_path
 from ..models.checkpoint import load_checkpoint, make_checkpoint
 from .config import TrainConfig
@@ -32,6 +38,8 @@ class Start:
     history: list[dict[str, Any]] = field(default_factory=list)  # the resumed run's metrics
     optimizer: dict[str, Any] | None = None  # the resumed run's optimizer state
     kept: int | None = None  # the epoch the output file holds already (resuming into it)
+    run_id: str = field(default_factory=lambda: secrets.token_hex(8))  # whose files the manifest lists as this run's
+    legacy: bool = False  # resuming a checkpoint of n2n 0.7 or older, which records no run id
 
 
 def metrics_path(checkpoint: str | Path) -> Path:
@@ -51,13 +59,29 @@ def epoch_path(checkpoint: str | Path, epoch: int) -> Path:
     return p.with_name(fit_name(f"{p.stem}.e{epoch}{p.suffix}", keep=f".e{epoch}{p.suffix}"))
 
 
-def check_outputs(cfg: TrainConfig) -> None:
-    """The checkpoint and its metrics file never name an input of the run; an existing checkpoint is replaced only
-    with `overwrite`, or when it is the one `resume` continues; their folder must be writable (a probe file is
-    created and removed there), so a read-only or full disk is found before an epoch is spent."""
+def manifest_path(checkpoint: str | Path) -> Path:
+    """The manifest of a checkpoint's files (io/manifest.py), beside it: .NAME.n2n-output."""
+    p = Path(checkpoint)
+    return p.with_name(fit_name(f".{p.name}.n2n-output", keep=".n2n-output"))
+
+
+def companions(cfg: TrainConfig, start: Start) -> list[Path]:
+    """The files the run writes beside its checkpoint: metrics, curve, the best epoch (with validation) and each
+    epoch's model (`keep_epochs`)."""
+    out = Path(cfg.out or defaults.CHECKPOINT)
+    files = [metrics_path(out), curve_path(out)] + ([best_path(out)] if cfg.val else [])
+    return files + ([epoch_path(out, e) for e in range(start.epoch + 1, cfg.epochs + 1)] if cfg.keep_epochs else [])
+
+
+def check_outputs(cfg: TrainConfig, start: Start) -> Outputs | None:
+    """The checkpoint and the files beside it never name an input of the run; an existing one is replaced only with
+    `overwrite`, when it is the checkpoint `resume` continues, or when this run (the one resumed) wrote it and it is
+    unchanged; their folder must be writable (a probe file is created and removed there), so a read-only or full disk
+    is found before an epoch is spent. Returns the rule the run's writes go by (None: no checkpoint)."""
     if not cfg.out:
-        return
-    if Path(cfg.out).suffix.lower() in defaults.IMAGE_SUFFIXES:
+        return None
+    out = Path(cfg.out)
+    if out.suffix.lower() in defaults.IMAGE_SUFFIXES:
         raise UserError(f"{cfg.out}: {flag('out')} names a checkpoint, not an image; name it .pt")
     inputs = [
         cfg.data,
@@ -67,18 +91,40 @@ def check_outputs(cfg: TrainConfig) -> None:
         cfg.val_target,
         resolve_model_path(cfg.init) if cfg.init else None,
     ]
-    resuming_out = (
-        cfg.resume is not None
-        and Path(cfg.out).exists()
-        and Path(cfg.resume).exists()
-        and Path(cfg.out).samefile(cfg.resume)
+    others = companions(cfg, start)
+    check_output(out, inputs, flag("out"), True)
+    for path in others:
+        check_output(path, inputs, f"{flag('out')}'s {_kind(path, out)}", True)
+    outputs = Outputs(
+        lambda p: manifest_path(out),
+        cfg.overwrite,
+        run=start.run_id,
+        who="this training run",
+        instead=f"choose another {flag('out')}",
+        about=f"Files that n2n train wrote beside {out.name}, with the id of the run that wrote each.",
     )
-    check_output(cfg.out, inputs, flag("out"), cfg.overwrite, may_replace=resuming_out)
-    check_output(metrics_path(cfg.out), inputs, f"{flag('out')}'s metrics file", True)
-    check_output(curve_path(cfg.out), inputs, f"{flag('out')}'s curve picture", True)
-    if cfg.val:
-        check_output(best_path(cfg.out), inputs, f"{flag('out')}'s best checkpoint", True)
-    check_writable(Path(cfg.out).parent, cfg.out)
+    if cfg.resume is not None and out.exists() and Path(cfg.resume).exists() and out.samefile(cfg.resume):
+        outputs.allow(out)
+        for path in others if start.legacy else []:  # an older n2n listed nothing: the resumed run's files are its own
+            outputs.allow(path)
+    try:
+        outputs.check(out)
+    except UserError:
+        raise UserError(
+            f"{out}: exists; pass {flag('overwrite')} to replace it, {flag('resume')} {out} to continue its run, or "
+            f"choose another {flag('out')}"
+        ) from None
+    for path in others:
+        outputs.check(path)
+    check_writable(out.parent, out)
+    outputs.begin([out, *others])
+    return outputs
+
+
+def _kind(path: Path, out: Path) -> str:
+    return {metrics_path(out): "metrics file", curve_path(out): "curve picture", best_path(out): "best checkpoint"}.get(
+        path, "epoch file"
+    )
 
 
 def load_start(cfg: TrainConfig, model_given: bool) -> Start:
@@ -94,7 +140,9 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
             )
         if not model_given and cfg.arch is not None and cfg.arch != ckpt["model"]:
             raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as {flag('arch')} {cfg.arch}")
-        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept)
+        run_id = ckpt.get("run_id")
+        ids = {"run_id": run_id} if isinstance(run_id, str) else {"legacy": True}
+        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept, **ids)
     if cfg.init and not model_given:
         init_from = resolve_model_path(cfg.init)
         ckpt = load_checkpoint(init_from)
@@ -104,6 +152,18 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
     return Start()
 
 
+def load_optimizer(opt: torch.optim.Optimizer, state: dict[str, Any], resume: str | None) -> None:
+    """The resumed run's optimizer state into `opt`; a state that does not fit the model (damaged, or written for
+    another network) is one line naming the checkpoint."""
+    try:
+        opt.load_state_dict(state)
+    except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as e:
+        raise CheckpointError(
+            f"{resume}: its optimizer state does not fit the model ({shorten(str(e))}); start a new run from its "
+            f"weights with {flag('init')} {resume} instead"
+        ) from None
+
+
 def init_sha256(start: Start) -> dict[str, Any]:
     """The config's record of which file an --init run started from (a bundled name's weights change between
     versions); a resumed run keeps its checkpoint's record, since --resume takes no --init."""
@@ -111,31 +171,6 @@ def init_sha256(start: Start) -> dict[str, Any]:
         return {"init_sha256": hashlib.sha256(Path(start.init_from).read_bytes()).hexdigest()}
     before = (start.ckpt or {}).get("config") or {}
     return {k: before[k] for k in ("init", "init_sha256") if before.get(k)}
-
-
-def save_epoch(
-    path: str | Path,
-    model: nn.Module,
-    epoch: int,
-    history: list[dict[str, Any]],
-    optimizer: dict[str, Any],
-    config: dict[str, Any],
-    kept: int | None = None,
-    **fields: Any,
-) -> None:
-    """The checkpoint after `epoch` epochs, and the metrics file beside it: each written whole or not at all. When
-    the disk refuses, the WriteError says what the checkpoint file still holds (`kept`: the epoch saved before)."""
-    try:
-        atomic_save(
-            make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config, **fields), path
-        )
-    except WriteError as e:
-        holds = f"{path} still holds epoch {kept}, the last one saved" if kept else "no checkpoint was saved"
-        raise WriteError(f"{e}; {holds} (epoch {epoch} was trained but is not saved)") from None
-    try:
-        atomic_write_bytes(metrics_path(path), "".join(dumps(m) + "\n" for m in history).encode())
-    except WriteError as e:
-        raise WriteError(f"{e}; {path} holds epoch {epoch}, saved") from None
 
 
 def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
@@ -149,24 +184,35 @@ def mark_best(history: list[dict[str, Any]], row: dict[str, Any]) -> bool:
     return bool(best == row["epoch"])
 
 
-def save_extras(
+def save_epoch(
     path: str | Path,
     model: nn.Module,
     epoch: int,
     history: list[dict[str, Any]],
+    optimizer: dict[str, Any],
     config: dict[str, Any],
-    best: bool,
+    kept: int | None = None,
+    rule: Rule | None = None,
+    best: bool = False,
     keep: bool = False,
+    **fields: Any,
 ) -> None:
-    """After the epoch's checkpoint and metrics: the best epoch's model when this one is it, and with `keep` this
-    epoch's model (neither with optimizer state: they are for use, `resume` takes the last checkpoint), and the
-    curve's picture, each atomically. When the disk refuses, the WriteError says that the epoch itself is saved."""
+    """Epoch `epoch`'s files, each written whole or not at all, by `rule` (the run's outputs): the metrics file, the
+    best epoch's model when this one is it, with `keep` this epoch's model (neither with optimizer state: they are
+    for use, `resume` takes the checkpoint), the curve's picture, and last the checkpoint itself. The checkpoint is
+    the epoch's commit: a run stopped before it (killed, or a disk or the rule refusing a file) resumes from the
+    epoch before, and its files are never older than the checkpoint. The error says what the checkpoint still holds
+    (`kept`: the epoch saved before)."""
     try:
+        atomic_write_bytes(metrics_path(path), "".join(dumps(m) + "\n" for m in history).encode(), rule)
         plain = make_checkpoint(model, epoch=epoch, metrics=history, config=config)
         if best:
-            atomic_save(plain, best_path(path))
+            atomic_save(plain, best_path(path), rule)
         if keep:
-            atomic_save(plain, epoch_path(path, epoch))
-        write_curve(curve_path(path), history)
-    except WriteError as e:
-        raise WriteError(f"{e}; {path} holds epoch {epoch}, saved") from None
+            atomic_save(plain, epoch_path(path, epoch), rule)
+        write_curve(curve_path(path), history, rule)
+        full = make_checkpoint(model, epoch=epoch, metrics=history, optimizer=optimizer, config=config, **fields)
+        atomic_save(full, path, rule)
+    except UserError as e:
+        holds = f"{path} still holds epoch {kept}, the last one saved" if kept else "no checkpoint was saved"
+        raise type(e)(f"{e}; {holds} (epoch {epoch} was trained but is not saved)") from None

@@ -81,6 +81,8 @@ class TrainConfig:
         for name in ("clean_share", "gray_share", "jpeg_share", "dark_share", "zoom_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise UserError(f"{flag(name)} {getattr(self, name)}: a share lies in [0, 1]")
+        if not 0 <= self.seed <= defaults.SEED_MAX:
+            raise UserError(f"{flag('seed')} {self.seed}: a seed lies in 0 to 2^63 - 1")
         if self.max_pixels < 1:
             raise UserError(f"{flag('max_pixels')} {self.max_pixels}: at least 1")
 

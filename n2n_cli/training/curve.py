@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..flags import flag
 from ..io import atomic_write_bytes, fit_name
+from ..io.atomic import Rule
 
 SIZE = (960, 360)  # the picture: two panels of 480 x 360
 MARGIN = (64, 36, 20, 40)  # left, top, right, bottom of each panel's plot area
@@ -43,11 +44,11 @@ def draw_curve(history: Sequence[dict[str, Any]]) -> Image.Image:
     return im
 
 
-def write_curve(path: str | Path, history: Sequence[dict[str, Any]]) -> None:
-    """The picture as PNG, written atomically."""
+def write_curve(path: str | Path, history: Sequence[dict[str, Any]], rule: Rule | None = None) -> None:
+    """The picture as PNG, written atomically (by `rule`: the run's outputs)."""
     buf = io.BytesIO()
     draw_curve(history).save(buf, "PNG")
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue(), rule)
 
 
 def _panel(

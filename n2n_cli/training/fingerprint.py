@@ -4,6 +4,8 @@ and refuses a difference in one line naming it (`force` continues, saying what d
 
 - a tensor file: its size, shapes and dtype, and the SHA-256 of 16 blocks of 64 KiB spread over it;
 - image folders: the sorted names (relative to DATA, or to TARGET) with each file's size and frame count, hashed;
+  and apart, the SHA-256 of a fixed sample of each file's bytes (FILE_BLOCKS blocks of FILE_BLOCK bytes), so that
+  other captures under the same names and sizes are told apart (records of n2n 0.7 and older lack it: not compared);
 - the options: architecture and its arguments, global batch, learning rate, schedule, crop size (image folders),
   noise recipe and its shares, seed, channels, single, augmentation. Not the epochs (resuming runs to a new total),
   nor what only changes speed (device, processes, workers, mmap, compile, bf16).
@@ -25,6 +27,7 @@ from ..models import Net
 from .config import TrainConfig
 
 BLOCKS, BLOCK = 16, 2**16  # bytes of a tensor file hashed: BLOCKS blocks of BLOCK bytes, spread evenly
+FILE_BLOCKS, FILE_BLOCK = 4, 2**12  # bytes of each image file hashed, spread evenly: a few reads per file
 
 
 def fingerprint(cfg: TrainConfig, source: TrainSource, model: Net, batch: int, lr: float) -> dict[str, Any]:
@@ -69,11 +72,13 @@ def data_fingerprint(cfg: TrainConfig, source: TrainSource) -> dict[str, Any] | 
             for path, frame in group:
                 frames[path] = max(frames.get(path, 0), frame + 1)
         lines = sorted(f"{_relative(p, roots)}\t{_size(p)}\t{n}" for p, n in frames.items())
+        content = sorted(f"{_relative(p, roots)}\t{_sample_hash(p, FILE_BLOCKS, FILE_BLOCK)}" for p in frames)
         return {
             "kind": "image files",
             "files": len(lines),
             "frames": sum(frames.values()),
             "sha256": hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest(),
+            "content_sha256": hashlib.sha256("\n".join(content).encode("utf-8", "surrogateescape")).hexdigest(),
         }
     return None  # tensors given in memory (the course API): nothing to compare
 
@@ -99,7 +104,7 @@ def differences(recorded: dict[str, Any], now: dict[str, Any]) -> list[str]:
         name = "the architecture's arguments" if key == "model_kwargs" else flag(key)
         out.append(f"{name} {_show(a)} -> {_show(b)}")
     da, db = recorded.get("data"), now["data"]
-    if da is not None and db is not None and da != db:
+    if da is not None and db is not None and not same_data(da, db):
         out.append(f"the data ({flag('data')}): {_describe(da)} -> {_describe(db)}")
     return out
 
@@ -118,7 +123,16 @@ def data_changed(recorded: dict[str, Any], now: dict[str, Any]) -> bool:
         "patch_size",
     )
     was, new = _recorded_options(recorded), now["options"]
-    return recorded.get("data") != now["data"] or any(was.get(k) != new.get(k) for k in keys)
+    return not same_data(recorded.get("data"), now["data"]) or any(was.get(k) != new.get(k) for k in keys)
+
+
+def same_data(a: Any, b: Any) -> bool:
+    """Whether two data records describe the same data, on what both record (an older record lacks the newer
+    keys: the content sample of image files)."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return bool(a == b)
+    shared = set(a) & set(b)
+    return {k: a[k] for k in shared} == {k: b[k] for k in shared}
 
 
 def _describe(d: dict[str, Any]) -> str:
@@ -133,7 +147,8 @@ def _what(d: dict[str, Any]) -> str:
         shapes = " and ".join("x".join(map(str, s)) for s in d["shapes"])
         return f"a {d['bytes']:,}-byte tensor file of {shapes} {d['dtype'].replace('torch.', '')}"
     if d.get("kind") == "image files":
-        return f"{d['files']} image files ({d['frames']} frames, names and sizes hash {d['sha256'][:8]})"
+        content = f", content hash {d['content_sha256'][:8]}" if "content_sha256" in d else ""
+        return f"{d['files']} image files ({d['frames']} frames, names and sizes hash {d['sha256'][:8]}{content})"
     return "other data"
 
 
@@ -161,15 +176,15 @@ def _size(path: Path) -> int:
         return -1
 
 
-def _sample_hash(path: Path) -> str:
-    """SHA-256 of BLOCKS blocks of BLOCK bytes spread evenly over the file (the whole file when smaller)."""
+def _sample_hash(path: Path, blocks: int = BLOCKS, block: int = BLOCK) -> str:
+    """SHA-256 of `blocks` blocks of `block` bytes spread evenly over the file (the whole file when smaller)."""
     size = path.stat().st_size
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        if size <= BLOCKS * BLOCK:
+        if size <= blocks * block:
             h.update(f.read())
         else:
-            for k in range(BLOCKS):
-                f.seek(k * (size - BLOCK) // (BLOCKS - 1))
-                h.update(f.read(BLOCK))
+            for k in range(blocks):
+                f.seek(k * (size - block) // (blocks - 1))
+                h.update(f.read(block))
     return h.hexdigest()

@@ -28,11 +28,12 @@ from ..flags import flag
 from ..inference import Denoiser
 from ..io.lock import file_lock, output_locks
 from ..io.normalize import Normalization
+from ..io.outputs import Outputs
 from ..models import Net, contract, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
 from .callbacks import Callback, TrainResult
-from .checkpoints import Start, check_outputs, init_sha256, load_start, mark_best, save_epoch, save_extras
+from .checkpoints import Start, check_outputs, init_sha256, load_optimizer, load_start, mark_best, save_epoch
 from .config import TrainConfig
 from .fingerprint import data_changed, differences, fingerprint
 from .memory import check_training_memory
@@ -80,6 +81,7 @@ class Trainer:
         self.source, self.model = source, model
         self.kept: int | None = None  # the epoch the checkpoint file holds, said when training diverges
         self.epoch: int | None = None  # the epoch in progress (0-based), said when the run is interrupted
+        self.outputs: Outputs | None = None  # what the run's writes may replace (io/outputs.py), on rank 0
         self.objective = make_objective(cfg.single)
 
     def fit(self) -> TrainResult:
@@ -92,14 +94,16 @@ class Trainer:
     def _fit(self, world: dist.World) -> TrainResult:
         locks = [file_lock(self.cfg.out)] if world.main and self.cfg.out else []
         with output_locks(locks, self.cb.on_note):  # two runs never write one checkpoint
-            if world.main:
-                check_outputs(self.cfg)
-            run = self._prepare(world)
-            if world.main:
-                self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
-            last: dict[str, Any] = {}
-            for epoch in range(run.start_epoch, self.cfg.epochs):
-                last = self._epoch(run, epoch)
+            try:
+                run = self._prepare(world)
+                if world.main:
+                    self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
+                last: dict[str, Any] = {}
+                for epoch in range(run.start_epoch, self.cfg.epochs):
+                    last = self._epoch(run, epoch)
+            finally:
+                if self.outputs is not None:
+                    self.outputs.close()
         return TrainResult(self.cfg.out, self.cfg.epochs, last, world.rank, run.info)
 
     # --- setting up ---------------------------------------------------------------------------------------------
@@ -111,6 +115,8 @@ class Trainer:
         device = dist.device_for(world, pick_device(cfg.device))
         start = load_start(cfg, self.model is not None)
         self.kept = start.kept
+        if world.main:
+            self.outputs = check_outputs(cfg, start)
         # the rule of the model continued (older checkpoints record none: the default), recorded in the new one
         rule = Normalization.from_record((start.ckpt or {}).get("config", {}).get("normalization"))
         source = self._open_source(start, rule)
@@ -128,7 +134,7 @@ class Trainer:
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if start.optimizer is not None and start.init_from is None:  # --init starts optimizer and schedule afresh
-            opt.load_state_dict(start.optimizer)
+            load_optimizer(opt, start.optimizer, cfg.resume)
             for group in opt.param_groups:
                 group["lr"] = lr
         per_rank = batch // world.size
@@ -281,7 +287,7 @@ class Trainer:
                 last.update(validation_metrics(denoiser, run.valset))
                 best = mark_best(run.history, last)
             run.history.append(last)
-            if self.cfg.out:
+            if self.cfg.out and self.outputs is not None:
                 save_epoch(
                     self.cfg.out,
                     run.model,
@@ -290,10 +296,13 @@ class Trainer:
                     run.opt.state_dict(),
                     run.config,
                     self.kept,
+                    self.outputs,
+                    best,
+                    self.cfg.keep_epochs,
                     run=run.record,
+                    run_id=self.outputs.run,
                 )
                 self.kept = epoch + 1
-                save_extras(self.cfg.out, run.model, epoch + 1, run.history, run.config, best, self.cfg.keep_epochs)
             self.cb.on_epoch(last)
         dist.barrier(run.world)
         return last

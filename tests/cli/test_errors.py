@@ -70,6 +70,10 @@ def entry(*args, cwd: Path) -> subprocess.CompletedProcess:
         (("train", "--data", "d.pkl", "--lr", "1e6"), "1e+06 is above 1"),
         (("train", "--data", "d.pkl", "--noise", "gaussian:1e9"), "at most 255"),
         (("synth", "in", "x.pkl", "--noise", "poisson:0.001"), "a poisson peak (photons at white) lies in 0.1-1e+06"),
+        (("eval", "v.pkl", "--noise", "gaussian:25", "--seed", "99999999999999999999"), "outside 0 to 2^63 - 1"),
+        (("train", "--data", "d.pkl", "--seed", "99999999999999999999"), "outside 0 to 2^63 - 1"),
+        (("train", "--data", "d.pkl", "--seed", "-1"), "-1 is outside 0 to 2^63 - 1"),
+        (("synth", "in", "x.pkl", "--seed", "99999999999999999999"), "outside 0 to 2^63 - 1"),
     ],
 )
 def test_usage_errors_are_one_line_with_exit_2(tmp_path, args, needle):
@@ -122,7 +126,7 @@ def test_library_messages_are_never_cut_mid_word(tmp_path, models):
     assert shorten("one  line\n\twith   spaces") == "one line with spaces"
     assert shorten("x" * 300) == "x" * 300  # one word longer than the limit is kept whole, not cut
     ck = torch.load(models["tiny"], weights_only=True)
-    ck["state_dict"] = {f"layer_{k}_with_a_long_name.weight": torch.zeros(1) for k in range(40)}
+    ck["state_dict"] = {f"layer_{k}_with_a_long_name.weight": torch.zeros(1000) for k in range(40)}
     torch.save(ck, tmp_path / "odd.pt")
     torch.save((torch.zeros(2, 3, 8, 8, dtype=torch.uint8),) * 2, tmp_path / "v.pkl")
     r = run("eval", tmp_path / "v.pkl", "-m", tmp_path / "odd.pt")

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 import torch
-from conftest import assert_one_line, run, smooth_image
+from conftest import RUN_FILES, assert_one_line, run, smooth_image
 
 from n2n_cli.io import atomic as atomic_module
 from n2n_cli.io import write_png
@@ -41,40 +41,47 @@ def test_a_disk_that_fills_keeps_the_previous_checkpoint_and_says_so(pair_file, 
     out = tmp_path / "m.pt"
     real_fsync = os.fsync
 
-    def fsync(fd):  # the disk is full once epoch 1 is saved (its curve picture is the last file written)
-        if (tmp_path / "m.curve.png").exists() and stat.S_ISREG(os.fstat(fd).st_mode):
+    def fsync(fd):  # the disk is full once epoch 1 is saved (its checkpoint is the last file written)
+        if out.exists() and stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
     monkeypatch.setattr(atomic_module.os, "fsync", fsync)
     r = run("train", "--data", pair_file, "-a", "tiny", "-e", "3", "-b", "32", "-o", out, "--workers", "0")
+    metrics = tmp_path / "m.metrics.jsonl"
     assert_one_line(
         r,
         1,
-        f"{out}: cannot write it: no space left on the device; {out} still holds epoch 1, the last one saved "
+        f"{metrics}: cannot write it: no space left on the device; {out} still holds epoch 1, the last one saved "
         "(epoch 2 was trained but is not saved)",
     )
     monkeypatch.undo()
     assert load_checkpoint(out)["epoch"] == 1
     # no temp file, no lock
-    assert sorted(os.listdir(tmp_path)) == ["m.curve.png", "m.metrics.jsonl", "m.pt", "train_data.pkl"]
+    assert sorted(os.listdir(tmp_path)) == [*RUN_FILES, "train_data.pkl"]
 
 
-def test_a_disk_that_fills_on_the_curve_says_the_epoch_is_saved(pair_file, tmp_path, monkeypatch):
+def test_a_disk_that_fills_before_the_checkpoint_keeps_the_epoch_before(pair_file, tmp_path, monkeypatch):
+    """The checkpoint is written last: a disk that fills on the files before it (here the curve of epoch 2) leaves
+    the checkpoint of epoch 1, which --resume continues."""
     out = tmp_path / "m.pt"
     real_fsync = os.fsync
 
-    def fsync(fd):  # the disk is full once epoch 1's checkpoint and metrics are saved
-        if (tmp_path / "m.metrics.jsonl").exists() and stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def fsync(fd):  # full once epoch 1 is saved and epoch 2's metrics are written
+        if out.exists() and len((tmp_path / "m.metrics.jsonl").read_text().splitlines()) == 2:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
     monkeypatch.setattr(atomic_module.os, "fsync", fsync)
     r = run("train", "--data", pair_file, "-a", "tiny", "-e", "3", "-b", "32", "-o", out, "--workers", "0")
     curve = tmp_path / "m.curve.png"
-    assert_one_line(r, 1, f"{curve}: cannot write it: no space left on the device; {out} holds epoch 1, saved")
+    assert_one_line(r, 1, f"{curve}: cannot write it: no space left on the device; {out} still holds epoch 1")
     monkeypatch.undo()
     assert load_checkpoint(out)["epoch"] == 1
+    r = run("train", "--data", pair_file, "-e", "3", "-b", "32", "--resume", out, "--workers", "0")
+    assert r.exit_code == 0, r.output
+    assert load_checkpoint(out)["epoch"] == 3 and len((tmp_path / "m.metrics.jsonl").read_text().splitlines()) == 3
 
 
 def test_eval_grid_synth_export_and_denoise_on_a_read_only_disk(tmp_path, val_file, clean_dir, models, read_only):

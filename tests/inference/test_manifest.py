@@ -10,7 +10,7 @@ import os
 import torch
 from conftest import assert_one_line, lines, pil_bytes, run, smooth_image, snapshot, written
 
-from n2n_cli.inference.manifest import MARKER, Manifest, file_sha256
+from n2n_cli.inference.manifest import MARKER, file_sha256, folder_manifest
 from n2n_cli.io import write_png
 
 
@@ -58,7 +58,7 @@ def test_a_users_file_in_an_output_folder_needs_overwrite(tmp_path, models):
     assert r.exit_code == 0, r.output
     listed = json.loads((tmp_path / "out" / MARKER).read_text())["files"]
     assert sorted(listed) == ["a.png", "b.png"]  # replaced on request: now n2n's
-    assert listed["b.png"]["sha256"] == file_sha256(tmp_path / "out" / "b.png")
+    assert listed["b.png"][0]["sha256"] == file_sha256(tmp_path / "out" / "b.png")
 
 
 def test_an_output_edited_since_is_the_users(tmp_path, models):
@@ -85,8 +85,8 @@ def test_unchanged_outputs_are_replaced_and_never_read_back(tmp_path, models):
         r = run("denoise", tmp_path / "in", tmp_path / "out", *m)
         assert r.exit_code == 0, r.output
     manifest = json.loads((tmp_path / "out" / MARKER).read_text())
-    assert manifest["written_by"] == "n2n" and manifest["format"] == 1
-    assert {k: v["size"] for k, v in manifest["files"].items()} == {
+    assert manifest["written_by"] == "n2n" and manifest["format"] == 2
+    assert {k: v[0]["size"] for k, v in manifest["files"].items()} == {
         p.name: p.stat().st_size for p in (tmp_path / "out").glob("*.png")
     }
     r = run("denoise", tmp_path / "out", tmp_path / "again", *m)
@@ -131,15 +131,14 @@ def test_a_symlink_or_a_corrupt_manifest_owns_nothing(tmp_path, models):
 
 def test_the_same_size_and_time_with_other_bytes_is_not_owned(tmp_path):
     write_png(tmp_path / "a.png", smooth_image(8, 8, 3, 0))
-    m = Manifest(tmp_path)
-    m.record(tmp_path / "a.png")
-    m.save()
     a = tmp_path / "a.png"
+    folder_manifest(tmp_path).add(a.name, a.stat().st_size, file_sha256(a))
     st, data = a.stat(), bytearray(a.read_bytes())
     data[-13] ^= 1
     a.write_bytes(bytes(data))
     os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert a.stat().st_size == st.st_size and not Manifest.read(tmp_path).owns(a)
+    assert folder_manifest(tmp_path).listed(a)
+    assert a.stat().st_size == st.st_size and not folder_manifest(tmp_path).owns(a)
 
 
 def test_a_file_that_appears_after_planning_is_not_replaced(tmp_path):
@@ -156,7 +155,7 @@ def test_a_file_that_appears_after_planning_is_not_replaced(tmp_path):
     r = denoise_files(Denoiser(create_model("tiny"), torch.device("cpu")), plan, on_error=errors.append)
     assert (r.written, r.failed) == (1, 1) and "b.png: exists and was not written" in errors[0]
     assert (tmp_path / "out" / "b.png").read_bytes() == b"mine, saved meanwhile"
-    assert sorted(Manifest.read(tmp_path / "out").files) == ["a.png"]
+    assert sorted(folder_manifest(tmp_path / "out").files) == ["a.png"]
 
 
 def test_a_single_file_output_is_listed_and_replaced_only_unchanged(tmp_path, models):

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import torchrun_worker
+from conftest import RUN_FILES, torchrun_worker
 
 from n2n_cli.models import create_model
 from n2n_cli.models.checkpoint import load_checkpoint
@@ -17,7 +17,7 @@ def test_two_process_gloo_training_matches_one_process(pair_file, tmp_path):
     for k in w0:
         assert torch.equal(w0[k], w1[k]), f"ranks disagree on {k}"
     names = sorted(p.name for p in ckpt_dir.iterdir())
-    assert names == ["m.curve.png", "m.metrics.jsonl", "m.pt"]  # one checkpoint (and its files), by rank 0
+    assert names == RUN_FILES  # one run's files, by rank 0
     assert load_checkpoint(ckpt_dir / "m.pt")["epoch"] == 2
 
     torch.manual_seed(0)
