@@ -73,7 +73,7 @@ def export(
 ) -> None:
     """Export a model to ONNX with dynamic height and width, for `n2n denoise --model model.onnx` (onnxruntime)
     or any ONNX runtime; or, named .zip, as a BioImage.IO model package that Fiji (deepImageJ), napari and ilastik
-    run (docs/export.md). Needs the `onnx` extra: `pip install 'n2n-cli[onnx]'`.
+    run (docs/export.md). Running an .onnx file with `n2n denoise` needs onnxruntime: `pip install 'n2n-cli[onnx]'`.
 
     Examples:
 

@@ -102,7 +102,7 @@ like them: `n2n export model.zip {model} MODEL {sample_flag} IMAGE`.
 ### napari and Python (bioimageio.core)
 
 ```bash
-pip install bioimageio.core onnxruntime napari[all] tifffile
+pip install 'n2n-cli[bioimageio]' napari[all]   # bioimageio.core 0.11 in a set tested together
 bioimageio test model.zip    # runs the test input and compares with the test output
 ```
 
@@ -111,7 +111,7 @@ import napari, numpy as np, tifffile
 from bioimageio.core import predict  # bioimageio.core 0.11
 
 image = tifffile.imread("cell.tif")  # Y x X
-out = predict(model="model.zip", inputs=image[None, None].astype("float32"))
+out = predict(model="model.zip", inputs=image[None, None].astype("float32"))  # the whole image: n2n's output
 viewer = napari.Viewer()
 viewer.add_image(image, name="noisy")
 viewer.add_image(np.asarray(out.members["denoised"].data).squeeze(), name="denoised")
