@@ -186,7 +186,7 @@ def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-TRAIN_PROGRESS = ("training: ", "resuming after epoch ", "epoch ")  # what `n2n train` reports as it goes
+TRAIN_PROGRESS = ("training ", "resuming ", "estimated ", "epoch ")  # what `n2n train` reports as it goes
 
 
 def assert_one_line(r, code: int, *needles: str, notes: int = 0) -> str:

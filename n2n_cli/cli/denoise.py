@@ -8,11 +8,13 @@ from typing import Optional
 
 import typer
 
+from .. import defaults
 from ..errors import UserError
 from .app import app, err, error_line, note_line, user_errors
 from .options import (
     MODEL_HELP,
     Device,
+    OutFormat,
     device_option,
     emit,
     json_option,
@@ -27,7 +29,17 @@ from .options import (
 def denoise(
     inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
     output: Path = typer.Argument(
-        ..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.tif file name for one input."
+        ..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.jpg/.tif file name for one input."
+    ),
+    fmt: Optional[OutFormat] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="Write every output as png, jpg (8-bit gray or RGB, 4:4:4) or tif [default: a TIFF as TIFF, "
+        "others as PNG; for one output file, its suffix].",
+    ),
+    quality: int = typer.Option(
+        defaults.JPEG_QUALITY, "--quality", "-q", min=1, max=100, help="JPEG quality of jpg outputs (1-100)."
     ),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
@@ -51,13 +63,16 @@ def denoise(
     as_json: bool = json_option(),
 ) -> None:
     """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: a TIFF as a TIFF
-    (its sample type, axes and calibration kept), any other image as PNG.
+    (its sample type, axes and calibration kept), any other image as PNG, or all as --format says; colour profile
+    and EXIF data kept.
 
     Examples:
 
     * `n2n denoise photo.jpg out/`
 
-    * `n2n denoise photo.jpg photo-denoised.png`
+    * `n2n denoise photo.jpg photo-denoised.jpg` (JPEG out, quality 95: --quality)
+
+    * `n2n denoise photos/ out/ --format jpg`
 
     * `n2n denoise scans/ out/ --recursive`
 
@@ -74,7 +89,17 @@ def denoise(
         from .progress import file_progress
 
         def planned(replacing: bool = True) -> Plan:
-            return plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels, replacing)
+            return plan_outputs(
+                inputs,
+                output,
+                recursive,
+                overwrite,
+                into_input_folder,
+                max_pixels,
+                replacing,
+                fmt.value if fmt else None,
+                quality,
+            )
 
         locks = planned(replacing=False).locks  # bad arguments fail here, before the model loads
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength)
@@ -84,8 +109,8 @@ def denoise(
                 raise UserError(f"{inputs}: changed while n2n started (new sub-folders?); run again")
             for note in plan.notes:
                 note_line(note)
-            with file_progress(err, len(plan.jobs)) as advance:
-                r = denoise_files(denoiser, plan, on_file=advance, on_error=error_line)
+            with file_progress(err, len(plan.jobs)) as bars:
+                r = denoise_files(denoiser, plan, on_file=bars.file, on_error=error_line, on_tiles=bars.tiles)
     result = {"output": str(output), **asdict(r)}
     emit(
         result,

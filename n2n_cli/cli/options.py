@@ -29,6 +29,12 @@ class Schedule(str, Enum):
     constant = "constant"
 
 
+class OutFormat(str, Enum):
+    png = "png"
+    jpg = "jpg"
+    tif = "tif"
+
+
 class Kind(str, Enum):
     train = "train"
     val = "val"

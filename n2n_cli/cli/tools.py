@@ -9,7 +9,7 @@ import typer
 
 from .. import defaults
 from ..errors import UserError, printable
-from .app import app, user_errors
+from .app import app, err, user_errors
 from .options import Kind, max_pixels_option, parse_noise
 
 if TYPE_CHECKING:
@@ -84,10 +84,13 @@ def export(
     * `n2n export cells.zip --model n2n-model.pt --sample cell.tif`
     """
     with user_errors():
+        from ..humanize import describe_model, number
         from ..inference.export import export_onnx
         from ..io import check_output
         from ..io.normalize import Normalization
+        from ..models import count_parameters
         from ..models.bundled import load_model, resolve_model_path
+        from .progress import stage_progress
 
         kind = output.suffix.lower()
         if kind not in (".onnx", ".zip"):
@@ -103,25 +106,23 @@ def export(
             model = _default_for(sample)
         check_output(output, [resolve_model_path(model), sample], "OUTPUT", overwrite)
         net, ckpt = load_model(model)
-        if kind == ".zip":
-            from ..inference.bioimageio import export_bioimageio
+        what = describe_model(ckpt["model"], ckpt.get("model_kwargs", {}), count_parameters(net))
+        with stage_progress(err) as stage:
+            if kind == ".zip":
+                from ..inference.bioimageio import export_bioimageio
 
-            assert sample is not None  # checked above
-            rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output)
-            r = rdf["config"]["n2n"]["range"]
-            typer.echo(
-                printable(
-                    f"wrote {output}: BioImage.IO package {rdf['format_version']} of {ckpt['model']} "
-                    f"{ckpt.get('model_kwargs', {})}, fixed range {r['lo']:g}-{r['hi']:g} from {sample.name}"
+                assert sample is not None  # checked above
+                rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output, stage)
+                r = rdf["config"]["n2n"]["range"]
+                text = (
+                    f"wrote {output}: BioImage.IO package {rdf['format_version']} of the {what}, fixed range "
+                    f"{number(r['lo'])}-{number(r['hi'])} from {sample.name}"
                 )
-            )
-            return
-        export_onnx(net, output, Normalization.from_record(ckpt.get("config", {}).get("normalization")))
-    typer.echo(
-        printable(
-            f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]"
-        )
-    )
+            else:
+                stage("exporting to ONNX")
+                export_onnx(net, output, Normalization.from_record(ckpt.get("config", {}).get("normalization")))
+                text = f"wrote {output}: {what}, input N x C x H x W float in [0, 1]"
+    typer.echo(printable(text))
 
 
 def _default_for(sample: Optional[Path]) -> Optional[str]:

@@ -16,6 +16,7 @@ import hashlib
 import io
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,10 +94,16 @@ def size_min(min_size: int) -> int:
 
 
 def export_bioimageio(
-    net: nn.Module, ckpt: dict[str, Any], model_path: Path, sample_path: Path, out: str | Path
+    net: nn.Module,
+    ckpt: dict[str, Any],
+    model_path: Path,
+    sample_path: Path,
+    out: str | Path,
+    on_stage: Callable[[str], None] = lambda what: None,
 ) -> dict[str, Any]:
     """Write the package for `net` (its checkpoint `ckpt`, read from `model_path`) to `out`, with test tensors and
-    the fixed range from `sample_path`. Returns the rdf written."""
+    the fixed range from `sample_path`; `on_stage(what)` says each stage as it starts. Returns the rdf written."""
+    on_stage(f"reading the sample {Path(sample_path).name}")
     net = net.float().cpu().eval()
     channels, _, min_size = contract(net)
     rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))
@@ -106,8 +113,11 @@ def export_bioimageio(
     with torch.inference_mode():
         y = packaged(torch.from_numpy(x)).numpy()
     expected = (y * sample.rng.span + sample.rng.lo).astype(np.float32)
+    on_stage("exporting the ONNX weights")
+    onnx_bytes = onnx_graph(packaged)
+    on_stage("tracing the TorchScript weights")
     files = {
-        "weights.onnx": onnx_graph(packaged),
+        "weights.onnx": onnx_bytes,
         "weights.torchscript.pt": _torchscript(packaged),
         "test_input.npy": _npy(sample.pixels),
         "test_output.npy": _npy(expected),
@@ -124,6 +134,7 @@ def export_bioimageio(
             for name in ("rdf.yaml", *sorted(n for n in files if n != "rdf.yaml")):
                 z.writestr(name, files[name])
 
+    on_stage(f"writing {Path(out).name}")
     atomic_write(out, write)
     return rdf
 

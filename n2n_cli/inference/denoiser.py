@@ -22,6 +22,7 @@ from .backends import Predictor, TorchPredictor
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
+Tiles = Callable[[int, int], None]  # progress inside an image: (tiles done, tiles in all)
 
 
 class Denoiser:
@@ -106,15 +107,15 @@ class Denoiser:
             return self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
         return self.net(xb)
 
-    def __call__(self, image: np.ndarray, rng: Range | None = None) -> np.ndarray:
+    def __call__(self, image: np.ndarray, rng: Range | None = None, on_tiles: Tiles | None = None) -> np.ndarray:
         """Denoise an H x W x C image; alpha passes through; the same dtype comes back. `rng`: the samples that map to
         the network's 0 and 1, given for the frames of a stack (one range per file); by default the image's own,
-        by the denoiser's rule."""
+        by the denoiser's rule. `on_tiles(done, total)` is called after each row of tiles."""
         color, alpha = split_alpha(image)
         if rng is None:
             rng = self.normalization.range_of([color])
         if self._gray_copy(color):  # a gray picture stored as RGB: the gray network, then back to RGB
-            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])], rng))
+            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])], rng, on_tiles))
             return np.concatenate([np.repeat(g, 3, axis=2)] + ([a] if a is not None else []), axis=2)
         out = np.empty_like(image)
         if alpha is not None:
@@ -123,9 +124,11 @@ class Denoiser:
         multiple = math.lcm(*(p.multiple for p in (self.net, self.gray) if p is not None))
         ys = layout(h, self.tile, self.overlap, multiple)
         xs = layout(w, self.tile, self.overlap, multiple)
+        tell = on_tiles or (lambda done, total: None)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
             (rows,) = self._run([_network_input(color, rng)], self.batch)
             _store(out[..., :c], rows, color, rng)
+            tell(1, 1)
             return out
         wx = [ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
@@ -146,6 +149,7 @@ class Denoiser:
             rows = acc[:done] / np.maximum(wsum[:done], 1e-12)
             _store(out[top : top + done, :, :c], rows, color[top : top + done], rng)
             acc, wsum, top = acc[done:], wsum[done:], top + done
+            tell((i + 1) * len(xs), len(ys) * len(xs))
         return out
 
     def _gray_copy(self, color: np.ndarray) -> bool:

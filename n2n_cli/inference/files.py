@@ -12,10 +12,10 @@ import numpy as np
 
 from ..errors import UserError, shorten
 from ..flags import flag
-from ..io import WriteError, probe, read_frame, write_png, write_tiff
+from ..io import WriteError, probe, read_frame, write_jpeg, write_png, write_tiff
 from ..io.normalize import Range, file_ranges
 from ..memory import available_memory, gib, room
-from .denoiser import Denoiser
+from .denoiser import Denoiser, Tiles
 from .manifest import Manifest
 from .plan import Job, Plan
 
@@ -36,8 +36,10 @@ def denoise_files(
     plan: Plan,
     on_file: Callable[[str], None] = lambda n: None,
     on_error: Callable[[str], None] = lambda m: None,
+    on_tiles: Tiles | None = None,
 ) -> DenoiseResult:
-    """Denoise each planned file; report any failure of one file through `on_error` and go on. Each output is
+    """Denoise each planned file; report any failure of one file through `on_error` and go on; `on_tiles(done,
+    total)`: progress inside a file (tiles of its frames, all frames counted). Each output is
     listed in its folder's manifest once written (a folder whose files all failed gets none). A file the disk refuses
     to write (read-only, full) stops the run with its WriteError, the files written so far listed."""
     r = DenoiseResult(0, 0)
@@ -46,7 +48,7 @@ def denoise_files(
         for job in plan.jobs:
             try:
                 plan.recheck(job)
-                _denoise_one(denoiser, job, r, plan.max_pixels)
+                _denoise_one(denoiser, job, r, plan.max_pixels, plan.quality, on_tiles)
                 manifest = plan.manifest(job.dest.parent)
                 manifest.record(job.dest)
                 touched[job.dest.parent] = manifest
@@ -69,7 +71,9 @@ def denoise_files(
     return r
 
 
-def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int) -> None:
+def _denoise_one(
+    denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int, quality: int, on_tiles: Tiles | None
+) -> None:
     t0 = time.perf_counter()
     info = probe(job.src, max_pixels)
     r.decode_s += time.perf_counter() - t0
@@ -92,15 +96,24 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, max_pixels: int
             t0 = time.perf_counter()
             image = read_frame(job.src, k, info)
             t1 = time.perf_counter()
-            out = denoiser(image, ranges[k])
+            tiles = None if on_tiles is None else _frame_tiles(on_tiles, k, info.frames)
+            out = denoiser(image, ranges[k], tiles)
             r.decode_s += t1 - t0
             r.network_s += time.perf_counter() - t1
             yield out
 
     t0 = time.perf_counter()
     busy = r.decode_s + r.network_s
-    if job.dest.suffix.lower() == ".png":
+    suffix = job.dest.suffix.lower()
+    if suffix == ".png":
         write_png(job.dest, next(frames()), info.icc, info.exif)
+    elif suffix in (".jpg", ".jpeg"):
+        write_jpeg(job.dest, next(frames()), info.icc, info.exif, quality)
     else:
         write_tiff(job.dest, frames(), info.icc, info.layout)
     r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)
+
+
+def _frame_tiles(on_tiles: Tiles, frame: int, frames: int) -> Tiles:
+    """Tile progress of one frame of a stack as progress over the whole file (every frame tiled alike)."""
+    return lambda done, total: on_tiles(frame * total + done, frames * total)

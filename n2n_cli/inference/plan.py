@@ -4,7 +4,9 @@ existing file only when n2n wrote it there and it is unchanged since (the folder
 or with `overwrite`.
 
 Outputs: TIFF for a TIFF (its shape, axes, sample type and calibration kept: io/tiffmeta.py), PNG for any other
-image. Names that would collide keep their source suffix.
+image; or every output in one format asked for (`fmt`: png, jpg, tif), or named by a single output file's suffix.
+A file the format cannot hold (a 16-bit image as JPEG, a stack as PNG) is refused before any work. Names that
+would collide keep their source suffix.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from pathlib import Path
 from .. import defaults
 from ..errors import ImageError, UserError
 from ..flags import flag
-from ..io import fit_name, list_images, probe
+from ..io import fit_name, jpeg_refusal, list_images, probe
 from ..io.lock import Lock, folder_lock
 from .manifest import MARKER, Manifest
 
-OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
+OUTPUT_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
+FORMATS = {"png": ".png", "jpg": ".jpg", "tif": ".tif"}  # --format: the suffix of every output
+FORMAT_OF = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tif", ".tiff": "tif"}
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)  # renamings and skipped files the user should hear about
     folders: list[Path] = field(default_factory=list)  # the folders outputs go to
     max_pixels: int = defaults.MAX_PIXELS  # the pixel budget every file of the run is read under
+    quality: int = defaults.JPEG_QUALITY  # of JPEG outputs
     overwrite: bool = False
     manifests: dict[Path, Manifest] = field(default_factory=dict)  # what n2n wrote, per output folder
 
@@ -60,9 +65,11 @@ class Plan:
             _check_replace(job.dest, self.manifest(job.dest.parent), self.overwrite)
 
 
-def _output_suffix(src: Path, max_pixels: int) -> str:
-    """.tif for a TIFF (and for stacks and float images, which PNG cannot hold), .png otherwise; a file that cannot
-    be probed gets .png here and its error when it is processed."""
+def _output_suffix(src: Path, max_pixels: int, fmt: str | None = None) -> str:
+    """The format asked for; else .tif for a TIFF (and for stacks and float images, which PNG cannot hold), .png
+    otherwise; a file that cannot be probed gets .png here and its error when it is processed."""
+    if fmt is not None:
+        return FORMATS[fmt]
     try:
         info = probe(src, max_pixels)
     except ImageError:
@@ -78,6 +85,23 @@ def _png_holds(src: Path, max_pixels: int) -> bool:
     except ImageError:
         return True
     return info.frames == 1 and not info.is_float
+
+
+def _check_format(files: list[Path], dests: dict[Path, Path], max_pixels: int) -> None:
+    """Refuse, before any work, a file whose output format cannot hold it: naming the file, what it holds, and the
+    formats that can (a file that cannot be probed: its error comes when it is processed)."""
+    for f in files:
+        kind = FORMAT_OF.get(dests[f].suffix.lower())
+        if kind not in ("jpg", "png"):
+            continue
+        try:
+            info = probe(f, max_pixels)
+        except ImageError:
+            continue
+        if kind == "jpg" and (why := jpeg_refusal(info)):
+            raise UserError(f"{f}: {why}; choose {flag('format')} png or tif")
+        if kind == "png" and (info.frames > 1 or info.is_float):
+            raise UserError(f"{f}: a stack or a float image, which PNG cannot hold; choose {flag('format')} tif")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -107,27 +131,34 @@ def plan_outputs(
     into_input_folder: bool = False,
     max_pixels: int = defaults.MAX_PIXELS,
     replacing: bool = True,
+    fmt: str | None = None,
+    quality: int = defaults.JPEG_QUALITY,
 ) -> Plan:
     """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
     never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
     (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
     subtree as input; an existing file is replaced only when n2n wrote it and it is unchanged, or with `overwrite`.
     Names that would collide keep their source suffix. `replacing=False` skips the checks on existing outputs: a
-    plan made only to know which folders to lock, before another run holding them has finished writing."""
+    plan made only to know which folders to lock, before another run holding them has finished writing. `fmt`:
+    png, jpg or tif for every output (default: TIFF for TIFFs, stacks and float images, PNG for the others)."""
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
     single_file = inputs.is_file()
     suffix = output.suffix.lower()
     if suffix in defaults.IMAGE_SUFFIXES and suffix not in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(
-            f"{output}: n2n writes PNG (still images) and TIFF (stacks, float images), not {suffix[1:].upper()}; "
-            f"name the output .png or .tif, or give a folder"
+            f"{output}: n2n writes PNG, JPEG and TIFF, not {suffix[1:].upper()}; name the output .png, .jpg or .tif, "
+            "or give a folder"
         )
+    if fmt is not None and suffix in OUTPUT_SUFFIXES and FORMAT_OF[suffix] != fmt and not output.is_dir():
+        raise UserError(f"{output}: a {suffix} name, but {flag('format')} {fmt}; name it {FORMATS[fmt]}")
     as_file = single_file and suffix in OUTPUT_SUFFIXES and not output.is_dir()
     if not single_file and suffix in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(f"{output}: a file name, but {inputs} is a folder; give an output folder")
     if not as_file and output.exists() and not output.is_dir():
-        raise UserError(f"{output}: is a file; the output must be a folder, or a .png/.tif file name for one input")
+        raise UserError(
+            f"{output}: is a file; the output must be a folder, or a .png/.jpg/.tif file name for one input"
+        )
     root = inputs.parent if single_file else inputs
     out_dir = (output.parent if as_file else output).resolve()
     if not as_file and not into_input_folder and out_dir == root.resolve():
@@ -136,9 +167,9 @@ def plan_outputs(
             f"images read; choose another output folder, e.g. a new folder inside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite or not replacing)
+    plan = Plan([], max_pixels=max_pixels, overwrite=overwrite or not replacing, quality=quality)
     files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output, plan)
-    suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
+    suffix_of = {f: _output_suffix(f, max_pixels, fmt) for f in files}
     notes = plan.notes
     if as_file:
         if output.suffix.lower() == ".png" and not _png_holds(inputs, max_pixels):
@@ -148,6 +179,7 @@ def plan_outputs(
         dests = {inputs: output}
     else:
         dests = _destinations(files, root, output, suffix_of, notes)
+    _check_format(files, dests, max_pixels)
     plan.jobs = _jobs(files, dests, plan)
     plan.folders = sorted({j.dest.parent for j in plan.jobs})
     return plan

@@ -20,6 +20,7 @@ from ..models.bundled import resolve_model_path
 from ..models.checkpoint import load_checkpoint, make_checkpoint
 from .config import TrainConfig
 from .curve import curve_path, val_psnr, write_curve
+from .state import Position, load_state, state_path
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Start:
     history: list[dict[str, Any]] = field(default_factory=list)  # the resumed run's metrics
     optimizer: dict[str, Any] | None = None  # the resumed run's optimizer state
     kept: int | None = None  # the epoch the output file holds already (resuming into it)
+    within: Position | None = None  # where the epoch `epoch` stood when its state was saved (state.py)
 
 
 def metrics_path(checkpoint: str | Path) -> Path:
@@ -78,6 +80,7 @@ def check_outputs(cfg: TrainConfig) -> None:
     check_output(curve_path(cfg.out), inputs, f"{flag('out')}'s curve picture", True)
     if cfg.val:
         check_output(best_path(cfg.out), inputs, f"{flag('out')}'s best checkpoint", True)
+    check_output(state_path(cfg.out), inputs, f"{flag('out')}'s state inside an epoch", True)
     check_writable(Path(cfg.out).parent, cfg.out)
 
 
@@ -85,16 +88,25 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
     """Read what `resume` or `init` name, and refuse what cannot go on. With `model_given` (the course API) the
     model is the caller's: `init` does not replace it."""
     if cfg.resume:
-        ckpt = load_checkpoint(cfg.resume)
+        # the checkpoint, or (a run stopped in its first epoch) only the state beside it; the state when it is ahead
+        only_state = not Path(cfg.resume).exists() and state_path(cfg.resume).is_file()
+        ckpt = None if only_state else load_checkpoint(cfg.resume)
+        finished = ckpt.get("epoch", 0) if ckpt is not None else None
+        found = load_state(cfg.resume, finished)
+        within = None
+        if found is not None:
+            ckpt, within = found
+        elif ckpt is None:
+            ckpt = load_checkpoint(cfg.resume)  # the state holds no position: the usual "no such model file"
         epoch = ckpt.get("epoch", 0)
-        kept = epoch if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume) else None
+        kept = finished if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume) else None
         if cfg.epochs <= epoch:
             raise UserError(
                 f"{cfg.resume}: already trained {epoch} epochs; {flag('epochs')} {cfg.epochs} must be more to continue"
             )
         if not model_given and cfg.arch is not None and cfg.arch != ckpt["model"]:
             raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as {flag('arch')} {cfg.arch}")
-        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept)
+        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept, within)
     if cfg.init and not model_given:
         init_from = resolve_model_path(cfg.init)
         ckpt = load_checkpoint(init_from)
