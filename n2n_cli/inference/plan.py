@@ -19,6 +19,7 @@ from .. import defaults
 from ..errors import ImageError, UserError
 from ..flags import flag
 from ..io import fit_name, jpeg_refusal, list_images, probe
+from ..io.listing import list_others
 from ..io.lock import Lock, folder_lock
 from .manifest import MARKER, Manifest
 
@@ -194,6 +195,7 @@ def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, pla
     root = inputs.resolve()
     if recursive and out_dir != root and _inside(out_dir, root):
         files = _outside_output(files, out_dir, output)
+    _note_left_aside(inputs, recursive, out_dir, plan)
     shown = [f for f in own if not _inside(f.resolve(), out_dir)]
     if shown:
         plan.notes.append(
@@ -206,6 +208,22 @@ def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, pla
             f"{inputs}: no images found{why}" + ("" if recursive else f" (use {flag('recursive')} for sub-folders)")
         )
     return files
+
+
+def _note_left_aside(inputs: Path, recursive: bool, out_dir: Path, plan: Plan) -> None:
+    """Notes on what the run does not read: files that are not images (skipped, not failed), and sub-folders
+    without `recursive` (the output folder aside)."""
+    files, folders = list_others(inputs, recursive)
+    files = [f for f in files if not _inside(f.resolve(), out_dir)]
+    folders = [d for d in folders if d.resolve() != out_dir]
+    if files:
+        plan.notes.append(
+            f"skipping {len(files)} file(s) that are not images (by their suffix), such as {files[0].name}"
+        )
+    if folders:
+        plan.notes.append(
+            f"{len(folders)} sub-folder(s) not read, such as {folders[0].name}: {flag('recursive')} reads them"
+        )
 
 
 def _destinations(
