@@ -109,14 +109,14 @@ def _row(p: _Param) -> str:
 
 
 def _value(p: _Param) -> str:
-    if p.flag:
-        return ""
-    if isinstance(p.kind, type) and issubclass(p.kind, enum.Enum):
-        return " \\| ".join(str(m.value) for m in p.kind)
-    name = {Path: "path", str: "text", int: "integer", float: "number"}.get(p.kind, str(p.kind))
+    """What `--help` shows in its value column: an argument's type; an option's value name (its metavar, one rule
+    for all: n2n_cli/cli/options.py) and its range, as [1<=x<=100]."""
+    if p.argument:
+        return {Path: "path", str: "text", int: "integer", float: "number"}.get(p.kind, str(p.kind))
     lo, hi = getattr(p.info, "min", None), getattr(p.info, "max", None)
-    bounds = [f"{lo} <= x" if lo is not None else "", f"x <= {hi}" if hi is not None else ""]
-    return name + (f" ({', '.join(b for b in bounds if b)})" if lo is not None or hi is not None else "")
+    bounds = f"{lo}<=x<={hi}" if lo is not None and hi is not None else f"x>={lo}" if lo is not None else ""
+    bounds = bounds or (f"x<={hi}" if hi is not None else "")
+    return _cell(p.info.metavar or "") + (f" [{bounds}]" if bounds else "")
 
 
 def _default(p: _Param) -> str:

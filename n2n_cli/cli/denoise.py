@@ -27,9 +27,9 @@ from .options import (
 
 @app.command()
 def denoise(
-    inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
+    inputs: Path = typer.Argument(..., metavar="INPUT", help="An image file or a folder of images."),
     output: Path = typer.Argument(
-        ..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.jpg/.tif file name for one input."
+        ..., metavar="OUTPUT", help="Output folder (names mirror INPUT), or a .png/.jpg/.tif file name for one input."
     ),
     fmt: Optional[OutFormat] = typer.Option(
         None,
@@ -42,16 +42,17 @@ def denoise(
         defaults.JPEG_QUALITY, "--quality", "-q", min=1, max=100, help="JPEG quality of jpg outputs (1-100)."
     ),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUTPUT."),
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
-        help="Replace existing files in OUT that are not n2n's own unchanged outputs (OUT/.n2n-output lists those).",
+        help="Replace existing files in OUTPUT that are not n2n's own unchanged outputs (OUTPUT/.n2n-output lists "
+        "those).",
     ),
     into_input_folder: bool = typer.Option(
         False,
         "--into-input-folder",
-        help="Allow OUT to be the folder that "
+        help="Allow OUTPUT to be the folder that "
         "holds the input, the outputs among the inputs (they never replace one); "
         "a new folder beside or inside it needs no flag.",
     ),
@@ -62,7 +63,7 @@ def denoise(
     max_pixels: int = max_pixels_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: a TIFF as a TIFF
+    """Denoise images into OUTPUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: a TIFF as a TIFF
     (its sample type, axes and calibration kept), any other image as PNG, or all as --format says; colour profile
     and EXIF data kept.
 

@@ -110,7 +110,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _outside_output(files: list[Path], out_dir: Path, output: Path) -> list[Path]:
-    """The input files of a recursive run whose OUT lies inside its input tree, OUT's subtree left out: n2n's own
+    """The input files of a recursive run whose OUTPUT lies inside its input tree, OUTPUT's subtree left out: n2n's own
     earlier outputs there are skipped by their manifest; an image of the user's there would be read as an input and
     its output written beside it, so it is refused."""
     kept = []
@@ -136,8 +136,8 @@ def plan_outputs(
     quality: int = defaults.JPEG_QUALITY,
 ) -> Plan:
     """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
-    never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
-    (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
+    never replaces an input; OUTPUT may be a new folder beside or inside the input's folder, but not that folder itself
+    (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUTPUT's
     subtree as input; an existing file is replaced only when n2n wrote it and it is unchanged, or with `overwrite`.
     Names that would collide keep their source suffix. `replacing=False` skips the checks on existing outputs: a
     plan made only to know which folders to lock, before another run holding them has finished writing. `fmt`:
@@ -187,8 +187,8 @@ def plan_outputs(
 
 
 def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, plan: Plan) -> list[Path]:
-    """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUT's
-    subtree when it lies in the tree. Skipped outputs outside OUT are named in a note."""
+    """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUTPUT's
+    subtree when it lies in the tree. Skipped outputs outside OUTPUT are named in a note."""
     listed = list_images(inputs, recursive)
     own = [f for f in listed if plan.manifest(f.parent).owns(f)]
     files = [f for f in listed if f not in set(own)]
