@@ -76,3 +76,18 @@ def test_the_time_left_is_known_before_the_first_step(monkeypatch):
         p.on_estimate(100 * 0.5, 200 * 0.5)
         assert p.clock.left(0, -1) == ("0:50", "1:40")
     assert "estimated 0:50 per epoch, 1:40 for the run" in out.getvalue()
+
+
+def test_one_final_loss_on_screen_and_saved(pair_file, tmp_path, monkeypatch):
+    """The loss the last step line shows, the epoch line, the closing line and the metrics file agree."""
+    import json
+
+    from conftest import run
+
+    monkeypatch.setattr(progress, "LOG_EVERY", 0)  # a step line after every step (stderr is not a terminal here)
+    r = run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-b", "8", "-o", tmp_path / "m.pt")
+    assert r.exit_code == 0, r.output
+    saved = json.loads((tmp_path / "m.metrics.jsonl").read_text().splitlines()[-1])["loss"]
+    steps = [line for line in r.stderr.splitlines() if " step " in line]
+    assert steps[-1].startswith("epoch 1/1 step 8/8 ") and f" loss {saved:.5f} " in steps[-1]
+    assert f"epoch 1/1 loss {saved:.5f}," in r.stderr and f"loss {saved:.5f})" in r.stdout
