@@ -25,35 +25,35 @@ SETS = {  # set -> (what it is, what its real noise is)
 }
 Row = tuple[str, str, str, str]  # (result file, set, sigma, method or label)
 
+SIGMAS = ("15", "25", "50", "25, JPEG q90", "0")  # the synthetic rows of a set: Gaussian noise, JPEG-saved, none
+
+
+def _synthetic(file: str, name: str, method: str) -> list[Row]:
+    return [(file, name, sigma, method) for sigma in SIGMAS]
+
+
 CARD_ROWS: dict[str, list[Row]] = {  # each bundled file's results, in the card's order
     "fast-blind.pt": [
         ("quality-real.json", "polyu_dev", "real", "bundled"),
-        ("quality-bundled.json", "cbsd68", "15", "bundled"),
-        ("quality-bundled.json", "cbsd68", "25", "bundled"),
-        ("quality-bundled.json", "cbsd68", "50", "bundled"),
-        ("quality-bundled.json", "cbsd68", "25, JPEG q90", "bundled"),
-        ("quality-bundled.json", "cbsd68", "0", "bundled"),
+        *_synthetic("quality-bundled.json", "cbsd68", "bundled"),
         ("quality-gray.json", "FMD", "real", "fmd-model: fast (fast-blind.pt)"),
     ],
     "fast-gray.pt": [
         ("quality-gray.json", "polyu_gray", "real", "bundled"),
         ("quality-gray.json", "FMD", "real", "fmd-model: fast (fast-gray.pt)"),
-        ("quality-gray.json", "set12", "15", "bundled"),
-        ("quality-gray.json", "set12", "25", "bundled"),
-        ("quality-gray.json", "set12", "50", "bundled"),
-        ("quality-gray.json", "set12", "25, JPEG q90", "bundled"),
-        ("quality-gray.json", "set12", "0", "bundled"),
+        *_synthetic("quality-gray.json", "set12", "bundled"),
     ],
     "fast-gaussian.pt": [
         ("quality-real.json", "polyu_dev", "real", "gaussian"),
-        ("quality-bundled.json", "cbsd68", "15", "gaussian"),
-        ("quality-bundled.json", "cbsd68", "25", "gaussian"),
-        ("quality-bundled.json", "cbsd68", "50", "gaussian"),
-        ("quality-bundled.json", "cbsd68", "25, JPEG q90", "gaussian"),
-        ("quality-bundled.json", "cbsd68", "0", "gaussian"),
+        *_synthetic("quality-bundled.json", "cbsd68", "gaussian"),
     ],
     "unet-blind-rgb.pt": [],
 }
+
+
+def card_rows(name: str, *wanted: tuple[str, str]) -> list[Row]:
+    """The rows of `name`'s card for the (set, sigma) pairs wanted, in that order (the README's table picks so)."""
+    return [next(r for r in CARD_ROWS[name] if (r[1], r[2]) == w) for w in wanted]
 
 
 def result_files() -> list[dict[str, Any]]:

@@ -132,10 +132,9 @@ class FileBars:
         self.progress.update(self.tile_task, completed=done, total=total)
 
 
-@contextmanager
-def file_progress(console: Console, total: int) -> Iterator[FileBars]:
-    """Bars over files and the tiles of each (FileBars)."""
-    with Progress(
+def _bars(console: Console) -> Progress:
+    """Transient bars on a terminal (none elsewhere): description, bar, done/total, time left."""
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -143,22 +142,20 @@ def file_progress(console: Console, total: int) -> Iterator[FileBars]:
         console=console,
         transient=True,
         disable=not console.is_terminal,
-    ) as progress:
+    )
+
+
+@contextmanager
+def file_progress(console: Console, total: int) -> Iterator[FileBars]:
+    """Bars over files and the tiles of each (FileBars)."""
+    with _bars(console) as progress:
         yield FileBars(progress, total)
 
 
 @contextmanager
 def count_progress(console: Console, what: str) -> Iterator[Callable[[int, int], None]]:
     """A bar over a count (images scored...); yields `update(done, total)`."""
-    with Progress(
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
+    with _bars(console) as progress:
         task = progress.add_task(what, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
