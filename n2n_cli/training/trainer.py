@@ -134,6 +134,9 @@ class Trainer:
         model = self._build_model(start, source)
         record = fingerprint(cfg, source, model, batch, lr)
         same_data = check_resume(cfg, start.ckpt, record, self.cb.on_note) if cfg.resume and start.ckpt else True
+        if start.within is not None and (start.ckpt or {}).get("config", {}).get("batch_size") != batch:
+            self.cb.on_note(f"{cfg.resume}: another batch size, so epoch {start.epoch + 1} starts again")
+            start.within = None  # its steps were counted in the old batches
         check_training_memory(model, source, batch, world.size, cfg.workers, device)
         # channels_last: faster convolutions on CPUs and GPUs alike (Module.to takes it; its stubs do not say so)
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]

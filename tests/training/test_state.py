@@ -109,3 +109,14 @@ def test_a_stale_state_is_not_resumed(pair_file, tmp_path):
     r = run("train", *args, "-e", "2", "--resume", out)
     assert r.exit_code == 0, r.output
     assert "resuming after epoch 1 of 2" in r.stderr and load_checkpoint(out)["epoch"] == 2
+
+
+def test_a_state_resumed_with_another_batch_size_starts_its_epoch_again(pair_file, tmp_path, monkeypatch):
+    out = tmp_path / "m.pt"
+    _stop_at(monkeypatch, 0, 2, signal.SIGINT)
+    assert run("train", "--data", pair_file, "-a", "tiny", "-e", "1", "-b", "8", "-o", out).exit_code == 130
+    monkeypatch.undo()
+    r = run("train", "--data", pair_file, "-e", "1", "-b", "16", "--resume", out, "--force")
+    assert r.exit_code == 0, r.output
+    assert f"note: {out}: another batch size, so epoch 1 starts again" in r.stderr
+    assert load_checkpoint(out)["epoch"] == 1 and not state_path(out).exists()
