@@ -158,8 +158,9 @@ def train(
     resume: Optional[Path] = typer.Option(
         None,
         "--resume",
-        help="Continue the run of a checkpoint (written back to it unless --output says otherwise); its data and "
-        "options must be the run's own.",
+        help="Continue the run of a checkpoint (written back to it unless --output says otherwise), from inside an "
+        "epoch when its state (NAME.state.pt, saved every few minutes and on Ctrl-C) is ahead; its data and options "
+        "must be the run's own.",
     ),
     force: bool = typer.Option(
         False, "--force", help="With --resume: continue though the data or options differ, saying what differs."
