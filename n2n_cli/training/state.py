@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .. import defaults
-from ..errors import UserError
+from ..errors import CheckpointError, UserError
 from ..io import atomic_save, fit_name
 from ..models.checkpoint import load_checkpoint, make_checkpoint
 from .interrupt import StopRequests
@@ -56,10 +56,16 @@ def load_state(checkpoint: str | Path, finished: int | None) -> tuple[dict[str, 
     if not path.is_file():
         return None
     state = load_checkpoint(path)
-    within = state.get("within_epoch")
-    if not isinstance(within, dict) or (finished is not None and state.get("epoch", -1) < finished):
+    within, epoch = state.get("within_epoch"), state.get("epoch")
+    try:
+        at = Position(int(within["step"]), within["loss_sum"], int(within["seen"]), within["rng"])  # type: ignore[index]
+        assert isinstance(epoch, int) and torch.is_tensor(at.loss_sum) and torch.is_tensor(at.rng) and at.step >= 0
+    except (TypeError, KeyError, ValueError, AssertionError):
+        raise CheckpointError(
+            f"{path}: not a run's state inside an epoch as n2n writes it; remove it to resume from {checkpoint}"
+        ) from None
+    if finished is not None and epoch < finished:
         return None
-    at = Position(int(within["step"]), within["loss_sum"], int(within["seen"]), within["rng"])
     return state, at
 
 

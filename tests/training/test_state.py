@@ -10,7 +10,7 @@ import signal
 
 import pytest
 import torch
-from conftest import lines, run, write_noisy_images
+from conftest import assert_one_line, lines, run, write_noisy_images
 
 from n2n_cli import defaults
 from n2n_cli.models.checkpoint import load_checkpoint
@@ -120,3 +120,12 @@ def test_a_state_resumed_with_another_batch_size_starts_its_epoch_again(pair_fil
     assert r.exit_code == 0, r.output
     assert f"note: {out}: another batch size, so epoch 1 starts again" in r.stderr
     assert load_checkpoint(out)["epoch"] == 1 and not state_path(out).exists()
+
+
+def test_a_malformed_state_is_one_line(pair_file, tmp_path):
+    out = tmp_path / "m.pt"
+    args = ["--data", pair_file, "-b", "8", "-a", "tiny"]
+    assert run("train", *args, "-e", "1", "-o", out).exit_code == 0
+    torch.save({**load_checkpoint(out), "within_epoch": {"step": "x"}}, state_path(out))
+    r = run("train", *args, "-e", "2", "--resume", out)
+    assert_one_line(r, 1, f"{state_path(out)}: not a run's state", f"remove it to resume from {out}")
