@@ -58,6 +58,8 @@ FLAGS: dict[str, str] = {
     "sample": "--sample",
     "into_input_folder": "--into-input-folder",
     "recursive": "--recursive",
+    "format": "--format",
+    "quality": "--quality",
     # n2n synth
     "synth_size": "--size",
     "synth_count": "--count",

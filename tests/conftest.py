@@ -186,7 +186,7 @@ def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-TRAIN_PROGRESS = ("training: ", "resuming after epoch ", "epoch ")  # what `n2n train` reports as it goes
+TRAIN_PROGRESS = ("training ", "resuming ", "estimated ", "epoch ")  # what `n2n train` reports as it goes
 RUN_FILES = [".m.pt.n2n-output", "m.curve.png", "m.metrics.jsonl", "m.pt"]  # what `n2n train -o m.pt` leaves
 
 

@@ -2,7 +2,8 @@
 
 import torch
 
-from n2n_cli import Model
+from n2n_cli import Model, defaults
+from n2n_cli.training import Callback
 
 
 def test_course_script_runs_unchanged(pair_file, val_file):
@@ -30,3 +31,28 @@ def test_pretrained_model_denoises(val_file):
     out = model.predict(noisy)
     mse = lambda a: ((a / 255 - clean.float() / 255) ** 2).mean()  # noqa: E731
     assert mse(out) < mse(noisy.float())
+
+
+class _Record(Callback):
+    def on_start(self, epochs, start_epoch, steps_per_epoch, info):
+        self.info = info
+
+
+def test_train_shows_its_progress_unless_told_not_to(pair_file, capsys):
+    a, b = torch.load(pair_file, weights_only=True)
+    Model().train(a, b, 1)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("training seed network for RGB images (") and "lr 1e-3" in err[0]
+    assert err[1].startswith("estimated ") and err[-1].startswith("epoch 1/1 loss ")
+    Model().train(a, b, 1, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_train_after_load_pretrained_model_fine_tunes(pair_file):
+    a, b = torch.load(pair_file, weights_only=True)
+    fresh, tuned = Model(), Model()
+    tuned.load_pretrained_model()
+    for m in (fresh, tuned):
+        m.train(a[:16], b[:16], 1, callback=(seen := _Record()))
+        m.seen = seen
+    assert fresh.seen.info["lr"] == defaults.LR and tuned.seen.info["lr"] == defaults.FINETUNE_LR < defaults.LR

@@ -9,6 +9,10 @@ from .app import app, main
 
 # isort: off
 from . import train, evaluate, denoise, tools  # noqa: F401, E402  registers the commands, in the order --help lists
+
 # isort: on
+from .options import name_values  # noqa: E402
+
+name_values(app)  # one rule for the value names of --help and docs/cli.md
 
 __all__ = ["app", "main"]

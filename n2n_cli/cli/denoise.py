@@ -8,11 +8,13 @@ from typing import Optional
 
 import typer
 
+from .. import defaults
 from ..errors import UserError
 from .app import app, err, error_line, note_line, user_errors
 from .options import (
     MODEL_HELP,
     Device,
+    OutFormat,
     Route,
     device_option,
     emit,
@@ -27,21 +29,32 @@ from .options import (
 
 @app.command()
 def denoise(
-    inputs: Path = typer.Argument(..., metavar="IN", help="An image file or a folder of images."),
+    inputs: Path = typer.Argument(..., metavar="INPUT", help="An image file or a folder of images."),
     output: Path = typer.Argument(
-        ..., metavar="OUT", help="Output folder (names mirror IN), or a .png/.tif file name for one input."
+        ..., metavar="OUTPUT", help="Output folder (names mirror INPUT), or a .png/.jpg/.tif file name for one input."
+    ),
+    fmt: Optional[OutFormat] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="Write every output as png, jpg (8-bit gray or RGB, 4:4:4) or tif [default: a TIFF as TIFF, "
+        "others as PNG; for one output file, its suffix].",
+    ),
+    quality: int = typer.Option(
+        defaults.JPEG_QUALITY, "--quality", "-q", min=1, max=100, help="JPEG quality of jpg outputs (1-100)."
     ),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUT."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include sub-folders, mirrored in OUTPUT."),
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
-        help="Replace existing files in OUT that are not n2n's own unchanged outputs (OUT/.n2n-output lists those).",
+        help="Replace existing files in OUTPUT that are not n2n's own unchanged outputs (OUTPUT/.n2n-output lists "
+        "those).",
     ),
     into_input_folder: bool = typer.Option(
         False,
         "--into-input-folder",
-        help="Allow OUT to be the folder that "
+        help="Allow OUTPUT to be the folder that "
         "holds the input, the outputs among the inputs (they never replace one); "
         "a new folder beside or inside it needs no flag.",
     ),
@@ -56,14 +69,17 @@ def denoise(
     max_pixels: int = max_pixels_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Denoise images into OUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: a TIFF as a TIFF
-    (its sample type, axes and calibration kept), any other image as PNG.
+    """Denoise images into OUTPUT, keeping each image's mode (gray, RGB, alpha), bit depth and frames: a TIFF as a TIFF
+    (its sample type, axes and calibration kept), any other image as PNG, or all as --format says; colour profile
+    and EXIF data kept.
 
     Examples:
 
     * `n2n denoise photo.jpg out/`
 
-    * `n2n denoise photo.jpg photo-denoised.png`
+    * `n2n denoise photo.jpg photo-denoised.jpg` (JPEG out, quality 95: --quality)
+
+    * `n2n denoise photos/ out/ --format jpg`
 
     * `n2n denoise scans/ out/ --recursive`
 
@@ -82,7 +98,17 @@ def denoise(
         from .progress import file_progress
 
         def planned(replacing: bool = True) -> Plan:
-            return plan_outputs(inputs, output, recursive, overwrite, into_input_folder, max_pixels, replacing)
+            return plan_outputs(
+                inputs,
+                output,
+                recursive,
+                overwrite,
+                into_input_folder,
+                max_pixels,
+                replacing,
+                fmt.value if fmt else None,
+                quality,
+            )
 
         locks = planned(replacing=False).locks  # bad arguments fail here, before the model loads
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength, route.value)
@@ -94,12 +120,13 @@ def denoise(
                 note_line(note)
             for line in plan.unreadable:  # reported, and the exit code says so; the other images are denoised
                 error_line(line)
-            with file_progress(err, len(plan.jobs)) as advance:
+            with file_progress(err, len(plan.jobs)) as bars:
                 r = denoise_files(
                     denoiser,
                     plan,
-                    on_file=advance,
+                    on_file=bars.file,
                     on_error=error_line,
+                    on_tiles=bars.tiles,
                     on_route=(lambda p, rep: note_line(f"{p}: {rep.describe()}")) if explain else (lambda p, rep: None),
                 )
     unread = len(plan.unreadable)

@@ -9,7 +9,7 @@ import typer
 
 from .. import defaults
 from ..errors import UserError
-from .app import app, user_errors
+from .app import app, err, user_errors
 from .options import (
     MODEL_HELP,
     Device,
@@ -87,6 +87,7 @@ def evaluate_cmd(
         from ..inference import make_denoiser
         from ..io import check_output
         from ..io.atomic import replacing
+        from .progress import count_progress
 
         if pairs and (clean is not None or noise is not None or grid is not None):
             raise UserError("--pairs estimates quality from noisy pairs; --clean, --noise and --grid need clean images")
@@ -100,7 +101,8 @@ def evaluate_cmd(
         spec = cast("AnyNoise | None", noise)  # parse_noise made it one
         denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength, route.value)
         evalset = open_eval_set(data, clean, spec, seed, "eval", max_pixels, denoiser.normalization)
-        r = evaluate(denoiser, evalset)
+        with count_progress(err, "scoring") as update:
+            r = evaluate(denoiser, evalset, update)
         if grid is not None:
             save_grid(grid, denoiser, evalset, replacing(overwrite))
     result = {
@@ -146,10 +148,12 @@ def _eval_pairs(
     from ..device import pick_device
     from ..evaluation import ASSUMES, estimate_pairs
     from ..inference import make_denoiser
+    from .progress import count_progress
 
     denoiser = make_denoiser(model, pick_device(device.value), tile, tta, strength, route.value)
     pairset = open_pair_set(data, target, "eval", max_pixels, denoiser.normalization)
-    r = estimate_pairs(denoiser, pairset)
+    with count_progress(err, "scoring pairs") as update:
+        r = estimate_pairs(denoiser, pairset, on_images=update)
     gain = float("nan") if r.psnr is None else 0.0 if r.psnr == r.input_psnr else r.psnr - r.input_psnr
     result = {
         "data": str(data),

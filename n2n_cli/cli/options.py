@@ -4,7 +4,9 @@ core's configuration."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
+import typing
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional, TypeVar
@@ -27,6 +29,12 @@ class Device(str, Enum):
 class Schedule(str, Enum):
     cosine = "cosine"
     constant = "constant"
+
+
+class OutFormat(str, Enum):
+    png = "png"
+    jpg = "jpg"
+    tif = "tif"
 
 
 class Kind(str, Enum):
@@ -149,3 +157,31 @@ def emit(result: dict[str, Any], as_json: bool, text: str) -> None:
     from .app import say
 
     say(dumps(result, indent=2) if as_json else "\n".join(printable(line) for line in text.split("\n")))
+
+
+VALUE_NAMES = {Path: "PATH", str: "TEXT", int: "INTEGER", float: "NUMBER"}  # what --help and docs/cli.md call values
+
+
+def value_name(name: str, info: Any, annotation: Any) -> str:
+    """The one rule for the value name of a declared parameter: an argument by its name in capitals; a flag none;
+    a choice its values (a|b); else its type's name (PATH, TEXT, INTEGER, NUMBER)."""
+    if isinstance(info, typer.models.ArgumentInfo):
+        return name.upper()
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    kind = args[0] if typing.get_origin(annotation) is typing.Union and len(args) == 1 else annotation
+    if kind is bool:
+        return ""
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return "|".join(str(m.value) for m in kind)
+    return VALUE_NAMES.get(kind, "TEXT")
+
+
+def name_values(app: typer.Typer) -> None:
+    """Give every parameter of the app's commands that declares no metavar the one from `value_name`, so that
+    `--help` and docs/cli.md (tools/docs.py reads the same declarations) name values alike."""
+    callbacks = [c.callback for c in app.registered_commands] + [getattr(app.registered_callback, "callback", None)]
+    for callback in filter(None, callbacks):
+        hints = typing.get_type_hints(callback)
+        for name, p in inspect.signature(callback).parameters.items():
+            if isinstance(p.default, typer.models.ParameterInfo) and p.default.metavar is None:
+                p.default.metavar = value_name(name, p.default, hints[name])

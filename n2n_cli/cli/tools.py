@@ -9,7 +9,7 @@ import typer
 
 from .. import defaults
 from ..errors import UserError, printable
-from .app import app, say, user_errors
+from .app import app, err, say, user_errors
 from .options import Kind, max_pixels_option, parse_noise, seed_range
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def export(
 ) -> None:
     """Export a model to ONNX with dynamic height and width, for `n2n denoise --model model.onnx` (onnxruntime)
     or any ONNX runtime; or, named .zip, as a BioImage.IO model package that Fiji (deepImageJ), napari and ilastik
-    run (docs/export.md). Needs the `onnx` extra: `pip install 'n2n-cli[onnx]'`.
+    run (docs/export.md). Running an .onnx file with `n2n denoise` needs onnxruntime: `pip install 'n2n-cli[onnx]'`.
 
     Examples:
 
@@ -85,11 +85,14 @@ def export(
     * `n2n export cells.zip --model n2n-model.pt --sample cell.tif`
     """
     with user_errors():
+        from ..humanize import describe_model, number
         from ..inference.export import export_onnx
         from ..io import check_output
         from ..io.atomic import replacing
         from ..io.normalize import Normalization
+        from ..models import count_parameters
         from ..models.bundled import load_model, resolve_model_path
+        from .progress import stage_progress
 
         kind = output.suffix.lower()
         if kind not in (".onnx", ".zip"):
@@ -105,26 +108,26 @@ def export(
             model = _default_for(sample)
         check_output(output, [resolve_model_path(model), sample], "OUTPUT", overwrite)
         net, ckpt = load_model(model)
-        if kind == ".zip":
-            from ..inference.bioimageio import export_bioimageio
+        what = describe_model(ckpt["model"], ckpt.get("model_kwargs", {}), count_parameters(net))
+        with stage_progress(err) as stage:
+            if kind == ".zip":
+                from ..inference.bioimageio import export_bioimageio
 
-            assert sample is not None  # checked above
-            rdf = export_bioimageio(net, ckpt, resolve_model_path(model), sample, output, replacing(overwrite))
-            r = rdf["config"]["n2n"]["range"]
-            say(
-                printable(
-                    f"wrote {output}: BioImage.IO package {rdf['format_version']} of {ckpt['model']} "
-                    f"{ckpt.get('model_kwargs', {})}, fixed range {r['lo']:g}-{r['hi']:g} from {sample.name}"
+                assert sample is not None  # checked above
+                rdf = export_bioimageio(
+                    net, ckpt, resolve_model_path(model), sample, output, replacing(overwrite), stage
                 )
-            )
-            return
-        rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))
-        export_onnx(net, output, rule, replacing(overwrite))
-    say(
-        printable(
-            f"wrote {output}: {ckpt['model']} {ckpt.get('model_kwargs', {})}, input N x C x H x W float in [0, 1]"
-        )
-    )
+                r = rdf["config"]["n2n"]["range"]
+                text = (
+                    f"wrote {output}: BioImage.IO package {rdf['format_version']} of the {what}, fixed range "
+                    f"{number(r['lo'])}-{number(r['hi'])} from {sample.name}"
+                )
+            else:
+                stage("exporting to ONNX")
+                rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))
+                export_onnx(net, output, rule, replacing(overwrite))
+                text = f"wrote {output}: {what}, input N x C x H x W float in [0, 1]"
+    say(printable(text))
 
 
 def _default_for(sample: Optional[Path]) -> Optional[str]:

@@ -169,8 +169,9 @@ def train(
     resume: Optional[Path] = typer.Option(
         None,
         "--resume",
-        help="Continue the run of a checkpoint (written back to it unless --output says otherwise); its data and "
-        "options must be the run's own.",
+        help="Continue the run of a checkpoint (written back to it unless --output says otherwise), from inside an "
+        "epoch when its state (NAME.state.pt, saved every few minutes and on Ctrl-C) is ahead; its data and options "
+        "must be the run's own.",
     ),
     force: bool = typer.Option(
         False, "--force", help="With --resume: continue though the data or options differ, saying what differs."
@@ -262,6 +263,15 @@ def _interrupted(ctx: typer.Context, out: str | None, epochs: int, trainer: Trai
     epoch = trainer.epoch if trainer is not None else None
     where = f"in epoch {epoch + 1}" if epoch is not None else "before the first epoch"
     kept = trainer.kept if trainer is not None else None
+    steps = trainer.keeper.saved if trainer is not None and trainer.keeper is not None else None
+    if out and steps is not None:
+        from ..training.state import state_path
+
+        also = f" ({out} holds epoch {kept})" if kept else ""
+        return (
+            f"interrupted {where} after step {steps}; {state_path(out)} holds the run as it stood{also}. "
+            f"To go on: {resume_command(ctx, out)}"
+        )
     if not out or not kept:
         return f"interrupted {where}; no checkpoint was saved"
     return f"interrupted {where}; {out} holds epoch {kept} of {epochs}. To go on: {resume_command(ctx, out)}"

@@ -129,8 +129,9 @@ class EpochKeys(Sampler):
     def __init__(self) -> None:
         self.keys: list[tuple[int, int]] = []
 
-    def set_epoch(self, order: torch.Tensor, seed: int) -> None:
-        self.keys = [(int(i), seed * 1_000_003 + k) for k, i in enumerate(order.tolist())]
+    def set_epoch(self, order: torch.Tensor, seed: int, skip: int = 0) -> None:
+        """The keys from position `skip` on: a crop's seed is keyed by its position in the whole epoch."""
+        self.keys = [(int(i), seed * 1_000_003 + k) for k, i in enumerate(order.tolist()) if k >= skip]
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         return iter(self.keys)
@@ -159,10 +160,10 @@ class PatchSource:
         self.loader = DataLoader(self.patches, batch_size=batch, sampler=self.keys, num_workers=workers,
                                  pin_memory=device.type == "cuda", persistent_workers=workers > 0)
 
-    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[Sequence[torch.Tensor]]:
+    def epoch(self, order: torch.Tensor, seed: int, skip: int = 0) -> Iterator[Sequence[torch.Tensor]]:
         if self.loader is None:
             raise RuntimeError("PatchSource.start() must be called before epoch()")
-        self.keys.set_epoch(order, seed)
+        self.keys.set_epoch(order, seed, skip)
         try:
             yield from self.loader
         except UserError as e:  # a file that failed in a loader process: its one line, not the worker's traceback

@@ -1,8 +1,8 @@
 """What the trainer and the scorers take from data, whatever its kind.
 
 Training sources (tensor pairs, patches of image files) share `TrainSource`: `name`, `channels`, `size` (H x W of
-what they yield), `len()`, `start(device, batch, workers)` and `epoch(order, seed)` yielding batches: (input, target),
-or (image,) for single noisy images. Evaluation sets share `EvalSet`, yielding `EvalBatch`es; noisy-pair sets
+what they yield), `len()`, `start(device, batch, workers)` and `epoch(order, seed, skip)` yielding batches: (input, target),
+or (image,) for single noisy images, from position `skip` of the order on (a run resumed inside an epoch). Evaluation sets share `EvalSet`, yielding `EvalBatch`es; noisy-pair sets
 share `PairSet`, yielding `PairBatch`es of two captures of one scene.
 """
 
@@ -29,7 +29,7 @@ class TrainSource(Protocol):
 
     def start(self, device: torch.device, batch: int, workers: int) -> None: ...
 
-    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[Sequence[torch.Tensor]]: ...
+    def epoch(self, order: torch.Tensor, seed: int, skip: int = 0) -> Iterator[Sequence[torch.Tensor]]: ...
 
 
 @dataclass

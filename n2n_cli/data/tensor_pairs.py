@@ -41,9 +41,9 @@ class TensorPairs:
             if need < torch.cuda.get_device_properties(device).total_memory // 4:
                 self.tensors = tuple(t.to(device) for t in self.tensors)
 
-    def epoch(self, order: torch.Tensor, seed: int) -> Iterator[tuple[torch.Tensor, ...]]:
+    def epoch(self, order: torch.Tensor, seed: int, skip: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
         order = order.to(self.tensors[0].device)
-        for i in range(0, len(order), self.batch):
+        for i in range(skip, len(order), self.batch):
             idx = order[i:i + self.batch]
             if self.tensors[0].device.type == "cpu":
                 idx, _ = idx.sort()  # sequential reads when the file is memory-mapped

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import defaults
@@ -44,6 +45,7 @@ def estimate_pairs(
     block: int = defaults.PAIR_BLOCK,
     tolerance_db: float = defaults.PAIR_TOLERANCE_DB,
     refuse_unresolved: bool = True,
+    on_images: Callable[[int, int], None] | None = None,
 ) -> PairResult:
     """PSNR of the noisy input and (with a denoiser) of its output against the unknown clean image, and the noise
     sigma, estimated from noisy pairs; see metrics.py. Errors are pooled over all samples (the PSNR of the mean
@@ -53,7 +55,8 @@ def estimate_pairs(
     is structure rather than noise (structure_share) that the input estimate would be off by over `tolerance_db`:
     not two captures of one scene, or moved. With a denoiser, an output error estimated at zero or below is refused
     (`refuse_unresolved`; else its PSNR is None): the pairs' noise is then not independent or not of equal level,
-    or there are too few samples to resolve so small an error."""
+    or there are too few samples to resolve so small an error. `on_images(done, total)`: progress, after each
+    batch."""
     limit = share_limit(tolerance_db)
     rows, diff_sum, out_sum, samples, worst = [], 0.0, 0.0, 0, 0.0
     for b in pairs.batches():
@@ -81,6 +84,8 @@ def estimate_pairs(
         out_sum += out.sum().item() * per_image if out is not None else 0.0
         samples += per_image * len(b.names)
         worst = max(worst, share.max().item())
+        if on_images is not None:
+            on_images(len(rows), len(pairs))
     if not rows:
         raise DataError(f"{pairs.name}: no pairs found (a scene needs two captures)")
     est = estimate_from_pairs(diff_sum / samples, out_sum / samples if denoiser is not None else None)

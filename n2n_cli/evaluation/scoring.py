@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..data import EvalSet, PairSet
@@ -23,12 +24,18 @@ class EvalResult:
         return 0.0 if self.psnr == self.psnr_noisy else self.psnr - self.psnr_noisy
 
 
-def evaluate(denoiser: Denoiser, evalset: EvalSet) -> EvalResult:
-    """Mean per-image PSNR (dB) of the denoised output (rounded to the data's bit depth) and of the noisy input."""
-    rows = []
+Images = Callable[[int, int], None]  # progress: (images scored, images in all)
+
+
+def evaluate(denoiser: Denoiser, evalset: EvalSet, on_images: Images | None = None) -> EvalResult:
+    """Mean per-image PSNR (dB) of the denoised output (rounded to the data's bit depth) and of the noisy input;
+    `on_images(done, total)` after each batch."""
+    rows: list[tuple[str, float, float]] = []
     for b in evalset.batches():
         out = quantize_to(denoiser.predict(b.noisy, b.ranges), b.bits)
         rows += list(zip(b.names, psnr(b.noisy, b.clean).tolist(), psnr(out, b.clean).tolist()))
+        if on_images is not None:
+            on_images(len(rows), len(evalset))
     count = len(rows)
     return EvalResult(sum(r[2] for r in rows) / count, sum(r[1] for r in rows) / count, count, rows)
 

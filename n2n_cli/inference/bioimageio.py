@@ -16,6 +16,7 @@ import hashlib
 import io
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,12 @@ from ..io import atomic_write, match_channels, probe, read_frame
 from ..io.atomic import Rule
 from ..io.normalize import Normalization, Range, file_ranges
 from ..models import contract
+from .denoiser import MIN_SIDE
 from .export import OPSET, onnx_graph
 from .model_card import readme, yaml_text
 
 FORMAT_VERSION = "0.5.14"  # the current model description format (bioimageio.spec 0.5.14)
-TEST_SIDE = 256  # the test input: a centre crop of the sample of at most this side, on the model's size grid
-HALO = 16  # pixels a tool should crop from each side of a tile's output (the network sees a border there)
+TEST_SIDE = 256  # the test input: a centre crop of the sample of at most this side
 CITATION = {
     "text": "Lehtinen J, Munkberg J, Hasselgren J, Laine S, Karras T, Aittala M, Aila T. Noise2Noise: Learning Image "
     "Restoration without Clean Data. Proceedings of the 35th International Conference on Machine Learning "
@@ -68,12 +69,12 @@ class Sample:
     dtype: str  # the sample file's sample type
 
 
-def read_sample(path: Path, channels: int, multiple: int, min_size: int, rule: Normalization) -> Sample:
-    """A centre crop of `path`'s middle frame, on the grid sizes the package declares, read with `channels`
-    channels, and the file's range by `rule` (the frame's channel's, for a C axis)."""
+def read_sample(path: Path, channels: int, min_size: int, rule: Normalization) -> Sample:
+    """A centre crop of `path`'s middle frame, at most TEST_SIDE on each side, read with `channels` channels, and
+    the file's range by `rule` (the frame's channel's, for a C axis)."""
     info = probe(path)
     frame = info.frames // 2
-    smallest = size_min(multiple, min_size)
+    smallest = size_min(min_size)
     if min(info.height, info.width) < smallest:
         raise ImageError(
             f"{path}: {info.width}x{info.height} is smaller than the {smallest}x{smallest} the package declares "
@@ -81,16 +82,16 @@ def read_sample(path: Path, channels: int, multiple: int, min_size: int, rule: N
         )
     rng = file_ranges(rule, info)[frame]
     img = match_channels(read_frame(path, frame, info), channels)
-    h, w = (smallest + (min(TEST_SIDE, s) - smallest) // multiple * multiple for s in (info.height, info.width))
+    h, w = (min(TEST_SIDE, s) for s in (info.height, info.width))
     y, x = (info.height - h) // 2, (info.width - w) // 2
     crop = img[y : y + h, x : x + w].astype(np.float32).transpose(2, 0, 1)[None]
     return Sample(path.name, np.ascontiguousarray(crop), rng, info.dtype.name)
 
 
-def size_min(multiple: int, min_size: int) -> int:
-    """The smallest input side the package declares: on the model's grid, and more than the halo on both sides."""
-    need = max(min_size, 2 * HALO + 1)
-    return -(-need // multiple) * multiple
+def size_min(min_size: int) -> int:
+    """The smallest input side the package declares: what the network takes, and what n2n's denoiser pads smaller
+    images to (it edge-pads them; a package cannot)."""
+    return max(min_size, MIN_SIDE)
 
 
 def export_bioimageio(
@@ -100,20 +101,26 @@ def export_bioimageio(
     sample_path: Path,
     out: str | Path,
     writes: Rule | None = None,
+    on_stage: Callable[[str], None] = lambda what: None,
 ) -> dict[str, Any]:
     """Write the package for `net` (its checkpoint `ckpt`, read from `model_path`) to `out` (a file there replaced as
-    `writes` allows), with test tensors and the fixed range from `sample_path`. Returns the rdf written."""
+    `writes` allows), with test tensors and the fixed range from `sample_path`; `on_stage(what)` says each stage as
+    it starts. Returns the rdf written."""
+    on_stage(f"reading the sample {Path(sample_path).name}")
     net = net.float().cpu().eval()
-    channels, multiple, min_size = contract(net)
+    channels, _, min_size = contract(net)
     rule = Normalization.from_record(ckpt.get("config", {}).get("normalization"))
-    sample = read_sample(Path(sample_path), channels, multiple, min_size, rule)
+    sample = read_sample(Path(sample_path), channels, min_size, rule)
     packaged = Packaged(net).eval()
     x = (sample.pixels - sample.rng.lo) / sample.rng.span
     with torch.inference_mode():
         y = packaged(torch.from_numpy(x)).numpy()
     expected = (y * sample.rng.span + sample.rng.lo).astype(np.float32)
+    on_stage("exporting the ONNX weights")
+    onnx_bytes = onnx_graph(packaged)
+    on_stage("tracing the TorchScript weights")
     files = {
-        "weights.onnx": onnx_graph(packaged),
+        "weights.onnx": onnx_bytes,
         "weights.torchscript.pt": _torchscript(packaged),
         "test_input.npy": _npy(sample.pixels),
         "test_output.npy": _npy(expected),
@@ -121,7 +128,7 @@ def export_bioimageio(
         "sample_output.tif": _tiff(expected),
         "cover.png": _cover(sample.pixels, expected, sample.rng),
     }
-    rdf = _rdf(net, ckpt, model_path, sample, files, size_min(multiple, min_size), multiple)
+    rdf = _rdf(net, ckpt, model_path, sample, files, size_min(min_size))
     files["README.md"] = readme(rdf, ckpt, sample.name, sample.rng, sample.dtype).encode()
     files["rdf.yaml"] = yaml_text(rdf).encode()
 
@@ -130,6 +137,7 @@ def export_bioimageio(
             for name in ("rdf.yaml", *sorted(n for n in files if n != "rdf.yaml")):
                 z.writestr(name, files[name])
 
+    on_stage(f"writing {Path(out).name}")
     atomic_write(out, write, writes)
     return rdf
 
@@ -141,16 +149,15 @@ def _rdf(
     sample: Sample,
     files: dict[str, bytes],
     smallest: int,
-    step: int,
 ) -> dict[str, Any]:
     channels = contract(net)[0]
     names = ["gray"] if channels == 1 else ["red", "green", "blue"]
     lo, span = sample.rng.lo, sample.rng.span
-    size = {"min": smallest, "step": step}
+    size = {"min": smallest, "step": 1}  # the network pads to its grid itself
 
     def space(axis: str, out: bool) -> dict[str, Any]:
-        if out:
-            return {"type": "space", "id": axis, "size": {"tensor_id": "image", "axis_id": axis}, "halo": HALO}
+        if out:  # no halo: see the module's docstring
+            return {"type": "space", "id": axis, "size": {"tensor_id": "image", "axis_id": axis}}
         return {"type": "space", "id": axis, "size": size}
 
     def axes(out: bool) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
 WIDE = float(np.finfo(np.float32).max) / 8  # ranges beyond this are mapped in float64: float32 would overflow
+Tiles = Callable[[int, int], None]  # progress inside an image: (tiles done, tiles in all)
 
 
 class Denoiser:
@@ -115,66 +116,87 @@ class Denoiser:
             return self.net(xb.reshape(k * c, 1, *xb.shape[2:])).reshape(xb.shape)
         return self.net(xb)
 
-    def __call__(self, image: np.ndarray, rng: Range | None = None) -> np.ndarray:
+    def __call__(self, image: np.ndarray, rng: Range | None = None, on_tiles: Tiles | None = None) -> np.ndarray:
         """Denoise an H x W x C image; alpha passes through; the same dtype comes back. `rng`: the samples that map to
         the network's 0 and 1, given for the frames of a stack (one range per file); by default the image's own,
-        by the denoiser's rule."""
+        by the denoiser's rule. `on_tiles(done, total)` is called after each row of tiles."""
         color, alpha = split_alpha(image)
         if rng is None:
             rng = self.normalization.range_of([color])
         if self._gray_copy(color):  # a gray picture stored as RGB: the gray network, then back to RGB
-            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])], rng))
+            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])], rng, on_tiles))
             return np.concatenate([np.repeat(g, 3, axis=2)] + ([a] if a is not None else []), axis=2)
         out = np.empty_like(image)
         if alpha is not None:
             out[..., -1:] = alpha
         c = color.shape[2]
         self.report = None
+        tell = on_tiles or (lambda done, total: None)
         if self.route != "plain":
             est = estimate_noise(color, rng.lo, rng.span)
             if self.route == "shuffle" or routes.candidate(est):
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
-                    _store(out[..., :c], self._routed(color, rng, est), color, rng, self.strength)
+                    _store(out[..., :c], self._routed(color, rng, est, tell), color, rng, self.strength)
                     return out
                 self.report = routes.RouteReport("plain", "not enough memory for the shuffle route", 1, est)
             else:
                 self.report = routes.RouteReport("plain", routes.plain_reason(est), 1, est)
-        for top, rows in self._rows(color.shape, lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)):
+        tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
+        for top, rows in self._rows(color.shape, tiles_at, tell):
             _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, self.strength)
         return out
 
-    def _routed(self, color: np.ndarray, rng: Range, est: NoiseEstimate) -> np.ndarray:
-        """The network's output for `color` (H x W x C) by the route its noise calls for, in the network's range."""
+    def _routed(self, color: np.ndarray, rng: Range, est: NoiseEstimate, tell: Tiles) -> np.ndarray:
+        """The network's output for `color` (H x W x C) by the route its noise calls for, in the network's range;
+        `tell` hears the tiles of all its passes as one count (the shuffle route's are three: the whole, the four
+        sub-images, the whole again)."""
         x = _network_input(color, rng)
-        plain = self._whole(x)
-        if self.route == "shuffle":
+        forced = self.route == "shuffle"
+        unit = [1]  # the plain pass's tile count: the count a pass adds
+
+        def first(done: int, total: int) -> None:
+            unit[0] = total
+            tell(done, (3 if forced else 1) * total)  # auto: one pass until the plain pass says otherwise
+
+        plain = self._whole(x, first)
+        if forced:
             route, reason, removed = "shuffle", "asked for (--route shuffle)", None
         else:
             route, reason, removed = routes.choose(est, x, plain)
         self.report = routes.RouteReport(route, reason, 3 if route == "shuffle" else 1, est, removed)
         if route == "plain":
             return plain
-        return routes.shuffle_route(self._whole, x, plain, est.level / 255.0)
+        passes = [1.0]  # passes done; a sub-image counts as a quarter of one
 
-    def _whole(self, x: np.ndarray) -> np.ndarray:
+        def whole(t: np.ndarray) -> np.ndarray:
+            k, share = passes[0], t.size / x.size
+            y = self._whole(t, lambda done, total: tell(round(unit[0] * (k + share * done / total)), 3 * unit[0]))
+            passes[0] += share
+            return y
+
+        return routes.shuffle_route(whole, x, plain, est.level / 255.0)
+
+    def _whole(self, x: np.ndarray, tell: Tiles) -> np.ndarray:
         """The network's output over a whole H x W x C float32 image in its range, tile by tile."""
         y = np.empty_like(x)
-        for top, rows in self._rows(x.shape, lambda r, q, h, w: x[r : r + h, q : q + w]):
+        for top, rows in self._rows(x.shape, lambda r, q, h, w: x[r : r + h, q : q + w], tell):
             y[top : top + len(rows)] = rows
         return y
 
     def _rows(
-        self, shape: tuple[int, ...], tile_at: Callable[[int, int, int, int], np.ndarray]
+        self, shape: tuple[int, ...], tile_at: Callable[[int, int, int, int], np.ndarray], tell: Tiles
     ) -> Iterator[tuple[int, np.ndarray]]:
         """The network's output over an image of `shape` (H x W x C), tile by tile, as (first row, rows) in order,
-        each band of rows as soon as no later tile touches it. `tile_at(y, x, h, w)`: the network's input there."""
+        each band of rows as soon as no later tile touches it. `tile_at(y, x, h, w)`: the network's input there;
+        `tell(done, total)` hears the tiles done after each row of them."""
         h, w, c = shape
         multiple = math.lcm(*(p.multiple for p in (self.net, self.gray) if p is not None))
         ys = layout(h, self.tile, self.overlap, multiple)
         xs = layout(w, self.tile, self.overlap, multiple)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
             yield 0, self._run([tile_at(0, 0, h, w)], self.batch)[0]
+            tell(1, 1)
             return
         wx = [ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
         acc = np.zeros((0, w, c), np.float32)  # rows [top, top + len(acc)) still open to later tiles
@@ -194,6 +216,7 @@ class Denoiser:
             done = (ys[i + 1][0] if i + 1 < len(ys) else h) - top  # rows no later tile touches
             yield top, acc[:done] / np.maximum(wsum[:done], 1e-12)
             acc, wsum, top = acc[done:], wsum[done:], top + done
+            tell((i + 1) * len(xs), len(ys) * len(xs))
 
     def _gray_copy(self, color: np.ndarray) -> bool:
         """True when there is a gray network and `color` (H x W x 3) holds one gray picture in all three channels."""

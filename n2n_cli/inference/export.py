@@ -45,7 +45,7 @@ def onnx_graph(model: nn.Module, props: dict[str, str] | None = None) -> bytes:
     try:
         import onnx  # the exporter needs it too; a clear message beats its ImportError
     except ImportError:
-        raise UserError("exporting to ONNX needs the onnx package: pip install 'n2n-cli[onnx]'") from None
+        raise UserError("exporting to ONNX needs the onnx package, an n2n dependency: pip install onnx") from None
     model = model.float().cpu().eval()
     example = torch.rand(1, contract(model)[0], 64, 64)
     buf = io.BytesIO()

@@ -14,10 +14,10 @@ import numpy as np
 
 from ..errors import UserError, shorten
 from ..flags import flag
-from ..io import WriteError, probe, read_frame, write_png, write_tiff
+from ..io import WriteError, probe, read_frame, write_jpeg, write_png, write_tiff
 from ..io.normalize import Range, file_ranges
 from ..memory import available_memory, gib, room
-from .denoiser import Denoiser
+from .denoiser import Denoiser, Tiles
 from .plan import Job, Plan
 from .route import RouteReport
 
@@ -37,19 +37,21 @@ def denoise_files(
     plan: Plan,
     on_file: Callable[[str], None] = lambda n: None,
     on_error: Callable[[str], None] = lambda m: None,
+    on_tiles: Tiles | None = None,
     on_route: Callable[[Path, RouteReport], None] = lambda p, r: None,
 ) -> DenoiseResult:
-    """Denoise each planned file; report any failure of one file through `on_error` and go on; what was estimated
-    of each file's noise (its first frame's) and the route it took goes to `on_route` and `images`. Each output is
-    listed in its folder's manifest as it is written (a folder whose files all failed gets none). A file the disk
-    refuses to write (read-only, full) stops the run with its WriteError, the files written so far listed."""
+    """Denoise each planned file; report any failure of one file through `on_error` and go on; `on_tiles(done,
+    total)`: progress inside a file (tiles of its frames, all frames counted); what was estimated of each file's
+    noise (its first frame's) and the route it took goes to `on_route` and `images`. Each output is listed in its
+    folder's manifest as it is written (a folder whose files all failed gets none). A file the disk refuses to write
+    (read-only, full) stops the run with its WriteError, the files written so far listed."""
     r = DenoiseResult(0, 0)
     plan.outputs.begin(j.dest for j in plan.jobs)
     try:
         for job in plan.jobs:
             try:
                 plan.outputs.check(job.dest)  # before the work too: a file that appeared since planning costs none
-                report = _denoise_one(denoiser, job, r, plan)
+                report = _denoise_one(denoiser, job, r, plan, on_tiles)
                 if report is not None:
                     r.images.append({"file": str(job.src), **report.record()})
                     on_route(job.src, report)
@@ -70,7 +72,9 @@ def denoise_files(
     return r
 
 
-def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, plan: Plan) -> RouteReport | None:
+def _denoise_one(
+    denoiser: Denoiser, job: Job, r: DenoiseResult, plan: Plan, on_tiles: Tiles | None
+) -> RouteReport | None:
     t0 = time.perf_counter()
     info = probe(job.src, plan.max_pixels)
     r.decode_s += time.perf_counter() - t0
@@ -94,7 +98,8 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, plan: Plan) -> 
             t0 = time.perf_counter()
             image = read_frame(job.src, k, info)
             t1 = time.perf_counter()
-            out = denoiser(image, ranges[k])
+            tiles = None if on_tiles is None else _frame_tiles(on_tiles, k, info.frames)
+            out = denoiser(image, ranges[k], tiles)
             if k == 0:
                 first.append(denoiser.report)
             r.decode_s += t1 - t0
@@ -103,9 +108,17 @@ def _denoise_one(denoiser: Denoiser, job: Job, r: DenoiseResult, plan: Plan) -> 
 
     t0 = time.perf_counter()
     busy = r.decode_s + r.network_s
-    if job.dest.suffix.lower() == ".png":
+    suffix = job.dest.suffix.lower()
+    if suffix == ".png":
         write_png(job.dest, next(frames()), info.icc, info.exif, rule=plan.outputs)
+    elif suffix in (".jpg", ".jpeg"):
+        write_jpeg(job.dest, next(frames()), info.icc, info.exif, plan.quality, rule=plan.outputs)
     else:
         write_tiff(job.dest, frames(), info.icc, info.layout, rule=plan.outputs)
     r.encode_s += time.perf_counter() - t0 - (r.decode_s + r.network_s - busy)
     return first[0] if first else None
+
+
+def _frame_tiles(on_tiles: Tiles, frame: int, frames: int) -> Tiles:
+    """Tile progress of one frame of a stack as progress over the whole file (every frame tiled alike)."""
+    return lambda done, total: on_tiles(frame * total + done, frames * total)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ..flags import flag
+from ..humanize import describe_model
 from ..io.normalize import Range
 
 
@@ -67,11 +68,13 @@ def readme(rdf: dict[str, Any], ckpt: dict[str, Any], sample: str, rng: Range, d
 
 ## The model
 
-A `{ckpt["model"]}` network ({n2n["model_kwargs"]}) trained with n2n by Noise2Noise
+A {describe_model(ckpt["model"], n2n["model_kwargs"])} trained with n2n by Noise2Noise
 (Lehtinen et al., ICML 2018, [arXiv:1803.04189](https://arxiv.org/abs/1803.04189)): it learnt to remove noise from
 pairs of noisy images, without clean ones.{f" Training: {trained}." if trained else ""} It takes images of
 {"one channel (gray)" if gray else "three channels (RGB)"},
-any height and width from {size["min"]} pixels in steps of {size["step"]} (tools pad or tile to these sizes); a
+any height and width from {size["min"]} pixels (the network pads to its own grid inside the graph). Run it on the
+whole image, as bioimageio.core's `predict` and napari do: it then gives n2n's own output, borders included (the
+package declares no halo; a tool that cuts an image into tiles without overlap would show their seams). A
 multichannel microscopy image is denoised one channel at a time, as a gray image each.
 
 ## Normalization
@@ -102,7 +105,7 @@ like them: `n2n export model.zip {model} MODEL {sample_flag} IMAGE`.
 ### napari and Python (bioimageio.core)
 
 ```bash
-pip install bioimageio.core onnxruntime napari[all] tifffile
+pip install 'n2n-cli[bioimageio]' napari[all]   # bioimageio.core 0.11 in a set tested together
 bioimageio test model.zip    # runs the test input and compares with the test output
 ```
 
@@ -111,7 +114,7 @@ import napari, numpy as np, tifffile
 from bioimageio.core import predict  # bioimageio.core 0.11
 
 image = tifffile.imread("cell.tif")  # Y x X
-out = predict(model="model.zip", inputs=image[None, None].astype("float32"))
+out = predict(model="model.zip", inputs=image[None, None].astype("float32"))  # the whole image: n2n's output
 viewer = napari.Viewer()
 viewer.add_image(image, name="noisy")
 viewer.add_image(np.asarray(out.members["denoised"].data).squeeze(), name="denoised")

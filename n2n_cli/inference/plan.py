@@ -4,7 +4,9 @@ existing file only when n2n wrote it there and it is unchanged since (the folder
 or with `overwrite`.
 
 Outputs: TIFF for a TIFF (its shape, axes, sample type and calibration kept: io/tiffmeta.py), PNG for any other
-image. Names that would collide keep their source suffix.
+image; or every output in one format asked for (`fmt`: png, jpg, tif), or named by a single output file's suffix.
+A file the format cannot hold (a 16-bit image as JPEG, a stack as PNG) is refused before any work. Names that
+would collide keep their source suffix.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from pathlib import Path
 from .. import defaults
 from ..errors import ImageError, UserError
 from ..flags import flag
-from ..io import fit_name, list_images, probe
+from ..io import fit_name, jpeg_refusal, list_images, probe
+from ..io.listing import list_others
 from ..io.lock import Lock, folder_lock
 from ..io.outputs import Outputs
 from ..io.paths import check_name
 from ..io.regular import not_regular
 from .manifest import MARKER, denoise_outputs
 
-OUTPUT_SUFFIXES = (".png", ".tif", ".tiff")
+OUTPUT_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")
+FORMATS = {"png": ".png", "jpg": ".jpg", "tif": ".tif"}  # --format: the suffix of every output
+FORMAT_OF = {".png": "png", ".jpg": "jpg", ".jpeg": "jpg", ".tif": "tif", ".tiff": "tif"}
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Plan:
     max_pixels: int = defaults.MAX_PIXELS  # the pixel budget every file of the run is read under
     outputs: Outputs = field(default_factory=lambda: denoise_outputs(False))  # what may be replaced (the manifests)
     unreadable: list[str] = field(default_factory=list)  # sub-folders that could not be listed: one line each
+    quality: int = defaults.JPEG_QUALITY  # of JPEG outputs
 
     @property
     def locks(self) -> list[Lock]:
@@ -47,9 +53,11 @@ class Plan:
         return [folder_lock(d) for d in self.folders]
 
 
-def _output_suffix(src: Path, max_pixels: int) -> str:
-    """.tif for a TIFF (and for stacks and float images, which PNG cannot hold), .png otherwise; a file that cannot
-    be probed gets .png here and its error when it is processed."""
+def _output_suffix(src: Path, max_pixels: int, fmt: str | None = None) -> str:
+    """The format asked for; else .tif for a TIFF (and for stacks and float images, which PNG cannot hold), .png
+    otherwise; a file that cannot be probed gets .png here and its error when it is processed."""
+    if fmt is not None:
+        return FORMATS[fmt]
     try:
         info = probe(src, max_pixels)
     except ImageError:
@@ -67,12 +75,29 @@ def _png_holds(src: Path, max_pixels: int) -> bool:
     return info.frames == 1 and not info.is_float
 
 
+def _check_format(files: list[Path], dests: dict[Path, Path], max_pixels: int) -> None:
+    """Refuse, before any work, a file whose output format cannot hold it: naming the file, what it holds, and the
+    formats that can (a file that cannot be probed: its error comes when it is processed)."""
+    for f in files:
+        kind = FORMAT_OF.get(dests[f].suffix.lower())
+        if kind not in ("jpg", "png"):
+            continue
+        try:
+            info = probe(f, max_pixels)
+        except ImageError:
+            continue
+        if kind == "jpg" and (why := jpeg_refusal(info)):
+            raise UserError(f"{f}: {why}; choose {flag('format')} png or tif")
+        if kind == "png" and (info.frames > 1 or info.is_float):
+            raise UserError(f"{f}: a stack or a float image, which PNG cannot hold; choose {flag('format')} tif")
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
 def _outside_output(files: list[Path], out_dir: Path, output: Path) -> list[Path]:
-    """The input files of a recursive run whose OUT lies inside its input tree, OUT's subtree left out: n2n's own
+    """The input files of a recursive run whose OUTPUT lies inside its input tree, OUTPUT's subtree left out: n2n's own
     earlier outputs there are skipped by their manifest; an image of the user's there would be read as an input and
     its output written beside it, so it is refused."""
     kept = []
@@ -94,15 +119,18 @@ def plan_outputs(
     into_input_folder: bool = False,
     max_pixels: int = defaults.MAX_PIXELS,
     replacing: bool = True,
+    fmt: str | None = None,
+    quality: int = defaults.JPEG_QUALITY,
 ) -> Plan:
     """Every (input, output) pair, checked before any work (on resolved paths: symlinks and `..` count). An output
-    never replaces an input; OUT may be a new folder beside or inside the input's folder, but not that folder itself
-    (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUT's
+    never replaces an input; OUTPUT may be a new folder beside or inside the input's folder, but not that folder itself
+    (its outputs would sit among the images read) unless `into_input_folder`; a recursive run never reads OUTPUT's
     subtree as input; an existing file is replaced only when n2n wrote it and it is unchanged, or with `overwrite`.
     Names that would collide keep their source suffix. `replacing=False` skips the checks on existing outputs: a
-    plan made only to know which folders to lock, before another run holding them has finished writing."""
-    check_name(inputs, "IN")
-    check_name(output, "OUT")
+    plan made only to know which folders to lock, before another run holding them has finished writing. `fmt`:
+    png, jpg or tif for every output (default: TIFF for TIFFs, stacks and float images, PNG for the others)."""
+    check_name(inputs, "INPUT")
+    check_name(output, "OUTPUT")
     if not inputs.exists():
         raise UserError(f"{inputs}: no such file or folder")
     special = not_regular(inputs)
@@ -112,14 +140,18 @@ def plan_outputs(
     suffix = output.suffix.lower()
     if suffix in defaults.IMAGE_SUFFIXES and suffix not in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(
-            f"{output}: n2n writes PNG (still images) and TIFF (stacks, float images), not {suffix[1:].upper()}; "
-            f"name the output .png or .tif, or give a folder"
+            f"{output}: n2n writes PNG, JPEG and TIFF, not {suffix[1:].upper()}; name the output .png, .jpg or .tif, "
+            "or give a folder"
         )
+    if fmt is not None and suffix in OUTPUT_SUFFIXES and FORMAT_OF[suffix] != fmt and not output.is_dir():
+        raise UserError(f"{output}: a {suffix} name, but {flag('format')} {fmt}; name it {FORMATS[fmt]}")
     as_file = single_file and suffix in OUTPUT_SUFFIXES and not output.is_dir()
     if not single_file and suffix in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(f"{output}: a file name, but {inputs} is a folder; give an output folder")
     if not as_file and output.exists() and not output.is_dir():
-        raise UserError(f"{output}: is a file; the output must be a folder, or a .png/.tif file name for one input")
+        raise UserError(
+            f"{output}: is a file; the output must be a folder, or a .png/.jpg/.tif file name for one input"
+        )
     root = inputs.parent if single_file else inputs
     out_dir = (output.parent if as_file else output).resolve()
     if not as_file and not into_input_folder and out_dir == root.resolve():
@@ -134,9 +166,9 @@ def plan_outputs(
             f"they can land in {inputs} among the images read; choose an output folder outside it (or pass "
             f"{flag('into_input_folder')})"
         )
-    plan = Plan([], max_pixels=max_pixels, outputs=denoise_outputs(overwrite or not replacing))
+    plan = Plan([], max_pixels=max_pixels, outputs=denoise_outputs(overwrite or not replacing), quality=quality)
     files = [inputs] if single_file else _input_files(inputs, recursive, out_dir, output, plan)
-    suffix_of = {f: _output_suffix(f, max_pixels) for f in files}
+    suffix_of = {f: _output_suffix(f, max_pixels, fmt) for f in files}
     notes = plan.notes
     if as_file:
         if output.suffix.lower() == ".png" and not _png_holds(inputs, max_pixels):
@@ -146,14 +178,15 @@ def plan_outputs(
         dests = {inputs: output}
     else:
         dests = _destinations(files, root, output, suffix_of, notes)
+    _check_format(files, dests, max_pixels)
     plan.jobs = _jobs(files, dests, plan)
     plan.folders = sorted({j.dest.parent for j in plan.jobs})
     return plan
 
 
 def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, plan: Plan) -> list[Path]:
-    """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUT's
-    subtree when it lies in the tree. Skipped outputs outside OUT are named in a note."""
+    """The images of an input folder, without the files n2n wrote there (unchanged, by the manifests), nor OUTPUT's
+    subtree when it lies in the tree. Skipped outputs outside OUTPUT are named in a note."""
     unreadable: list[tuple[Path, str]] = []
     listed = list_images(inputs, recursive, unreadable)
     plan.unreadable = [
@@ -164,6 +197,7 @@ def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, pla
     root = inputs.resolve()
     if recursive and out_dir != root and _inside(out_dir, root):
         files = _outside_output(files, out_dir, output)
+    _note_left_aside(inputs, recursive, out_dir, plan)
     shown = [f for f in own if not _inside(f.resolve(), out_dir)]
     if shown:
         plan.notes.append(
@@ -178,6 +212,22 @@ def _input_files(inputs: Path, recursive: bool, out_dir: Path, output: Path, pla
             f"{inputs}: no images found{why}" + ("" if recursive else f" (use {flag('recursive')} for sub-folders)")
         )
     return files
+
+
+def _note_left_aside(inputs: Path, recursive: bool, out_dir: Path, plan: Plan) -> None:
+    """Notes on what the run does not read: files that are not images (skipped, not failed), and sub-folders
+    without `recursive` (the output folder aside)."""
+    files, folders = list_others(inputs, recursive)
+    files = [f for f in files if not _inside(f.resolve(), out_dir)]
+    folders = [d for d in folders if d.resolve() != out_dir]
+    if files:
+        plan.notes.append(
+            f"skipping {len(files)} file(s) that are not images (by their suffix), such as {files[0].name}"
+        )
+    if folders:
+        plan.notes.append(
+            f"{len(folders)} sub-folder(s) not read, such as {folders[0].name}: {flag('recursive')} reads them"
+        )
 
 
 def _destinations(

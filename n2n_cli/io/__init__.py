@@ -9,6 +9,7 @@ microscopy stack, a time series), addressed as (file, frame). Every read is chec
 
 from .atomic import WriteError, atomic_save, atomic_write, atomic_write_bytes, check_writable
 from .info import ImageInfo, check_size, icc_fits
+from .jpeg import jpeg_refusal, write_jpeg
 from .listing import list_images
 from .paths import NAME_MAX, check_output, fit_name, same_file
 from .pixels import from_float, match_channels, split_alpha, to_float
@@ -29,6 +30,7 @@ __all__ = [
     "fit_name",
     "from_float",
     "icc_fits",
+    "jpeg_refusal",
     "list_images",
     "match_channels",
     "probe",
@@ -37,6 +39,7 @@ __all__ = [
     "same_file",
     "split_alpha",
     "to_float",
+    "write_jpeg",
     "write_png",
     "write_tiff",
 ]

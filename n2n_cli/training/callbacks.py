@@ -14,6 +14,9 @@ class Callback:
     def on_step(self, epoch: int, step: int, images: int, loss: float | None) -> None:
         """Called every step; `loss` (running mean of the epoch) only every few steps, to spare GPU syncs."""
 
+    def on_estimate(self, epoch_s: float, run_s: float) -> None:
+        """Before the first step: the seconds an epoch and the rest of the run should take, from a timed step."""
+
     def on_epoch(self, metrics: dict[str, Any]) -> None: ...
 
     def on_note(self, message: str) -> None:

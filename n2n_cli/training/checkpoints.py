@@ -26,6 +26,7 @@ from ..models.bundled import resolve_model_path
 from ..models.checkpoint import load_checkpoint, make_checkpoint
 from .config import TrainConfig
 from .curve import curve_path, val_psnr, write_curve
+from .state import Position, load_state, state_path
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Start:
     history: list[dict[str, Any]] = field(default_factory=list)  # the resumed run's metrics
     optimizer: dict[str, Any] | None = None  # the resumed run's optimizer state
     kept: int | None = None  # the epoch the output file holds already (resuming into it)
+    within: Position | None = None  # where the epoch `epoch` stood when its state was saved (state.py)
     run_id: str = field(default_factory=lambda: secrets.token_hex(8))  # whose files the manifest lists as this run's
     legacy: bool = False  # resuming a checkpoint of n2n 0.7 or older, which records no run id
 
@@ -66,10 +68,10 @@ def manifest_path(checkpoint: str | Path) -> Path:
 
 
 def companions(cfg: TrainConfig, start: Start) -> list[Path]:
-    """The files the run writes beside its checkpoint: metrics, curve, the best epoch (with validation) and each
-    epoch's model (`keep_epochs`)."""
+    """The files the run writes beside its checkpoint: metrics, curve, its state inside an epoch (state.py), the best
+    epoch (with validation) and each epoch's model (`keep_epochs`)."""
     out = Path(cfg.out or defaults.CHECKPOINT)
-    files = [metrics_path(out), curve_path(out)] + ([best_path(out)] if cfg.val else [])
+    files = [metrics_path(out), curve_path(out), state_path(out)] + ([best_path(out)] if cfg.val else [])
     return files + ([epoch_path(out, e) for e in range(start.epoch + 1, cfg.epochs + 1)] if cfg.keep_epochs else [])
 
 
@@ -122,18 +124,31 @@ def check_outputs(cfg: TrainConfig, start: Start) -> Outputs | None:
 
 
 def _kind(path: Path, out: Path) -> str:
-    return {metrics_path(out): "metrics file", curve_path(out): "curve picture", best_path(out): "best checkpoint"}.get(
-        path, "epoch file"
-    )
+    kinds = {
+        metrics_path(out): "metrics file",
+        curve_path(out): "curve picture",
+        best_path(out): "best checkpoint",
+        state_path(out): "state inside an epoch",
+    }
+    return kinds.get(path, "epoch file")
 
 
 def load_start(cfg: TrainConfig, model_given: bool) -> Start:
     """Read what `resume` or `init` name, and refuse what cannot go on. With `model_given` (the course API) the
     model is the caller's: `init` does not replace it."""
     if cfg.resume:
-        ckpt = load_checkpoint(cfg.resume)
+        # the checkpoint, or (a run stopped in its first epoch) only the state beside it; the state when it is ahead
+        only_state = not Path(cfg.resume).exists() and state_path(cfg.resume).is_file()
+        ckpt = None if only_state else load_checkpoint(cfg.resume)
+        finished = ckpt.get("epoch", 0) if ckpt is not None else None
+        found = load_state(cfg.resume, finished)
+        within = None
+        if found is not None:
+            ckpt, within = found
+        elif ckpt is None:
+            ckpt = load_checkpoint(cfg.resume)  # the state holds no position: the usual "no such model file"
         epoch = ckpt.get("epoch", 0)
-        kept = epoch if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume) else None
+        kept = finished if cfg.out and Path(cfg.out).exists() and same_file(cfg.out, cfg.resume) else None
         if cfg.epochs <= epoch:
             raise UserError(
                 f"{cfg.resume}: already trained {epoch} epochs; {flag('epochs')} {cfg.epochs} must be more to continue"
@@ -142,7 +157,7 @@ def load_start(cfg: TrainConfig, model_given: bool) -> Start:
             raise UserError(f"{cfg.resume}: a {ckpt['model']!r} checkpoint cannot resume as {flag('arch')} {cfg.arch}")
         run_id = ckpt.get("run_id")
         ids = {"run_id": run_id} if isinstance(run_id, str) else {"legacy": True}
-        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept, **ids)
+        return Start(ckpt, None, epoch, list(ckpt.get("metrics", [])), ckpt.get("optimizer"), kept, within, **ids)
     if cfg.init and not model_given:
         init_from = resolve_model_path(cfg.init)
         ckpt = load_checkpoint(init_from)

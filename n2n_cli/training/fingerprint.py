@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from ..data import TrainSource
 from ..data.patches import PatchSource
 from ..data.tensor_pairs import TensorPairs
+from ..errors import UserError
 from ..flags import flag
 from ..models import Net
 from .config import TrainConfig
@@ -188,3 +190,29 @@ def _sample_hash(path: Path, blocks: int = BLOCKS, block: int = BLOCK) -> str:
                 f.seek(k * (size - block) // (blocks - 1))
                 h.update(f.read(block))
     return h.hexdigest()
+
+
+def check_resume(cfg: TrainConfig, ckpt: dict[str, Any], now: dict[str, Any], note: Callable[[str], None]) -> bool:
+    """Refuse to resume a run on other data or options (unless `force`, which says what differs, through `note`);
+    a checkpoint without a record (n2n 0.2) resumes with a note. True when the data and recipe are the
+    checkpoint's."""
+    recorded = ckpt.get("run")
+    if not (
+        isinstance(recorded, dict)
+        and isinstance(recorded.get("options"), dict)
+        and isinstance(recorded.get("data"), (dict, type(None)))
+    ):
+        note(
+            f"{cfg.resume}: written by an older n2n, it records no fingerprint of its data and options; "
+            "they are not checked"
+        )
+        return True
+    diffs = differences(recorded, now)
+    if diffs and not cfg.force:
+        raise UserError(
+            f"{cfg.resume}: this command differs from the run it resumes: {'; '.join(diffs)}; repeat that "
+            f"run's options, or pass {flag('force')} to continue with these"
+        )
+    if diffs:
+        note(f"{cfg.resume}: resuming with {flag('force')} although {'; '.join(diffs)}")
+    return not data_changed(recorded, now)

@@ -1,6 +1,7 @@
 """The memory plan of a training run, made before the first epoch: what the run will add at its peak, compared with
 what is available, so that a batch or a crop size that cannot fit is refused in one line (naming the option to
-lower and the value that fits) instead of being killed by the kernel, or squeezing the machine, mid-epoch.
+lower and the value that fits) instead of being killed by the kernel, or squeezing the machine, mid-epoch; and
+images too small for the model (`check_size`).
 
     activations = batch per process x padded pixels per sample x the model's train_bytes_per_pixel (measured)
     optimizer   = parameters x 4 bytes x 3 (gradients and Adam's two moments; the weights exist already)
@@ -18,15 +19,17 @@ import math
 import os
 
 import torch
+from torch import nn
 
 from .. import defaults
 from ..data import TrainSource
 from ..data.patches import PatchSource
 from ..data.tensor_pairs import TensorPairs
+from ..errors import UserError
 from ..flags import flag
 from ..memory import Plan, available_memory, gib, gpu_free
 from ..memory import room as fit
-from ..models import Net
+from ..models import Net, contract
 from ..models.base import train_bytes_per_pixel
 
 MIB = 2**20
@@ -106,4 +109,24 @@ def _lower(fits: int, side: int, batch: int, model: Net, source: TrainSource, sa
     return (
         f"the image size: one {w}x{h} image of {source.name} alone takes {gib(sample)} with the "
         f"{model.arch!r} model (try {flag('arch')} fast){also}"
+    )
+
+
+def check_size(model: nn.Module, source: TrainSource, single: bool) -> None:
+    """Refuse training images (or crops, or --single's half-size sub-images) smaller than the model takes."""
+    need = contract(model)[2]
+    h, w = source.size
+    sh, sw = (h // 2, w // 2) if single else (h, w)
+    if min(sh, sw) >= need:
+        return
+    what, larger = f"{w}x{h} images are", ""
+    if single:  # folders: the crop size is what the user chose; tensor files: the images' own size
+        crops = isinstance(source, PatchSource)
+        sub = f"{sw}x{sh} {flag('single')} sub-images,"
+        what = (f"{flag('patch_size')} {h} gives " if crops else f"{w}x{h} images give ") + sub
+        larger = (f"{flag('patch_size')} {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; "
+    arch = model.arch if isinstance(model, Net) and model.arch else type(model).__name__
+    raise UserError(
+        f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
+        f"({larger}the 'fast' and 'unet' models take any size)"
     )

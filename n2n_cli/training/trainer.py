@@ -1,10 +1,11 @@
 """The trainer: Noise2Noise on pairs from any data source, or Neighbor2Neighbor on single noisy images (`single`),
 on one device or under torchrun (DDP). What is learned from a batch is the objective's business (objectives.py).
 
-Every epoch ends with an atomic checkpoint and a metrics file next to it, so an interruption loses at most one
-epoch and `resume` continues where it stopped. Randomness is derived from (seed, epoch, rank), so a resumed run
-draws the same crops, noise and order as an uninterrupted one. A loss that turns NaN or infinite stops the run with
-the last good checkpoint kept.
+Every epoch ends with an atomic checkpoint and a metrics file next to it; inside an epoch, the run's state is saved
+every few minutes and when it is stopped (Ctrl-C, SIGTERM: state.py, interrupt.py), so an interruption loses
+minutes at most and `resume` continues where it stopped, inside the epoch. Randomness is derived from (seed, epoch,
+rank) and the position in the epoch, so a resumed run draws the same crops, noise and order as an uninterrupted
+one. A loss that turns NaN or infinite stops the run with the last good checkpoint kept.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,6 @@ from torch import nn
 
 from .. import defaults
 from ..data import EvalSet, PairSet, TrainSource, open_train_source, open_val_set
-from ..data.patches import PatchSource
 from ..device import autocast, is_gpu, pick_device
 from ..errors import UserError
 from ..evaluation import estimate_pairs, validation_metrics
@@ -29,16 +30,19 @@ from ..inference import Denoiser
 from ..io.lock import file_lock, output_locks
 from ..io.normalize import Normalization
 from ..io.outputs import Outputs
-from ..models import Net, contract, create_model
+from ..models import Net, count_parameters, create_model
 from ..models.checkpoint import build_model, unwrap
 from . import distributed as dist
 from .callbacks import Callback, TrainResult
 from .checkpoints import Start, check_outputs, init_sha256, load_optimizer, load_start, mark_best, save_epoch
 from .config import TrainConfig
-from .fingerprint import data_changed, differences, fingerprint
-from .memory import check_training_memory
+from .estimate import time_step
+from .fingerprint import check_resume, fingerprint
+from .interrupt import StopRequests
+from .memory import check_size, check_training_memory
 from .objectives import make_objective
 from .schedule import dihedral, epoch_order, lr_at, rng_seed
+from .state import Position, StateKeeper, drop_state, save_state, state_path
 
 
 class Diverged(UserError):
@@ -66,6 +70,7 @@ class Run:
     normalization: Normalization  # how image files reach the network's range (io/normalize.py)
     record: dict[str, Any]  # the run's fingerprint, data and options (fingerprint.py), also in the checkpoint
     comparable: int = 0  # history[comparable:] are epochs of this data and recipe: their losses bound a divergence
+    within: Position | None = None  # where the first epoch resumes, inside it (state.py)
 
 
 class Trainer:
@@ -82,6 +87,8 @@ class Trainer:
         self.kept: int | None = None  # the epoch the checkpoint file holds, said when training diverges
         self.epoch: int | None = None  # the epoch in progress (0-based), said when the run is interrupted
         self.outputs: Outputs | None = None  # what the run's writes may replace (io/outputs.py), on rank 0
+        self.stops = StopRequests()
+        self.keeper: StateKeeper | None = None  # what saves the state inside the epoch in progress
         self.objective = make_objective(cfg.single)
 
     def fit(self) -> TrainResult:
@@ -93,11 +100,15 @@ class Trainer:
 
     def _fit(self, world: dist.World) -> TrainResult:
         locks = [file_lock(self.cfg.out)] if world.main and self.cfg.out else []
-        with output_locks(locks, self.cb.on_note):  # two runs never write one checkpoint
+        stops = self.stops.installed() if self.cfg.out and world.size == 1 else nullcontext()  # as _keeper
+        with output_locks(locks, self.cb.on_note), stops:  # two runs never write one checkpoint
             try:
                 run = self._prepare(world)
                 if world.main:
                     self.cb.on_start(self.cfg.epochs, run.start_epoch, run.steps, run.info)
+                    step_s = time_step(run.model, run.source, run.batch // world.size, run.device, self.cfg)
+                    left = (self.cfg.epochs - run.start_epoch) * run.steps - (run.within.step if run.within else 0)
+                    self.cb.on_estimate(step_s * run.steps, step_s * left)
                 last: dict[str, Any] = {}
                 for epoch in range(run.start_epoch, self.cfg.epochs):
                     last = self._epoch(run, epoch)
@@ -128,7 +139,10 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         model = self._build_model(start, source)
         record = fingerprint(cfg, source, model, batch, lr)
-        same_data = self._check_resume(start, record) if cfg.resume and start.ckpt is not None else True
+        same_data = check_resume(cfg, start.ckpt, record, self.cb.on_note) if cfg.resume and start.ckpt else True
+        if start.within is not None and (start.ckpt or {}).get("config", {}).get("batch_size") != batch:
+            self.cb.on_note(f"{cfg.resume}: another batch size, so epoch {start.epoch + 1} starts again")
+            start.within = None  # its steps were counted in the old batches
         check_training_memory(model, source, batch, world.size, cfg.workers, device)
         # channels_last: faster convolutions on CPUs and GPUs alike (Module.to takes it; its stubs do not say so)
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]
@@ -142,6 +156,9 @@ class Trainer:
         steps = math.ceil(len(epoch_order(len(source), batch, cfg.seed, 0, world)) / per_rank)
         info = {
             "model": model.arch,
+            "model_kwargs": dict(model.kwargs),
+            "parameters": count_parameters(model),
+            "start_step": start.within.step if start.within else 0,
             "data": source.name,
             "samples": len(source),
             "batch_size": batch,
@@ -170,31 +187,8 @@ class Trainer:
             rule,
             record,
             0 if same_data else len(start.history),
+            start.within,
         )
-
-    def _check_resume(self, start: Start, now: dict[str, Any]) -> bool:
-        """Refuse to resume a run on other data or options (unless `force`, which says what differs); a checkpoint
-        without a record (n2n 0.2) resumes with a note. True when the data and recipe are the checkpoint's."""
-        cfg, recorded = self.cfg, (start.ckpt or {}).get("run")
-        if not (
-            isinstance(recorded, dict)
-            and isinstance(recorded.get("options"), dict)
-            and isinstance(recorded.get("data"), (dict, type(None)))
-        ):
-            self.cb.on_note(
-                f"{cfg.resume}: written by an older n2n, it records no fingerprint of its data and options; "
-                "they are not checked"
-            )
-            return True
-        diffs = differences(recorded, now)
-        if diffs and not cfg.force:
-            raise UserError(
-                f"{cfg.resume}: this command differs from the run it resumes: {'; '.join(diffs)}; repeat that "
-                f"run's options, or pass {flag('force')} to continue with these"
-            )
-        if diffs:
-            self.cb.on_note(f"{cfg.resume}: resuming with {flag('force')} although {'; '.join(diffs)}")
-        return not data_changed(recorded, now)
 
     def _open_source(self, start: Start, rule: Normalization) -> TrainSource:
         """The training data, read with the channels of the model it trains when that model comes from a file."""
@@ -245,7 +239,7 @@ class Trainer:
                 )
         else:
             model = self.model or create_model(self.cfg.arch or defaults.MODEL, channels=source.channels)
-        _check_size(model, source, self.cfg.single)
+        check_size(model, source, self.cfg.single)
         return model
 
     def _wrap(self, model: Net, device: torch.device, world: dist.World) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -303,44 +297,94 @@ class Trainer:
                     run_id=self.outputs.run,
                 )
                 self.kept = epoch + 1
+                drop_state(self.cfg.out)  # the epoch's checkpoint is ahead of any state saved inside it
             self.cb.on_epoch(last)
         dist.barrier(run.world)
         return last
 
+    def _keeper(self, run: Run, epoch: int) -> StateKeeper | None:
+        """What saves the run's state inside epoch `epoch`: with a checkpoint file, in one process (under torchrun
+        each process's generator would have to be gathered: such runs resume at epoch boundaries)."""
+        if not self.cfg.out or run.world.size > 1 or (outputs := self.outputs) is None:
+            return None
+
+        def write(at: Position) -> None:
+            fields = {"optimizer": run.opt.state_dict(), "config": run.config, "run": run.record, "run_id": outputs.run}
+            save_state(state_path(str(self.cfg.out)), run.model, epoch, at, outputs, metrics=run.history, **fields)
+
+        return StateKeeper(write, self.stops, self.cb.on_note)
+
     def _steps(self, run: Run, epoch: int) -> tuple[float, int]:
-        """The optimisation steps of one epoch: (sum of the losses weighted by batch size, samples seen)."""
+        """The optimisation steps of one epoch: (sum of the losses weighted by batch size, samples seen). A resumed
+        run's first epoch starts where its state stood (run.within)."""
         cfg, device = self.cfg, run.device
         seed = rng_seed(cfg.seed, epoch, run.world.rank + 1)
         g = torch.Generator(device=device).manual_seed(seed)  # augmentation, distinct per process
         order = epoch_order(len(run.source), run.batch, cfg.seed, epoch, run.world)
         if isinstance(run.net, nn.Module):
             run.net.train()
-        loss_sum, seen = torch.zeros((), device=device), 0
+        loss_sum, seen, first = torch.zeros((), device=device), 0, 0
+        if run.within is not None:  # resuming inside this epoch
+            at, run.within = run.within, None
+            g.set_state(at.rng.to(g.get_state().device))
+            loss_sum, seen, first = at.loss_sum.to(device).reshape(()), at.seen, at.step
+        keeper = self.keeper = self._keeper(run, epoch)
 
         def forward(x: torch.Tensor) -> torch.Tensor:
             with autocast(device, cfg.cpu_bf16):
                 return run.net(x.contiguous(memory_format=torch.channels_last)).float()
 
-        for step, batch in enumerate(run.source.epoch(order, seed)):  # crops keyed by (index, seed)
-            batch = [t.to(device, non_blocking=True) for t in batch]
-            if cfg.augment:
-                batch = dihedral(batch, g)
-            done = epoch * run.steps + step
-            loss = self.objective(forward, batch, g, (done + 1) / (cfg.epochs * run.steps))
-            for group in run.opt.param_groups:
-                group["lr"] = lr_at(done, cfg.epochs * run.steps, run.lr, cfg.schedule)
-            run.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            run.opt.step()
-            k = batch[0].shape[0]
-            loss_sum += loss.detach() * k
-            seen += k
-            mean = (loss_sum / seen).item() if step % 20 == 0 else None
-            if mean is not None and dist.any_rank(not math.isfinite(mean), run.world, device):
-                raise Diverged(self._diverged(epoch))
-            if run.world.main:
-                self.cb.on_step(epoch, step, k * run.world.size, mean)
+        def position() -> Position:
+            return Position(taken, loss_sum, seen, g.get_state())
+
+        batches = run.source.epoch(order, seed, first * (run.batch // run.world.size))  # crops keyed by position
+        taken = first
+        with self.stops.deferred():
+            try:
+                for step, batch in enumerate(batches, start=first):
+                    loss_sum, seen = self._step(run, epoch, step, batch, g, forward, loss_sum, seen)
+                    taken = step + 1
+                    if keeper is not None:
+                        keeper.after_step(position)
+            except Exception:
+                if keeper is not None and self.stops.pending:  # a loader process the same Ctrl-C ended: stop here
+                    keeper.stop(position())
+                raise
         return loss_sum.item(), seen
+
+    def _step(
+        self,
+        run: Run,
+        epoch: int,
+        step: int,
+        batch: Any,
+        g: torch.Generator,
+        forward: Callable[[torch.Tensor], torch.Tensor],
+        loss_sum: torch.Tensor,
+        seen: int,
+    ) -> tuple[torch.Tensor, int]:
+        """One optimisation step; returns the epoch's running (loss sum, samples seen)."""
+        cfg, device = self.cfg, run.device
+        batch = [t.to(device, non_blocking=True) for t in batch]
+        if cfg.augment:
+            batch = dihedral(batch, g)
+        done = epoch * run.steps + step
+        loss = self.objective(forward, batch, g, (done + 1) / (cfg.epochs * run.steps))
+        for group in run.opt.param_groups:
+            group["lr"] = lr_at(done, cfg.epochs * run.steps, run.lr, cfg.schedule)
+        run.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        run.opt.step()
+        k = batch[0].shape[0]
+        loss_sum = loss_sum + loss.detach() * k
+        seen += k
+        last = step + 1 == run.steps  # the epoch's mean loss, as saved, is the last one shown
+        mean = (loss_sum / seen).item() if step % 20 == 0 or last else None
+        if mean is not None and dist.any_rank(not math.isfinite(mean), run.world, device):
+            raise Diverged(self._diverged(epoch))
+        if run.world.main:
+            self.cb.on_step(epoch, step, k * run.world.size, mean)
+        return loss_sum, seen
 
     def _loss_limit(self, run: Run) -> float:
         """An epoch's loss above this is divergence: DIVERGED_LOSS, or DIVERGED_RATIO times the best epoch so far on
@@ -354,23 +398,3 @@ class Trainer:
             f"training diverged: {what} in epoch {epoch + 1} ({kept}); "
             f"check the data for NaN values, or lower {flag('lr')}"
         )
-
-
-def _check_size(model: nn.Module, source: TrainSource, single: bool) -> None:
-    """Refuse training images (or crops, or --single's half-size sub-images) smaller than the model takes."""
-    need = contract(model)[2]
-    h, w = source.size
-    sh, sw = (h // 2, w // 2) if single else (h, w)
-    if min(sh, sw) >= need:
-        return
-    what, larger = f"{w}x{h} images are", ""
-    if single:  # folders: the crop size is what the user chose; tensor files: the images' own size
-        crops = isinstance(source, PatchSource)
-        sub = f"{sw}x{sh} {flag('single')} sub-images,"
-        what = (f"{flag('patch_size')} {h} gives " if crops else f"{w}x{h} images give ") + sub
-        larger = (f"{flag('patch_size')} {2 * need}" if crops else f"images of {2 * need}x{2 * need}") + " or more; "
-    arch = model.arch if isinstance(model, Net) and model.arch else type(model).__name__
-    raise UserError(
-        f"{source.name}: {what} too small for the {arch!r} model, which needs {need}x{need} or more "
-        f"({larger}the 'fast' and 'unet' models take any size)"
-    )

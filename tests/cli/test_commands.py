@@ -9,6 +9,7 @@ from conftest import Evil, noisy, run, smooth_image
 from typer.testing import CliRunner
 
 from n2n_cli import __version__
+from n2n_cli.cli import app
 from n2n_cli.io import read_image, write_png
 
 runner = CliRunner()
@@ -30,6 +31,22 @@ def test_version_and_help():
         r = run(cmd, "--help")
         assert r.exit_code == 0, r.output
         assert "Examples" in r.output
+
+
+@pytest.mark.parametrize("cmd", ["train", "eval", "denoise", "synth", "export"])
+def test_help_names_values_by_one_rule(cmd):
+    """Value names as docs/cli.md gives them (one rule: cli/options.py): no `<bool>` after a flag, no `<str>` or
+    `<int range>`; arguments in capitals (denoise: INPUT OUTPUT, as synth and export name theirs)."""
+    r = runner.invoke(app, [cmd, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"}, color=False)
+    assert r.exit_code == 0, r.output
+    rows = [line for line in r.output.splitlines() if "Show this message and exit" not in line]  # Typer's own
+    for typer_name in ("<bool>", "<str>", "<int", "<float"):
+        assert not any(typer_name in line for line in rows), (cmd, typer_name)
+    usage = next(line for line in r.output.splitlines() if "Usage:" in line)
+    assert usage.replace("{", "").replace("}", "").split("[OPTIONS]")[1].split() == {
+        "train": [], "eval": ["DATA"], "denoise": ["INPUT", "OUTPUT"], "synth": ["CLEAN", "OUTPUT"],
+        "export": ["OUTPUT"],
+    }[cmd]  # fmt: skip
 
 
 def test_train_resume_and_eval(pair_file, val_file, tmp_path):

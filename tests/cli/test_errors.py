@@ -42,7 +42,7 @@ def test_paths_with_rich_markup_are_printed_as_they_are(tmp_path):
     torch.save((torch.zeros(4, 3, 8, 8, dtype=torch.uint8),) * 2, data)
     r = run("train", "--data", data, "-a", "tiny", "-e", "1", "-o", tmp_path / "m.pt", "--workers", "0")
     assert r.exit_code == 0, r.output
-    assert f"data {data}," in r.stderr
+    assert f" on {data}: " in r.stderr
     r = run("train", "--data", data, "-a", "tiny", "-e", "1", "-o", data)
     assert_one_line(r, 1, f"{data}: --output names an input of this run")
 

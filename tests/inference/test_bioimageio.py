@@ -68,7 +68,9 @@ def test_the_package_holds_what_the_format_asks(package):
         assert needed in readme
     x, y = npy(files["test_input.npy"]), npy(files["test_output.npy"])
     assert x.shape == y.shape and x.shape[:2] == (1, 1) and x.dtype == y.dtype == np.float32
-    assert (x.shape[2] - 40) % 8 == 0 and (x.shape[3] - 40) % 8 == 0  # on the declared size grid (min 40, step 8)
+    assert x.shape[2:] == (90, 120)  # the whole sample: it is under 256 pixels a side, and any size is declared
+    text = files["rdf.yaml"].decode()
+    assert "halo" not in text and "min: 8" in text and "step: 1" in text  # no halo: n2n's own borders
 
 
 def describe(zip_path):
@@ -126,7 +128,7 @@ def test_images_like_the_sample_come_out_as_n2n_s_own_output(package):
 
 
 def test_export_refusals_are_one_line(tmp_path):
-    write_png(tmp_path / "small.png", smooth_image(20, 20, 1, 0))
+    write_png(tmp_path / "small.png", smooth_image(6, 6, 1, 0))
     r = run("export", tmp_path / "m.zip")
     assert_one_line(r, 1, "m.zip", "--sample IMAGE")
     r = run("export", tmp_path / "m.tif")
@@ -134,7 +136,7 @@ def test_export_refusals_are_one_line(tmp_path):
     r = run("export", tmp_path / "m.onnx", "--sample", tmp_path / "small.png")
     assert_one_line(r, 1, "--sample is for a .zip")
     r = run("export", tmp_path / "m.zip", "--sample", tmp_path / "small.png")
-    assert_one_line(r, 1, "small.png", "20x20 is smaller than the 40x40")
+    assert_one_line(r, 1, "small.png", "6x6 is smaller than the 8x8")
     assert not (tmp_path / "m.zip").exists()
 
 

@@ -41,11 +41,11 @@ class SavesAUserFile(Denoiser):
         super().__init__(*a, **kw)
         self.target, self.calls = target, 0
 
-    def __call__(self, image, rng=None):
+    def __call__(self, image, rng=None, on_tiles=None):
         self.calls += 1
         if self.calls == 2:
             self.target.write_bytes(b"mine, saved while n2n denoised")
-        return super().__call__(image, rng)
+        return super().__call__(image, rng, on_tiles)
 
 
 def test_a_users_file_saved_while_an_image_is_denoised_is_kept(tmp_path):

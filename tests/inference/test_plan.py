@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import assert_one_line, pil_bytes, run, smooth_image, snapshot, written
+from conftest import assert_one_line, lines, pil_bytes, run, smooth_image, snapshot, written
 
 from n2n_cli.io import probe, write_png
 
@@ -43,15 +43,16 @@ PATHS = {
     "file-onto-a-symlink-to-itself": (("in/x.png", "x-link.png"), ("--overwrite",), 1, "is an input of this run"),
     "file-over-a-user-file": (("in/x.png", "photo.png"), (), 1, "pass --overwrite"),
     "folder-over-user-files": (("in", "busy"), (), 1, "not written by an earlier n2n denoise"),
-    "file-to-jpg-name": (("photo.png", "result.jpg"), (), 1, "n2n writes PNG (still images) and TIFF"),
-    "file-to-webp-name": (("photo.png", "result.WEBP"), (), 1, "not WEBP; name the output .png or .tif"),
-    "folder-to-jpeg-name": (("in", "out.jpeg"), (), 1, "name the output .png or .tif, or give a folder"),
+    "file-to-jpg-name": (("photo.png", "result.jpg"), (), 0, None),
+    "file-to-webp-name": (("photo.png", "result.WEBP"), (), 1, "not WEBP; name the output .png, .jpg or .tif"),
+    "folder-to-jpeg-name": (("in", "out.jpeg"), (), 1, "a file name, but", "is a folder; give an output folder"),
 }
 
 
 @pytest.mark.parametrize("case", list(PATHS))
 def test_output_paths(tree, models, case):
-    args, options, code, needle = PATHS[case]
+    args, options, code, *needles = PATHS[case]
+    needle = needles[0]
     write_png(tree / "busy" / "x.png", smooth_image(8, 8, 3, 9))  # someone's file, where an output would go
     before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and not p.is_symlink()}
     r = run("denoise", *[tree / a for a in args], "-m", models["tiny"], *options)
@@ -61,7 +62,7 @@ def test_output_paths(tree, models, case):
         assert out.is_file() and probe(out).width == 20
         assert not (tree / args[1]).with_suffix("").exists()
     else:
-        assert_one_line(r, code, needle)
+        assert_one_line(r, code, *needles)
         if "name the output" in needle or "n2n writes" in needle:
             assert not (tree / args[1]).exists()  # no folder named result.jpg either
     after = {p: p.read_bytes() for p in before}
@@ -121,3 +122,24 @@ def test_into_input_folder_on_request_and_never_read_back(tree, models):
     assert written(tree / "again") == ["x.jpg.png", "x.png"]  # in/out/ is n2n's own: skipped, not read again
     r = run("denoise", tree / "in", tree / "in" / "out", "-m", models["tiny"], "--into-input-folder")
     assert r.exit_code == 0, r.output  # its own earlier outputs may be replaced, by the documented marker
+
+
+def test_what_a_run_leaves_aside_is_said_not_failed(tmp_path, models):
+    """Files that are not images are skipped (a note, exit 0), and sub-folders without --recursive are named, the
+    output folder aside."""
+    write_png(tmp_path / "in" / "a.png", smooth_image(16, 16, 3, 0))
+    for sub in ("s1", "s2", "s3"):
+        write_png(tmp_path / "in" / sub / "b.png", smooth_image(16, 16, 3, 1))
+    (tmp_path / "in" / "notes.txt").write_text("taken on Monday")
+    (tmp_path / "in" / "s1" / "list.csv").write_text("a,b")
+    r = run("denoise", tmp_path / "in", tmp_path / "in" / "out", "-m", models["tiny"])
+    assert r.exit_code == 0, r.output
+    assert "failed" not in r.output and "denoised 1 of 1 images" in r.stdout
+    assert lines(r.stderr) == [
+        "note: skipping 1 file(s) that are not images (by their suffix), such as notes.txt",
+        "note: 3 sub-folder(s) not read, such as s1: --recursive reads them",
+    ]
+    r = run("denoise", tmp_path / "in", tmp_path / "rec", "-m", models["tiny"], "--recursive")
+    assert r.exit_code == 0, r.output
+    assert lines(r.stderr)[0] == "note: skipping 2 file(s) that are not images (by their suffix), such as notes.txt"
+    assert "sub-folder" not in r.stderr
