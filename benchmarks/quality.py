@@ -24,6 +24,10 @@ cbm3d-est (the same, always with the sigma estimated from each noisy image, as a
 nlm (scikit-image non-local means with an estimated sigma), seed (--seed-model), bundled (--model, default the
 bundled weights), and one row per --extra LABEL=MODEL; with --tta each network (bundled, --extra) has a second row
 averaged over the 8 flips and rotations.
+A set named NAME:phone or NAME:dslr is a synthetic stand-in for real noise this project has no photos of
+(benchmarks/proxies.py: the images enlarged 2x, a camera's noise made at a simulated sensor, JPEG). Each row of a
+noisy set records what its noisy images hold (noisy - clean: std, neighbour correlation). --route sets how the
+networks denoise (default: auto, as `n2n denoise`).
 With --fmd ROOT, real-noise rows follow: each capture in ROOT/raw/<field>/ against ROOT/gt/<field>/avg50.png, for
 the fields in --fmd-fields (not seen in training), with BM3D given an estimated sigma and each --fmd-model network.
 With --real ROOT (repeatable), real camera photos: each ROOT/noisy/NAME against ROOT/mean/NAME (or ROOT/clean/NAME),
@@ -44,6 +48,7 @@ import numpy as np
 import torch
 
 from benchmarks.common import REPO, command, describe, have, machine, markdown_row, write_results
+from benchmarks.proxies import PRESETS, noise_stats, proxy_pairs
 from n2n_cli import defaults
 from n2n_cli.errors import UserError
 from n2n_cli.evaluation.metrics import psnr
@@ -88,9 +93,10 @@ def load_u8(path: Path) -> Image:
     return np.array(img)  # a writable, contiguous copy (torch.from_numpy warns on Pillow's read-only arrays)
 
 
-def parse_sets(spec: str, root: Path) -> list[tuple[str, Path, float, int | None]]:
-    """'cbsd68:25,set12:25,cbsd68:25:jpeg90' -> [(name, folder, sigma, JPEG quality or None)]; a name is a folder
-    under `root` (or a path)."""
+def parse_sets(spec: str, root: Path) -> list[tuple[str, Path, float | str, int | None]]:
+    """'cbsd68:25,set12:25,cbsd68:25:jpeg90,cbsd68:phone' -> [(name, folder, sigma or proxy preset, JPEG quality or
+    None)]; a name is a folder under `root` (or a path); a proxy preset (benchmarks/proxies.py) for the sigma makes
+    that synthetic stand-in for a real noise kind."""
     sets = []
     for item in filter(None, (s.strip() for s in spec.split(","))):
         parts = item.split(":")
@@ -104,7 +110,7 @@ def parse_sets(spec: str, root: Path) -> list[tuple[str, Path, float, int | None
         folder = Path(name) if ("/" in name or Path(name).is_absolute()) else root / name
         if not folder.is_dir():
             raise SystemExit(f"--sets: {folder} is not a folder")
-        sets.append((Path(name).name, folder, float(sigma), quality))
+        sets.append((Path(name).name, folder, sigma if sigma in PRESETS else float(sigma), quality))
     return sets
 
 
@@ -206,21 +212,22 @@ def nlm(noisy: Image, sigma: float | None) -> Image:
     return to_u8(out)
 
 
-def network(path: str | None, tta: bool = False) -> tuple[str, Method]:
-    """(label, method) for an n2n model file; None is the bundled default. Raises UserError if it cannot load."""
+def network(path: str | None, tta: bool = False, route: str = defaults.ROUTE) -> tuple[str, Method]:
+    """(label, method) for an n2n model file; None is the bundled default; `route` as `n2n denoise --route`. Raises
+    UserError if it cannot load."""
     _, ckpt = load_model(path)
     # None: the bundled colour and gray weights, as `n2n denoise`
-    denoiser = make_denoiser(path, torch.device("cpu"), tta=tta)
+    denoiser = make_denoiser(path, torch.device("cpu"), tta=tta, route=route)
     gray = f"; gray images: {defaults.BUNDLED_GRAY}" if denoiser.gray is not None else ""
     label = f"{ckpt['model']} ({resolve_model_path(path).name}{gray})" + (", TTA x8" if tta else "")
     return label, lambda noisy, sigma: denoiser(noisy)
 
 
-def network_rows(key: str, path: str | None, tta: bool, methods: list, notes: list[str]) -> None:
+def network_rows(key: str, path: str | None, tta: bool, methods: list, notes: list[str], route: str) -> None:
     """Append the rows of one network (and, with `tta`, its TTA row) to `methods`, or a note when it cannot load."""
     try:
         for t in (False, True)[: 1 + tta]:
-            label, fn = network(path, tta=t)
+            label, fn = network(path, tta=t, route=route)
             methods.append((key + ("-tta" if t else ""), f"{key}: {label}", fn))
     except UserError as e:
         notes.append(f"{key} skipped: {e}")
@@ -247,12 +254,12 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
         elif key == "seed" and args.seed_model is None:
             notes.append("seed skipped: no --seed-model given (a seed model trained the report's way)")
         elif key == "seed":
-            network_rows(key, args.seed_model, False, methods, notes)
+            network_rows(key, args.seed_model, False, methods, notes, args.route)
         else:  # bundled
-            network_rows(key, args.model, args.tta, methods, notes)
+            network_rows(key, args.model, args.tta, methods, notes, args.route)
     for item in args.extra:
         name, _, path = item.partition("=")
-        network_rows(name, path, args.tta, methods, notes)
+        network_rows(name, path, args.tta, methods, notes, args.route)
     return methods
 
 
@@ -331,6 +338,7 @@ def bench_set(
     `sigma` is given to methods that need it (None: they estimate it); `clean_input`: the input is the clean image,
     its PSNR capped at 100 dB, no gain to speak of."""
     noisy_psnr = float(np.mean([score(n, c) for _, n, c in pairs]))
+    noise = None if clean_input else noise_stats(pairs)  # what the noisy images hold: std, correlation
     for key, label, fn in methods:
         if key == "cbm3d" and clean_input:
             notes.append(f"cbm3d skipped on {set_name} sigma 0: it is not blind, and there is no noise to give it")
@@ -354,6 +362,7 @@ def bench_set(
                 "s_per_mp": r["s_per_mp"],
                 "per_image": r["per_image"],
                 "clean_input": clean_input,
+                "noise": noise,
             }
         )
         print(markdown_row(cells(rows[-1])), flush=True)
@@ -420,6 +429,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also write the results, per image included, here (benchmarks/results/*.json feed docs/results.md)",
     )
     p.add_argument("--title", default="Quality", help="the title of the results in --json (a heading of the page)")
+    p.add_argument(
+        "--route",
+        default=defaults.ROUTE,
+        choices=("auto", "plain", "shuffle"),
+        help=f"how the networks denoise each image, as `n2n denoise --route` (default: {defaults.ROUTE})",
+    )
     args = p.parse_args(argv)
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     bad = sorted(set(args.methods) - set(METHODS))
@@ -449,7 +464,7 @@ def fmd_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, s
         notes.append("FMD model skipped: no --fmd-model given")
     for path in args.fmd_model:
         try:
-            label, fn = network(path)
+            label, fn = network(path, route=args.route)
             methods.append(("fmd-model", f"fmd-model: {label}", fn))
         except UserError as e:
             notes.append(f"FMD model skipped: {e}")
@@ -466,6 +481,9 @@ def main(argv: list[str] | None = None) -> None:
     methods = make_methods(args, notes)
     print("\n".join(markdown_table([])), flush=True)
     for name, folder, sigma, quality in sets:
+        if isinstance(sigma, str):  # a synthetic stand-in for a real noise kind
+            bench_set(name, f"{sigma} (synthetic)", None, proxy_pairs(folder, sigma, args.limit), methods, notes, rows)
+            continue
         label = f"{sigma:g}" + (f", JPEG q{quality}" if quality else "")
         pairs = synthetic_pairs(folder, sigma, args.limit, quality)
         bench_set(name, label, None if quality else sigma, pairs, methods, notes, rows, clean_input=sigma == 0)

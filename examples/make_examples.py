@@ -1,11 +1,16 @@
 """Make the example images shipped in examples/: pictures drawn here (so the project may ship them), each with a
-noisy copy under the benchmark protocol (Gaussian sigma 25, clipped, rounded to 8 bits, fixed seed).
+noisy copy under the benchmark protocol (Gaussian sigma 25, clipped, rounded to 8 bits, fixed seed); and a phone-like
+photo: the garden drawn at twice the size (as smooth from pixel to pixel as a full-size camera photo), a camera's
+noise made at a simulated sensor at a phone's level (`--noise raw:16`, n2n_cli/noise/raw.py), saved as a JPEG at
+quality 90, as a phone keeps it; the README's side-by-side figure is drawn from it (tools/real_photo_figure.py).
 
     python examples/make_examples.py
 
-writes examples/clean/*.png and examples/noisy/*.png (already committed; rerunning gives the same files).
+writes examples/clean/*.png, examples/noisy/*.png and examples/phone/{noisy.jpg,clean.png} (already committed;
+rerunning gives the same pixels).
 """
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +18,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFilter
 
 from n2n_cli.io import write_png
-from n2n_cli.noise import parse_noise
+from n2n_cli.noise import parse_noise, quantize
 
 HERE = Path(__file__).parent
 
@@ -50,6 +55,24 @@ def tiles(w: int = 320, h: int = 320) -> Image.Image:
     return Image.fromarray(np.rint(img * 255).astype(np.uint8), "L")
 
 
+PHONE_LEVEL = 16.0  # the phone-like example's noise: luma std on mid-grey, 8-bit levels ...
+PHONE_QUALITY = 90  # ... saved as JPEG at this quality
+
+
+def phone() -> tuple[np.ndarray, bytes]:
+    """(clean, noisy JPEG bytes): a 512 x 384 part of the garden drawn at twice the size, with phone-like noise."""
+    big = garden(960, 640, seed=1).crop((0, 200, 512, 584))
+    clean = np.array(big)
+    x = torch.from_numpy(clean).permute(2, 0, 1)[None].float() / 255
+    noise = parse_noise(f"raw:{PHONE_LEVEL:g}")
+    noisy = quantize(noise.add(x, torch.Generator().manual_seed(7)))
+    buf = io.BytesIO()
+    Image.fromarray(np.rint(noisy[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8)).save(
+        buf, "JPEG", quality=PHONE_QUALITY
+    )
+    return clean, buf.getvalue()
+
+
 def main() -> None:
     noise = parse_noise("gaussian:25")
     for k, (name, im) in enumerate([("garden", garden()), ("tiles", tiles())]):
@@ -60,6 +83,11 @@ def main() -> None:
         noisy = noise(x, torch.Generator().manual_seed(k))
         write_png(HERE / "noisy" / f"{name}.png", np.rint(noisy[0].permute(1, 2, 0).numpy() * 255).astype(np.uint8))
         print(f"wrote examples/clean/{name}.png and examples/noisy/{name}.png")
+    clean, noisy_jpeg = phone()
+    (HERE / "phone").mkdir(exist_ok=True)
+    write_png(HERE / "phone" / "clean.png", clean)
+    (HERE / "phone" / "noisy.jpg").write_bytes(noisy_jpeg)
+    print("wrote examples/phone/clean.png and examples/phone/noisy.jpg")
 
 
 if __name__ == "__main__":

@@ -324,7 +324,9 @@ def figure(rows: dict[str, dict], path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO / "data/real/polyu_dev", help="folder with noisy/ and mean/")
-    ap.add_argument("--recipes", default="camera,camera+edges,gaussian", help="noise kinds to match to the real noise")
+    ap.add_argument(
+        "--recipes", default="camera,camera+edges,raw,gaussian", help="noise kinds to match to the real noise"
+    )
     ap.add_argument("--quality", type=int, default=75, help="JPEG quality of the synthetic crops (polyu_dev's: 75)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N crops")
     ap.add_argument("--seed", type=int, default=0)

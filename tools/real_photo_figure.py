@@ -1,10 +1,18 @@
-"""The README's picture of a real noisy photo: a crop of the noisy shot, what `n2n denoise` makes of it (the default
-route, no --model) and the reference (the mean of about 500 shots), side by side and enlarged, each with its PSNR
-against the reference over the whole photo.
+"""The README's picture of a noisy photo: a crop of the noisy shot, what `n2n denoise` makes of it (the default
+model and route) and the reference, side by side and enlarged, each with its PSNR against the reference over the
+whole photo.
+
+The committed figure is drawn from the phone-like example the project makes itself (examples/make_examples.py: a
+picture drawn at a full-size photo's smoothness, a camera's noise made at a simulated sensor, JPEG):
+
+    python -m tools.real_photo_figure examples/phone/noisy.jpg --reference examples/phone/clean.png \\
+        --reference-label "clean (drawn)" --box 40,180,200 --out docs/real-photo.png
+
+and from a real photo of PolyU (not shipped), against the mean of about 500 shots:
 
     python -m tools.real_photo_figure data/real/polyu_dev/noisy/Sony_4-5_125_6400_waterhouse_10.jpg \\
         --reference data/real/polyu_dev/mean/Sony_4-5_125_6400_waterhouse_10.jpg --box 0,110,220 \\
-        --out docs/real-photo.png
+        --out real-photo.png
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from n2n_cli import defaults
 from n2n_cli.evaluation.metrics import psnr_of_mse
 from n2n_cli.inference import make_denoiser
 from n2n_cli.io import read_image
@@ -32,12 +41,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reference", type=Path, required=True)
     ap.add_argument("--box", default="0,0,160", help="X,Y,SIDE of the crop shown (pixels of the photo)")
     ap.add_argument("--zoom", type=int, default=2, help="enlargement (nearest neighbour), so the grain shows")
+    ap.add_argument("--reference-label", default="reference (mean of ~500)", help="what the reference is")
     ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
     noisy, ref = read_image(a.noisy), read_image(a.reference)
-    out = make_denoiser(None, torch.device("cpu"))(noisy)  # the default route, as `n2n denoise` with no --model
+    out = make_denoiser(None, torch.device("cpu"), route=defaults.ROUTE)(noisy)  # as `n2n denoise`, no --model
     x, y, side = (int(v) for v in a.box.split(","))
-    panels = [("noisy shot", noisy), ("n2n denoise", out), ("reference (mean of ~500)", ref)]
+    panels = [("noisy shot", noisy), ("n2n denoise", out), (a.reference_label, ref)]
     tiles = []
     for title, img in panels:
         crop = Image.fromarray(img[y : y + side, x : x + side]).resize((side * a.zoom,) * 2, Image.NEAREST)
