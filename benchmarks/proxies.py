@@ -29,8 +29,8 @@ CROP = 384
 PROXY_SEED = 5000
 # name -> (what it stands for, raw noise level range on mid-grey (log-uniform), JPEG quality range)
 PRESETS: dict[str, tuple[str, tuple[float, float], tuple[int, int]]] = {
-    "phone": ("phone photos at night (synthetic: --noise raw, enlarged CBSD68)", (6.0, 30.0), (80, 95)),
-    "dslr": ("DSLR high-ISO photos (synthetic: --noise raw, enlarged CBSD68)", (2.5, 7.0), (88, 98)),
+    "phone": ("a phone's noise at night (synthetic: made at a simulated sensor), JPEG q80-95", (6.0, 30.0), (80, 95)),
+    "dslr": ("a DSLR's at high ISO (synthetic: made at a simulated sensor), JPEG q88-98", (2.5, 7.0), (88, 98)),
 }
 
 Pair = tuple[str, np.ndarray, np.ndarray]  # (name, noisy, clean), H x W x 3 uint8

@@ -322,8 +322,25 @@ def cells(row: dict) -> list[str]:
 
 
 def render(doc: dict) -> str:
-    """The table of a run's results (also docs/results.md's, from its JSON)."""
-    return "\n".join(markdown_table(doc["rows"]))
+    """The table of a run's results (also docs/results.md's, from its JSON), and what each noisy set holds."""
+    return "\n".join(markdown_table(doc["rows"]) + noise_table(doc["rows"]))
+
+
+def noise_table(rows: list[dict]) -> list[str]:
+    """What the noisy images of each set hold (noisy - clean, 8-bit levels), once per set; none for files written
+    before the benchmark recorded it."""
+    seen: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        if r.get("noise") and (r["set"], r["sigma"]) not in seen:
+            seen[(r["set"], r["sigma"])] = r["noise"]
+    if not seen:
+        return []
+    head = ["set", "noise", "noise std (levels)", "neighbour correlation", "input PSNR dB"]
+    lines = ["", markdown_row(head), markdown_row(["---"] * len(head))]
+    for (name, sigma), n in seen.items():
+        std = f"{n['std_min']:.1f}-{n['std_max']:.1f} (mean {n['std_mean']:.1f})"
+        lines.append(markdown_row([name, sigma, std, f"{n['correlation']:.2f}", f"{n['psnr']:.2f}"]))
+    return lines
 
 
 def markdown_table(rows: list[dict]) -> list[str]:
