@@ -212,22 +212,27 @@ def nlm(noisy: Image, sigma: float | None) -> Image:
     return to_u8(out)
 
 
-def network(path: str | None, tta: bool = False, route: str = defaults.ROUTE) -> tuple[str, Method]:
-    """(label, method) for an n2n model file; None is the bundled default; `route` as `n2n denoise --route`. Raises
-    UserError if it cannot load."""
+def network(
+    path: str | None, tta: bool = False, route: str = defaults.ROUTE, camera: str | None = None
+) -> tuple[str, Method]:
+    """(label, method) for an n2n model file; None is the bundled default (`camera`: another camera model for it);
+    `route` as `n2n denoise --route`. Raises UserError if it cannot load."""
     _, ckpt = load_model(path)
-    # None: the bundled colour and gray weights, as `n2n denoise`
-    denoiser = make_denoiser(path, torch.device("cpu"), tta=tta, route=route)
+    # None: the bundled colour, gray and camera weights, as `n2n denoise`
+    denoiser = make_denoiser(path, torch.device("cpu"), tta=tta, route=route, camera=camera)
     gray = f"; gray images: {defaults.BUNDLED_GRAY}" if denoiser.gray is not None else ""
-    label = f"{ckpt['model']} ({resolve_model_path(path).name}{gray})" + (", TTA x8" if tta else "")
+    cam = f"; camera noise: {Path(camera).name if camera else defaults.CAMERA_MODEL}" if denoiser.camera else ""
+    label = f"{ckpt['model']} ({resolve_model_path(path).name}{gray}{cam})" + (", TTA x8" if tta else "")
     return label, lambda noisy, sigma: denoiser(noisy)
 
 
-def network_rows(key: str, path: str | None, tta: bool, methods: list, notes: list[str], route: str) -> None:
+def network_rows(
+    key: str, path: str | None, tta: bool, methods: list, notes: list[str], route: str, camera: str | None = None
+) -> None:
     """Append the rows of one network (and, with `tta`, its TTA row) to `methods`, or a note when it cannot load."""
     try:
         for t in (False, True)[: 1 + tta]:
-            label, fn = network(path, tta=t, route=route)
+            label, fn = network(path, tta=t, route=route, camera=camera)
             methods.append((key + ("-tta" if t else ""), f"{key}: {label}", fn))
     except UserError as e:
         notes.append(f"{key} skipped: {e}")
@@ -256,7 +261,7 @@ def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, 
         elif key == "seed":
             network_rows(key, args.seed_model, False, methods, notes, args.route)
         else:  # bundled
-            network_rows(key, args.model, args.tta, methods, notes, args.route)
+            network_rows(key, args.model, args.tta, methods, notes, args.route, args.camera)
     for item in args.extra:
         name, _, path = item.partition("=")
         network_rows(name, path, args.tta, methods, notes, args.route)
@@ -446,10 +451,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also write the results, per image included, here (benchmarks/results/*.json feed docs/results.md)",
     )
     p.add_argument("--title", default="Quality", help="the title of the results in --json (a heading of the page)")
+    p.add_argument("--camera", default=None, help="camera model for the 'bundled' row (default: the bundled one)")
     p.add_argument(
         "--route",
         default=defaults.ROUTE,
-        choices=("auto", "plain", "shuffle"),
+        choices=("auto", "plain", "camera", "shuffle"),
         help=f"how the networks denoise each image, as `n2n denoise --route` (default: {defaults.ROUTE})",
     )
     args = p.parse_args(argv)

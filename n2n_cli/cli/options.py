@@ -104,6 +104,7 @@ def strength_option() -> Any:
 class Route(str, Enum):
     auto = "auto"
     plain = "plain"
+    camera = "camera"
     shuffle = "shuffle"
 
 
@@ -111,9 +112,9 @@ def route_option() -> Any:
     return typer.Option(
         Route(defaults.ROUTE),
         "--route",
-        help="How each image is denoised: auto picks by the noise found in it (--explain says what and why), plain "
-        "is one pass of the network, shuffle also denoises its pixel-shuffled sub-images, for strong noise that is "
-        "correlated between neighbouring pixels (phones, high ISO): 3 passes.",
+        help="How each image is denoised: auto picks by the noise found in it (--explain says what and why); plain: "
+        "the default model; camera: the camera model, for a camera's strong noise (phones, high ISO); shuffle: "
+        "also denoise the image's pixel-shuffled sub-images (3 passes).",
     )
 
 

@@ -44,6 +44,7 @@ class Denoiser:
         strength: float = defaults.STRENGTH,
         normalization: Normalization | None = None,
         route: str = "plain",
+        camera_model: nn.Module | Predictor | None = None,
     ):
         """`model`: an n2n model (run with torch on `device`) or any Predictor. `gray_model`, if given, takes the
         gray images, and the RGB images whose three channels are equal (a gray picture stored as RGB). `overlap`
@@ -51,9 +52,10 @@ class Denoiser:
         90-degree rotations of each tile (8 times the work). `strength`: how much of what the network removes is
         taken away, from 0 (the input unchanged) to 1 (the network's output). `normalization`: the model's rule for
         an image's range (io/normalize.py; default: the default rule). `route`: how each image is denoised
-        (route.py): "plain" (one pass, the default here: evaluation during training, the course API), "auto" (what
-        `n2n denoise` does: by the noise estimated in the image) or "shuffle"; `report` then says what the last image
-        took."""
+        (route.py): "plain" (`model` once, the default here: evaluation during training, the course API), "auto"
+        (what `n2n denoise` does: `model`, or `camera_model` where the noise estimated in the image and the two
+        models' outputs say it is a camera's strong noise), "camera" (`camera_model` for every colour image) or
+        "shuffle"; `report` then says what the last image took."""
         if not 0 <= strength <= 1:
             raise ValueError(f"strength {strength} must lie in [0, 1]")
         if route not in routes.ROUTES:
@@ -63,6 +65,7 @@ class Denoiser:
         self.normalization = normalization or Normalization()
         self.net: Predictor = _predictor(model, device)
         self.gray: Predictor | None = _predictor(gray_model, device) if gray_model is not None else None
+        self.camera: Predictor | None = _predictor(camera_model, device) if camera_model is not None else None
         self.channels = self.net.channels
         self.overlap = min(defaults.OVERLAP, tile // 4) if overlap is None else overlap
         if tile < 1 or tile <= 2 * self.overlap:
@@ -74,13 +77,15 @@ class Denoiser:
         """Memory the network takes for an image of this size at its peak: a batch of the largest tiles (the image
         itself, decoded and written, is counted by ImageInfo.check). 8 times with `tta` is not needed: its passes run
         one after the other."""
-        nets = [getattr(p, "model", None) for p in (self.net, self.gray) if p is not None]
+        nets = [getattr(p, "model", None) for p in (self.net, self.gray, self.camera) if p is not None]
         per_pixel = max(train_bytes_per_pixel(n) if n is not None else UNKNOWN_TRAIN_BYTES for n in nets)
         tile = min(self.tile, height) * min(self.tile, width)
         return int(self.batch * tile * per_pixel * defaults.INFER_SHARE)
 
-    def _run(self, tiles: list[np.ndarray], batch: int) -> list[np.ndarray]:
-        """H x W x C float32 tiles (one size) -> network outputs in [0, 1], in batches of `batch`."""
+    def _run(self, tiles: list[np.ndarray], batch: int, net: Predictor | None = None) -> list[np.ndarray]:
+        """H x W x C float32 tiles (one size) -> network outputs in [0, 1], in batches of `batch`; `net`: a colour
+        network to run instead of the denoiser's own (the camera model)."""
+        fn = self._net if net is None else net
         x = np.stack(tiles).transpose(0, 3, 1, 2)  # N x C x H x W
         n, c, h, w = x.shape
         pad_h, pad_w = max(0, MIN_SIDE - h), max(0, MIN_SIDE - w)
@@ -89,16 +94,16 @@ class Denoiser:
         out = []
         for i in range(0, n, batch):
             xb = x[i : i + batch]
-            yb = _dihedral_mean(self._net, xb) if self.tta else self._net(xb)
+            yb = _dihedral_mean(fn, xb) if self.tta else fn(xb)
             out.append(yb[..., :h, :w])
         return list(np.concatenate(out).transpose(0, 2, 3, 1))
 
-    def _run_sizes(self, tiles: list[np.ndarray]) -> list[np.ndarray]:
+    def _run_sizes(self, tiles: list[np.ndarray], net: Predictor | None = None) -> list[np.ndarray]:
         """_run over tiles of up to two sizes (the last tile of a row is shorter): each size in its own batches."""
         out: list[np.ndarray] = [np.empty(0)] * len(tiles)
         for shape in dict.fromkeys(t.shape for t in tiles):
             idx = [i for i, t in enumerate(tiles) if t.shape == shape]
-            for i, y in zip(idx, self._run([tiles[i] for i in idx], self.batch)):
+            for i, y in zip(idx, self._run([tiles[i] for i in idx], self.batch, net)):
                 out[i] = y
         return out
 
@@ -134,68 +139,78 @@ class Denoiser:
         tell = on_tiles or (lambda done, total: None)
         if self.route != "plain":
             est = estimate_noise(color, rng.lo, rng.span)
-            if self.route == "shuffle" or routes.candidate(est):
+            why = self._stays_plain(c, est)
+            if why is None:
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
                     _store(out[..., :c], self._routed(color, rng, est, tell), color, rng, self.strength)
                     return out
-                self.report = routes.RouteReport("plain", "not enough memory for the shuffle route", 1, est)
-            else:
-                self.report = routes.RouteReport("plain", routes.plain_reason(est), 1, est)
+                why = f"not enough memory for the {self.route} route's whole-image passes"
+            self.report = routes.RouteReport("plain", why, 1, est)
         tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
         for top, rows in self._rows(color.shape, tiles_at, tell):
             _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, self.strength)
         return out
 
+    def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:
+        """Why an image takes the plain pass of the denoiser's own model under its route (None: it takes the route)."""
+        if self.route == "shuffle":
+            return None
+        if self.camera is None or channels != 3:
+            return "no camera model for it (a gray image, or one model named with --model)"
+        if self.route == "camera" or routes.candidate(est):
+            return None
+        return routes.plain_reason(est)
+
     def _routed(self, color: np.ndarray, rng: Range, est: NoiseEstimate, tell: Tiles) -> np.ndarray:
-        """The network's output for `color` (H x W x C) by the route its noise calls for, in the network's range;
-        `tell` hears the tiles of all its passes as one count (the shuffle route's are three: the whole, the four
-        sub-images, the whole again)."""
+        """The network's output for `color` (H x W x C) by the denoiser's route, in the network's range: auto (both
+        models, then the one route.choose picks), camera, or shuffle; `tell` hears all its passes as one count."""
         x = _network_input(color, rng)
-        forced = self.route == "shuffle"
-        unit = [1]  # the plain pass's tile count: the count a pass adds
+        total = {"shuffle": 3, "camera": 1}.get(self.route, 2)
+        done = [0.0]  # passes done: a sub-image counts as a quarter of one
 
-        def first(done: int, total: int) -> None:
-            unit[0] = total
-            tell(done, (3 if forced else 1) * total)  # auto: one pass until the plain pass says otherwise
-
-        plain = self._whole(x, first)
-        if forced:
-            route, reason, removed = "shuffle", "asked for (--route shuffle)", None
-        else:
-            route, reason, removed = routes.choose(est, x, plain)
-        self.report = routes.RouteReport(route, reason, 3 if route == "shuffle" else 1, est, removed)
-        if route == "plain":
-            return plain
-        passes = [1.0]  # passes done; a sub-image counts as a quarter of one
-
-        def whole(t: np.ndarray) -> np.ndarray:
-            k, share = passes[0], t.size / x.size
-            y = self._whole(t, lambda done, total: tell(round(unit[0] * (k + share * done / total)), 3 * unit[0]))
-            passes[0] += share
+        def whole(t: np.ndarray, net: Predictor | None = None) -> np.ndarray:
+            k, share = done[0], t.size / x.size
+            y = self._whole(t, lambda d, n: tell(round(100 * (k + share * d / n)), 100 * total), net)
+            done[0] += share
             return y
 
-        return routes.shuffle_route(whole, x, plain, est.level / 255.0)
+        if self.route == "camera":
+            self.report = routes.RouteReport("camera", "asked for (--route camera)", 1, est)
+            return whole(x, self.camera)
+        plain = whole(x)
+        if self.route == "shuffle":
+            self.report = routes.RouteReport("shuffle", "asked for (--route shuffle)", 3, est)
+            return routes.shuffle_route(whole, x, plain, est.level / 255.0)
+        camera = whole(x, self.camera)
+        route, reason, extra = routes.choose(est, plain, camera)
+        self.report = routes.RouteReport(route, reason, 2, est, extra)
+        return camera if route == "camera" else plain
 
-    def _whole(self, x: np.ndarray, tell: Tiles) -> np.ndarray:
-        """The network's output over a whole H x W x C float32 image in its range, tile by tile."""
+    def _whole(self, x: np.ndarray, tell: Tiles, net: Predictor | None = None) -> np.ndarray:
+        """The network's output (`net`'s, else the denoiser's own) over a whole H x W x C float32 image in its range,
+        tile by tile."""
         y = np.empty_like(x)
-        for top, rows in self._rows(x.shape, lambda r, q, h, w: x[r : r + h, q : q + w], tell):
+        for top, rows in self._rows(x.shape, lambda r, q, h, w: x[r : r + h, q : q + w], tell, net):
             y[top : top + len(rows)] = rows
         return y
 
     def _rows(
-        self, shape: tuple[int, ...], tile_at: Callable[[int, int, int, int], np.ndarray], tell: Tiles
+        self,
+        shape: tuple[int, ...],
+        tile_at: Callable[[int, int, int, int], np.ndarray],
+        tell: Tiles,
+        net: Predictor | None = None,
     ) -> Iterator[tuple[int, np.ndarray]]:
         """The network's output over an image of `shape` (H x W x C), tile by tile, as (first row, rows) in order,
         each band of rows as soon as no later tile touches it. `tile_at(y, x, h, w)`: the network's input there;
         `tell(done, total)` hears the tiles done after each row of them."""
         h, w, c = shape
-        multiple = math.lcm(*(p.multiple for p in (self.net, self.gray) if p is not None))
+        multiple = math.lcm(*(p.multiple for p in (self.net, self.gray, self.camera) if p is not None))
         ys = layout(h, self.tile, self.overlap, multiple)
         xs = layout(w, self.tile, self.overlap, multiple)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
-            yield 0, self._run([tile_at(0, 0, h, w)], self.batch)[0]
+            yield 0, self._run([tile_at(0, 0, h, w)], self.batch, net)[0]
             tell(1, 1)
             return
         wx = [ramp(tw, self.overlap, x > 0, x + tw < w) for x, tw in xs]
@@ -209,7 +224,7 @@ class Denoiser:
                 wsum = np.concatenate([wsum, np.zeros((grow, w, 1), np.float32)])
             wy = ramp(th, self.overlap, y > 0, y + th < h)
             tiles = [tile_at(y, x, th, tw) for x, tw in xs]
-            for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles)):
+            for (x, tw), wxx, t in zip(xs, wx, self._run_sizes(tiles, net)):
                 wt = (wy[:, None] * wxx[None, :])[..., None]
                 acc[y - top : y - top + th, x : x + tw] += t * wt
                 wsum[y - top : y - top + th, x : x + tw] += wt
@@ -235,12 +250,13 @@ class Denoiser:
         n, c, h, w = x.shape
         ranges = list(ranges) if ranges is not None else [UNIT] * n
         imgs = x.permute(0, 2, 3, 1).float().cpu().numpy()
-        if h > self.tile or w > self.tile or self.route == "shuffle":
+        if h > self.tile or w > self.tile or self.route in ("shuffle", "camera"):
             return torch.from_numpy(np.stack([self(img, r) for img, r in zip(imgs, ranges)])).permute(0, 3, 1, 2)
         per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
         out = np.empty_like(imgs)
-        alone = [
-            self.route == "auto" and routes.candidate(estimate_noise(img, r.lo, r.span)) for img, r in zip(imgs, ranges)
+        alone = [  # images the auto route may give to the camera model: as __call__ takes them
+            self.route == "auto" and self._stays_plain(c, estimate_noise(img, r.lo, r.span)) is None
+            for img, r in zip(imgs, ranges)
         ]
         for j in np.flatnonzero(alone):
             out[j] = self(imgs[j], ranges[j])

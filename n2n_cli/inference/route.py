@@ -1,21 +1,22 @@
-"""Which way an image is denoised, chosen from its noise (noise/estimate.py).
+"""Which way an image is denoised, chosen from its noise (noise/estimate.py) and, where that cannot tell, from what
+two models make of it.
 
-`plain`: the network once over the image, tile by tile. What every image took before 0.8.0, and what most take now.
+`plain`: the default model once over the image, tile by tile: what every image took before 0.8.0, and what most
+take now (clean photos, Gaussian-like noise, a camera's weak noise).
 
-`shuffle` (pixel-shuffle): for strong noise that is correlated between neighbouring pixels (a phone at night, a
-camera at high ISO, heavy JPEG), which one pass leaves much of, because it looks like detail. The image is split
-into its four pixel-shuffled sub-images (the rows and columns of one parity each), in which neighbours were two
-pixels apart, so the noise is far less correlated; each is denoised, they are put back together, and the whole is
-denoised once more to take out what the split leaves (Zhou et al., ECCV 2020, and AP-BSN, Lee et al., CVPR 2022,
-use the same downsampling). The split costs fine detail, since the sub-images alias it, so the result is kept only
-where the image is smooth: a weight that falls from 1 to 0 as the local gradient of the result grows from nothing to
-a few times the noise level blends it with the plain pass, which keeps edges and texture. Three passes: about 3x
-the time of `plain`.
+`camera`: the camera model (defaults.CAMERA_MODEL), trained on strong camera noise made at a simulated sensor
+(phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
+model takes for detail and leaves. But what it learned costs clean photos their finest texture, and from the image
+alone a camera's correlated grain and a clean photo's fine texture can look alike. So `auto` takes it only on two
+pieces of evidence: the noise estimated in the image's flattest blocks is correlated and not weak (a candidate),
+and there, where a clean photo has nothing to remove, the camera model takes away clearly more than the default
+model does (at least defaults.CAMERA_EXTRA levels, and defaults.CAMERA_EXTRA_SHARE of the level found). A candidate
+costs both passes: about twice the time of `plain`.
 
-`auto` takes `shuffle` only where the evidence is strong: the noise estimated in the image's flattest blocks is
-strong and correlated, and the plain pass took away little of it there. A clean photo's fine texture can look like
-correlated noise to the estimator, and the split would cost it much (14 dB on clean CBSD68 images), which is why
-the plain pass must also have left the noise standing.
+`shuffle` (pixel-shuffle, only when asked for): the image's four pixel-shuffled sub-images (rows and columns of one
+parity each, where neighbours were two pixels apart and correlated noise far weaker) are denoised, put back, and the
+whole denoised again (Zhou et al., ECCV 2020; AP-BSN, Lee et al., CVPR 2022); the result is kept where the image is
+smooth, the plain pass where it has edges (the split aliases fine detail). Three passes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 from .. import defaults
 from ..noise.estimate import NoiseEstimate, removed_level
 
-ROUTES = ("auto", "plain", "shuffle")
+ROUTES = ("auto", "plain", "camera", "shuffle")
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 
 
@@ -36,11 +37,11 @@ Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's 
 class RouteReport:
     """What was estimated for one image and which route it took, for --explain and the JSON output."""
 
-    route: str  # "plain" or "shuffle"
+    route: str  # "plain", "camera" or "shuffle"
     reason: str
-    passes: int  # network passes over the image's pixels: 1 (plain) or 3 (shuffle)
+    passes: int  # network passes over the image's pixels
     estimate: NoiseEstimate | None = None
-    removed: float | None = None  # what the plain pass took away in the flat blocks, 8-bit levels
+    extra: float | None = None  # auto: what the camera model took away beyond the default where it is flat, levels
 
     def record(self) -> dict:
         return {
@@ -48,7 +49,7 @@ class RouteReport:
             "reason": self.reason,
             "network_passes": self.passes,
             "noise": self.estimate.record() if self.estimate is not None else None,
-            "plain_pass_removed": None if self.removed is None else round(self.removed, 3),
+            "camera_model_extra": None if self.extra is None else round(self.extra, 3),
         }
 
     def describe(self) -> str:
@@ -58,32 +59,28 @@ class RouteReport:
 
 
 def candidate(est: NoiseEstimate) -> bool:
-    """Whether an image's noise is strong and correlated enough to try the shuffle route (a plain pass decides)."""
-    return est.level >= defaults.SHUFFLE_LEVEL and est.correlation >= defaults.SHUFFLE_CORRELATION
-
-
-def choose(est: NoiseEstimate, before: np.ndarray, after: np.ndarray) -> tuple[str, str, float]:
-    """(route, reason, removed) for a candidate image, from what its plain pass (`before` -> `after`) took away in its
-    flat blocks."""
-    removed = removed_level(before, after, est)
-    if removed < defaults.SHUFFLE_REMOVED * est.level and removed >= defaults.SHUFFLE_MIN_REMOVED:
-        reason = (
-            f"strong correlated noise ({est.level:.1f} levels, correlation {est.correlation:.2f}) that one pass "
-            f"left mostly standing (it took away {removed:.1f})"
-        )
-        return "shuffle", reason, removed
-    if removed < defaults.SHUFFLE_MIN_REMOVED:
-        why = f"one pass took away only {removed:.1f} levels: fine texture, not noise, as far as can be told"
-    else:
-        why = f"one pass took away {removed:.1f} of the {est.level:.1f} levels found"
-    return "plain", why, removed
+    """Whether an image's noise may be a camera's strong noise, which the camera model may take better (both
+    models' outputs then decide: `choose`)."""
+    return est.level >= defaults.CAMERA_LEVEL and est.correlation >= defaults.CAMERA_CORRELATION
 
 
 def plain_reason(est: NoiseEstimate) -> str:
-    """Why a non-candidate image takes the plain route."""
-    if est.level < defaults.SHUFFLE_LEVEL:
-        return f"noise weaker than {defaults.SHUFFLE_LEVEL:g} levels"
+    """Why a non-candidate image takes the default model alone."""
+    if est.level < defaults.CAMERA_LEVEL:
+        return f"noise weaker than {defaults.CAMERA_LEVEL:g} levels"
     return f"noise nearly independent from pixel to pixel (correlation {est.correlation:.2f})"
+
+
+def choose(est: NoiseEstimate, plain: np.ndarray, camera: np.ndarray) -> tuple[str, str, float]:
+    """(route, reason, extra) for a candidate, from its two outputs (H x W x C, the network's range): the camera
+    model's when it takes away clearly more than the default where the image is flat."""
+    extra = removed_level(plain, camera, est)
+    need = max(defaults.CAMERA_EXTRA, defaults.CAMERA_EXTRA_SHARE * est.level)
+    if extra >= need:
+        why = f"a camera's strong noise: where the image is flat the camera model took away {extra:.1f} levels more"
+        return "camera", why, extra
+    why = f"the camera model took away only {extra:.1f} levels more where the image is flat (less than {need:.1f})"
+    return "plain", why, extra
 
 
 def shuffle_route(whole: Pass, x: np.ndarray, plain: np.ndarray, level: float) -> np.ndarray:
@@ -128,6 +125,6 @@ def _box(a: np.ndarray, r: int, axis: int) -> np.ndarray:
 
 
 def passes_memory(h: int, w: int, c: int) -> int:
-    """Bytes the shuffle route holds beyond the plain one for an H x W x C image: float32 copies of the input, the
-    plain pass, the split and its second pass, and the weight."""
+    """Bytes a route holds beyond the plain pass for an H x W x C image, at most: float32 copies of the input, the
+    plain pass, the split (or the camera model's output) and its second pass, and the weight."""
     return int(4 * h * w * (4 * c + 2))

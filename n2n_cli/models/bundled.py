@@ -50,3 +50,10 @@ def default_gray_path() -> Path | None:
 def load_default_gray() -> Net | None:
     path = default_gray_path()
     return load_model(path)[0] if path else None
+
+
+def default_camera_path() -> Path | None:
+    """The bundled camera model's file, which the auto route may give colour images with a camera's strong noise
+    (inference/route.py) when no model is named, or None if none ships."""
+    path = bundled_dir() / defaults.CAMERA_MODEL
+    return path if path.is_file() else None

@@ -114,3 +114,16 @@ def test_eval_batches_route_gray_pictures_stored_as_rgb_like_denoise(bundled):
     out = both.predict(x)
     assert torch.equal(out[:2], Denoiser(gray, CPU).predict(g).repeat(1, 3, 1, 1))
     assert torch.equal(out[2:], Denoiser(colour, CPU).predict(x[2:]))
+
+
+def test_the_bundled_camera_model_joins_the_routes_that_use_it(bundled, tmp_path):
+    d, _, _ = bundled
+    from n2n_cli.inference import make_denoiser
+
+    assert make_denoiser(None, CPU, route="auto").camera is None  # none ships in this folder: the plain pass
+    camera = scrambled(create_model("fast", channels=3), seed=3).eval()
+    atomic_save(make_checkpoint(camera), d / defaults.CAMERA_MODEL)
+    assert make_denoiser(None, CPU, route="auto").camera is not None
+    assert make_denoiser(None, CPU, route="camera").camera is not None
+    assert make_denoiser(None, CPU, route="plain").camera is None  # not even loaded
+    assert make_denoiser(defaults.BUNDLED, CPU, route="auto").camera is None  # a named model takes every image

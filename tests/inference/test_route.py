@@ -1,6 +1,7 @@
 """The noise estimate (noise/estimate.py) and the route each image takes (inference/route.py): levels and correlation
-measured where the image is flat, the shuffle route for strong correlated noise that one pass leaves, plain for the
-rest, --strength on the route's result, and what --explain and the JSON output say."""
+measured where the image is flat, the camera model for strong correlated noise that it takes better than the default,
+the default for the rest, the shuffle route when asked for, --strength on the route's result, and what --explain and
+the JSON output say."""
 
 import json
 
@@ -85,19 +86,40 @@ def test_smooth_weight_keeps_edges_for_the_plain_pass():
     assert w[:, :20].min() > 0.99 and w[:, 30:34].max() < 0.01
 
 
-def test_auto_route_takes_shuffle_for_strong_correlated_noise_and_plain_otherwise():
-    d = Denoiser(Blur3(), route="auto")
+class Blur7(Blur3):
+    """A stand-in camera model: a 7 x 7 mean, which takes away correlated noise that a 3 x 3 one leaves."""
+
+    def __call__(self, x):
+        p = np.pad(x, ((0, 0), (0, 0), (3, 3), (3, 3)), mode="edge")
+        return sum(p[..., i : i + x.shape[2], j : j + x.shape[3]] for i in range(7) for j in range(7)) / 49
+
+
+def test_auto_route_gives_strong_correlated_noise_to_the_camera_model_and_the_rest_to_the_default():
+    d = Denoiser(Blur3(), route="auto", camera_model=Blur7())
     correlated = flat_with(blurred_noise(128, 128, 3, 25, 7))
-    d(correlated)
-    assert d.report is not None and d.report.route == "shuffle" and d.report.passes == 3
+    out = d(correlated)
+    assert d.report is not None and d.report.route == "camera" and d.report.passes == 2 and d.report.extra > 2
+    assert np.allclose(out, Denoiser(Blur7())(correlated), atol=1e-6)
     white = flat_with(np.random.default_rng(8).standard_normal((128, 128, 3)) * 25)
     d(white)
-    assert d.report.route == "plain" and "correlation" in d.report.reason
+    assert d.report.route == "plain" and "correlation" in d.report.reason and d.report.passes == 1
     d(smooth_image(64, 64, 3, 9))
-    assert d.report.route == "plain"
-    plain = Denoiser(Blur3())  # the Denoiser's own default: plain, no estimate
+    assert d.report.route == "plain"  # not a candidate, or the camera model takes little more there
+    same = Denoiser(Blur3(), route="auto", camera_model=Blur3())  # a camera model that takes no more: the default's
+    same(correlated)
+    assert same.report.route == "plain" and same.report.extra == 0
+    alone = Denoiser(Blur3(), route="auto")  # no camera model (a model named with --model): the plain pass
+    alone(correlated)
+    assert alone.report.route == "plain" and "no camera model" in alone.report.reason
+    plain = Denoiser(Blur3(), camera_model=Blur7())  # the Denoiser's own default: plain, no estimate
     plain(correlated)
     assert plain.report is None
+
+
+def test_the_camera_route_when_asked_for():
+    noisy = flat_with(blurred_noise(64, 64, 3, 10, 15))
+    d = Denoiser(Blur3(), route="camera", camera_model=Blur7())
+    assert np.allclose(d(noisy), Denoiser(Blur7())(noisy), atol=1e-6) and d.report.route == "camera"
 
 
 def test_shuffle_route_removes_more_correlated_noise_than_one_pass():
@@ -116,17 +138,17 @@ def test_strength_applies_to_the_routes_result():
 
 
 def test_predict_routes_images_as_call_does():
-    d = Denoiser(Blur3(), route="auto")
+    d = Denoiser(Blur3(), route="auto", camera_model=Blur7())
     noisy = flat_with(blurred_noise(64, 64, 3, 25, 12))
     x = torch.from_numpy(np.stack([noisy, np.full_like(noisy, 0.5)])).permute(0, 3, 1, 2)
     out = d.predict(x)
     assert np.allclose(out[0].permute(1, 2, 0).numpy(), d(noisy, UNIT), atol=1e-6)
-    assert d.report is not None and d.report.route == "shuffle"
+    assert d.report is not None and d.report.route == "camera"
 
 
 def test_report_record_is_plain_json():
     est = estimate_noise(flat_with(blurred_noise(64, 64, 3, 20, 13)))
-    rec = RouteReport("shuffle", "why", 3, est, 1.5).record()
+    rec = RouteReport("camera", "why", 2, est, 1.5).record()
     assert json.loads(json.dumps(rec)) == rec and rec["noise"]["level"] == pytest.approx(est.level, abs=1e-3)
 
 
@@ -138,6 +160,7 @@ def test_cli_explain_and_json_say_the_noise_and_the_route(tmp_path, models):
     r = run("denoise", src, tmp_path / "out", "--model", models["tiny"], "--explain")
     assert r.exit_code == 0, r.output
     assert "photo.png" in r.output and "route plain" in r.output and "noise std" in r.output
+    assert "no camera model" in r.output  # a named model takes every image
     r = run("denoise", src / "photo.png", tmp_path / "o2", "--model", models["tiny"], "--json")
     assert r.exit_code == 0, r.output
     (image,) = json.loads(r.stdout)["images"]
