@@ -46,6 +46,13 @@ CARD_ROWS: dict[str, list[Row]] = {  # each bundled file's results, in the card'
         ("quality-gray.json", "FMD", "real", "fmd-model: fast (fast-gray.pt)"),
         *_synthetic("quality-gray.json", "set12", "bundled"),
     ],
+    "fast-camera.pt": [
+        ("quality-real.json", "polyu_dev", "real", "camera"),
+        ("quality-real.json", "cbsd68", "phone (synthetic)", "camera"),
+        ("quality-real.json", "cbsd68", "dslr (synthetic)", "camera"),
+        ("quality-bundled.json", "cbsd68", "25", "camera"),
+        ("quality-bundled.json", "cbsd68", "0", "camera"),
+    ],
     "fast-gaussian.pt": [
         ("quality-real.json", "polyu_dev", "real", "gaussian"),
         *_synthetic("quality-bundled.json", "cbsd68", "gaussian"),

@@ -15,6 +15,7 @@ from torch import nn
 
 from .. import defaults
 from ..device import is_gpu
+from ..flags import flag
 from ..io import split_alpha
 from ..io.normalize import UNIT, Normalization, Range
 from ..memory import available_memory, room
@@ -157,7 +158,7 @@ class Denoiser:
         if self.route == "shuffle":
             return None
         if self.camera is None or channels != 3:
-            return "no camera model for it (a gray image, or one model named with --model)"
+            return f"no camera model for it (a gray image, or one model named with {flag('model')})"
         if self.route == "camera" or routes.candidate(est):
             return None
         return routes.plain_reason(est)
