@@ -62,6 +62,7 @@ CAMERA_LEVEL = 3.0  # ... for noise of at least this std (8-bit levels, in the i
 CAMERA_CORRELATION = 0.1  # ... correlated at least this much between neighbouring pixels, when there ...
 CAMERA_EXTRA = 1.5  # ... it takes away at least this many levels more than the default model does ...
 CAMERA_EXTRA_SHARE = 0.25  # ... and at least this share of the noise's level (clean photos: far less)
+CAMERA_SHUFFLE_LEVEL = 10.0  # noise of at least this std (levels) that the camera model takes: its sub-images too
 SHUFFLE_EDGE = 2.0  # the shuffle route's result is kept where the local gradient is small against this x the noise
 SHUFFLE_EDGE_RADIUS = 2  # pixels over which that gradient is averaged (twice, a box each time)
 TILE = 512  # tile side for denoising; memory stays bounded by the tile, not the image

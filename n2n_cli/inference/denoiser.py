@@ -165,7 +165,8 @@ class Denoiser:
 
     def _routed(self, color: np.ndarray, rng: Range, est: NoiseEstimate, tell: Tiles) -> np.ndarray:
         """The network's output for `color` (H x W x C) by the denoiser's route, in the network's range: auto (both
-        models, then the one route.choose picks), camera, or shuffle; `tell` hears all its passes as one count."""
+        models, then the one route.choose picks, and for noise of defaults.CAMERA_SHUFFLE_LEVEL or more the camera
+        model's shuffle route), camera, or shuffle; `tell` hears all its passes as one count."""
         x = _network_input(color, rng)
         total = {"shuffle": 3, "camera": 1}.get(self.route, 2)
         done = [0.0]  # passes done: a sub-image counts as a quarter of one
@@ -185,6 +186,10 @@ class Denoiser:
             return routes.shuffle_route(whole, x, plain, est.level / 255.0)
         camera = whole(x, self.camera)
         route, reason, extra = routes.choose(est, plain, camera)
+        if route == "camera" and est.level >= defaults.CAMERA_SHUFFLE_LEVEL:
+            total = 4
+            self.report = routes.RouteReport("camera+shuffle", f"{reason}; {routes.STRONG}", total, est, extra)
+            return routes.shuffle_route(lambda t: whole(t, self.camera), x, camera, est.level / 255.0)
         self.report = routes.RouteReport(route, reason, 2, est, extra)
         return camera if route == "camera" else plain
 

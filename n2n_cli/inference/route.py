@@ -11,7 +11,10 @@ alone a camera's correlated grain and a clean photo's fine texture can look alik
 pieces of evidence: the noise estimated in the image's flattest blocks is correlated and not weak (a candidate),
 and there, where a clean photo has nothing to remove, the camera model takes away clearly more than the default
 model does (at least defaults.CAMERA_EXTRA levels, and defaults.CAMERA_EXTRA_SHARE of the level found). A candidate
-costs both passes: about twice the time of `plain`.
+costs both passes: about twice the time of `plain`. Where the noise found is strong (defaults.CAMERA_SHUFFLE_LEVEL
+or more: a phone at night), the camera model also takes the image's pixel-shuffled sub-images, as `shuffle` below
+does with the default model (`camera+shuffle`, four passes): on the synthetic phone stand-in that beats the camera
+model's one pass, on weaker noise it loses (docs/weights-history.md).
 
 `shuffle` (pixel-shuffle, only when asked for): the image's four pixel-shuffled sub-images (rows and columns of one
 parity each, where neighbours were two pixels apart and correlated noise far weaker) are denoised, put back, and the
@@ -30,6 +33,7 @@ from .. import defaults
 from ..noise.estimate import NoiseEstimate, removed_level
 
 ROUTES = ("auto", "plain", "camera", "shuffle")
+STRONG = "strong noise: its pixel-shuffled sub-images through the camera model too"
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 
 
@@ -37,7 +41,7 @@ Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's 
 class RouteReport:
     """What was estimated for one image and which route it took, for --explain and the JSON output."""
 
-    route: str  # "plain", "camera" or "shuffle"
+    route: str  # "plain", "camera", "camera+shuffle" or "shuffle"
     reason: str
     passes: int  # network passes over the image's pixels
     estimate: NoiseEstimate | None = None
@@ -126,5 +130,5 @@ def _box(a: np.ndarray, r: int, axis: int) -> np.ndarray:
 
 def passes_memory(h: int, w: int, c: int) -> int:
     """Bytes a route holds beyond the plain pass for an H x W x C image, at most: float32 copies of the input, the
-    plain pass, the split (or the camera model's output) and its second pass, and the weight."""
-    return int(4 * h * w * (4 * c + 2))
+    plain pass, the camera model's output, the split and its second pass, and the weight."""
+    return int(4 * h * w * (5 * c + 2))
