@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.common import REPO
-from n2n_cli.io import list_images, read_image
+from experiments.camera_shots import camera_shots, psnr, quantize, random_crops
 from n2n_cli.models.bundled import load_model
 from n2n_cli.training.objectives import Neighbor2Neighbor
 
@@ -45,10 +45,6 @@ def unshuffle(y: torch.Tensor, n: int, s: int = 2) -> torch.Tensor:
     return F.pixel_shuffle(y.view(n, s * s, c, h, w).transpose(1, 2).reshape(n, c * s * s, h, w), s)
 
 
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(10 * torch.log10(1 / ((a.double() - b.double()) ** 2).mean()))
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO / "data/real/polyu_dev")
@@ -61,15 +57,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
-    load = lambda p: torch.from_numpy(np.array(read_image(p))).permute(2, 0, 1)[None].float() / 255  # noqa: E731
-    names = [p for p in list_images(a.data / "noisy") if p.name.startswith(a.camera)]
-    shots, means = [load(p) for p in names], [load(a.data / "mean" / p.name) for p in names]
+    shots, means = camera_shots(a.data, a.camera)
     base, _ = load_model(None)
     base.eval()
     net = copy.deepcopy(base).train()
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     objective, g = Neighbor2Neighbor(), torch.Generator().manual_seed(a.seed)
-    q = lambda t: (t.clamp(0, 1) * 255).round() / 255  # noqa: E731
 
     def report(step: int) -> None:
         net.eval()
@@ -79,8 +72,8 @@ def main(argv: list[str] | None = None) -> None:
                 noisy = psnr(x, ref)
                 split = unshuffle(net(shuffle(x)).clamp(0, 1), 1)
                 for key, y in (("default", base(x)), ("fitted", net(x)), ("fitted, sub-images", split)):
-                    rows[key].append(psnr(q(y), ref) - noisy)
-                rows["then default"].append(psnr(q(base(split)), ref) - noisy)
+                    rows[key].append(psnr(quantize(y), ref) - noisy)
+                rows["then default"].append(psnr(quantize(base(split)), ref) - noisy)
         print(f"step {step}: " + ", ".join(f"{k} {np.mean(v):+.2f}" for k, v in rows.items()), flush=True)
         net.train()
 
@@ -89,13 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     for step in range(a.steps):
         if step % a.every == 0:
             report(step)
-        crops = []
-        for _ in range(a.batch):
-            x = shots[int(torch.randint(len(shots), (1,), generator=g))]
-            y0 = int(torch.randint(0, x.shape[2] - a.crop + 1, (1,), generator=g))
-            x0 = int(torch.randint(0, x.shape[3] - a.crop + 1, (1,), generator=g))
-            turns = int(torch.randint(4, (1,), generator=g))
-            crops.append(shuffle(torch.rot90(x[..., y0 : y0 + a.crop, x0 : x0 + a.crop], turns, (2, 3))))
+        crops = [shuffle(c) for c in random_crops(shots, a.batch, a.crop, g)]
         loss = objective(net, (torch.cat(crops),), g, step / a.steps)
         opt.zero_grad()
         loss.backward()

@@ -29,13 +29,9 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.common import REPO
-from n2n_cli.io import list_images, read_image
+from experiments.camera_shots import camera_shots, psnr, quantize, random_crops, through_shuffle_route
 from n2n_cli.models.bundled import load_model
 from n2n_cli.noise.estimate import _SELECTION_BIAS, BANDS, YCC, _blocks, _plane_residual, estimate_noise
-
-
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(10 * torch.log10(1 / ((a.double() - b.double()) ** 2).mean()))
 
 
 def gaussian_kernel(sigma: float) -> torch.Tensor:
@@ -131,12 +127,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--draws", type=int, default=4, help="draws of n' averaged when denoising the noisier way")
     ap.add_argument("--scale", type=float, default=1.0, help="n' std against the measured model's")
+    ap.add_argument("--shuffle", action="store_true", help="also score both models on the pixel-shuffle route")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
-    load = lambda p: torch.from_numpy(np.array(read_image(p))).permute(2, 0, 1)[None].float() / 255  # noqa: E731
-    names = [p for p in list_images(a.data / "noisy") if p.name.startswith(a.camera)]
-    shots, means = [load(p) for p in names], [load(a.data / "mean" / p.name) for p in names]
+    shots, means = camera_shots(a.data, a.camera)
     t0 = time.process_time()
     model = CameraNoise([s[0].permute(1, 2, 0).numpy() for s in shots])
     print(
@@ -148,36 +143,32 @@ def main(argv: list[str] | None = None) -> None:
     net = copy.deepcopy(base).train()
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     g = torch.Generator().manual_seed(a.seed)
-    q = lambda t: (t.clamp(0, 1) * 255).round() / 255  # noqa: E731
 
     def report(step: int) -> None:
         net.eval()
-        rows: dict[str, list[float]] = {"default": [], "as clean": [], "noisier": []}
+        keys = ("default", "as clean", "noisier", "default, shuffle", "as clean, shuffle")
+        rows: dict[str, list[float]] = {k: [] for k in keys}
         ge = torch.Generator().manual_seed(1)
         with torch.inference_mode():
             for x, ref in zip(shots, means):
                 noisy = psnr(x, ref)
-                rows["default"].append(psnr(q(base(x)), ref) - noisy)
-                rows["as clean"].append(psnr(q(net(x)), ref) - noisy)
+                rows["default"].append(psnr(quantize(base(x)), ref) - noisy)
+                rows["as clean"].append(psnr(quantize(net(x)), ref) - noisy)
                 est = torch.zeros_like(x)
                 for _ in range(a.draws):
                     z = x + a.scale * model.draw(x, ge)
                     est += 2 * net(z) - z
-                rows["noisier"].append(psnr(q(est / a.draws), ref) - noisy)
-        print(f"step {step}: " + ", ".join(f"{k} {np.mean(v):+.2f}" for k, v in rows.items()), flush=True)
+                rows["noisier"].append(psnr(quantize(est / a.draws), ref) - noisy)
+                if a.shuffle:
+                    rows["default, shuffle"].append(psnr(quantize(through_shuffle_route(base, x)), ref) - noisy)
+                    rows["as clean, shuffle"].append(psnr(quantize(through_shuffle_route(net, x)), ref) - noisy)
+        print(f"step {step}: " + ", ".join(f"{k} {np.mean(v):+.2f}" for k, v in rows.items() if v), flush=True)
         net.train()
 
     for step in range(a.steps):
         if step % a.every == 0:
             report(step)
-        crops = []
-        for _ in range(a.batch):
-            x = shots[int(torch.randint(len(shots), (1,), generator=g))]
-            y0 = int(torch.randint(0, x.shape[2] - a.crop + 1, (1,), generator=g))
-            x0 = int(torch.randint(0, x.shape[3] - a.crop + 1, (1,), generator=g))
-            turns = int(torch.randint(4, (1,), generator=g))
-            crops.append(torch.rot90(x[..., y0 : y0 + a.crop, x0 : x0 + a.crop], turns, (2, 3)))
-        y = torch.cat(crops)
+        y = torch.cat(random_crops(shots, a.batch, a.crop, g))
         z = y + a.scale * model.draw(y, g)
         loss = F.mse_loss(net(z), y)
         opt.zero_grad()
