@@ -47,6 +47,8 @@ DIVERGED_LOSS = 1e3  # an epoch's mean loss above this is divergence (losses on 
 DIVERGED_RATIO = 4.0  # ... and so is one this many times the best earlier epoch's on the same data (a garbage model
 #                        stays finite: seed and tiny end in a sigmoid; lr 1 took tiny from 0.039 to 0.236)
 NE2NE_GAMMA = 2.0  # --single (Neighbor2Neighbor): regulariser weight, ramped linearly from 0 to this over the run
+SINGLE_CORRELATION = 0.35  # --single on image files: a note before the run when their noise is this correlated ...
+SINGLE_CHECK_IMAGES = 8  # ... (median over this many images; camera photos 0.4-0.8, Gaussian and FMD noise < 0.35)
 VAL_NOISE_SEED = 1234  # noise seed for synthetic validation pairs, so the same command prints the same PSNR
 
 # quality from noisy pairs (`n2n eval --pairs`, validation on pairs during training)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -49,6 +50,17 @@ def device_for(world: World, device: torch.device) -> torch.device:
     if device.type == "cuda" and world.size > 1:
         return torch.device("cuda", world.local_rank)
     return device
+
+
+def wrap(
+    model: torch.nn.Module, device: torch.device, world: World, compile: bool
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The model as the training steps call it: in DistributedDataParallel under torchrun, compiled when asked."""
+    if world.size > 1:
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    return torch.compile(model) if compile else model
 
 
 def barrier(world: World) -> None:

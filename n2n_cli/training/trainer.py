@@ -40,6 +40,7 @@ from .estimate import time_step
 from .fingerprint import check_resume, fingerprint
 from .interrupt import StopRequests
 from .memory import check_size, check_training_memory
+from .noise_check import correlated_note
 from .objectives import make_objective
 from .schedule import dihedral, epoch_order, lr_at, rng_seed
 from .state import Position, StateKeeper, drop_state, save_state, state_path
@@ -136,6 +137,8 @@ class Trainer:
             raise UserError(f"{flag('batch_size')} {batch} must be divisible by the number of processes ({world.size})")
         lr = cfg.lr or defaults.LR * math.sqrt(batch / defaults.LR_BATCH)
         valset = self._open_valset(rule) if world.main else None
+        if world.main and cfg.single and not cfg.resume and (note := correlated_note(str(cfg.data), source)):
+            self.cb.on_note(note)
         torch.manual_seed(cfg.seed)
         model = self._build_model(start, source)
         record = fingerprint(cfg, source, model, batch, lr)
@@ -173,7 +176,7 @@ class Trainer:
             world,
             device,
             model,
-            self._wrap(model, device, world),
+            dist.wrap(model, device, world, cfg.compile),
             opt,
             source,
             valset,
@@ -241,16 +244,6 @@ class Trainer:
             model = self.model or create_model(self.cfg.arch or defaults.MODEL, channels=source.channels)
         check_size(model, source, self.cfg.single)
         return model
-
-    def _wrap(self, model: Net, device: torch.device, world: dist.World) -> Callable[[torch.Tensor], torch.Tensor]:
-        net: nn.Module = model
-        if world.size > 1:
-            net = nn.parallel.DistributedDataParallel(
-                model, device_ids=[device.index] if device.type == "cuda" else None
-            )
-        if self.cfg.compile:
-            return torch.compile(net)
-        return net
 
     # --- training -----------------------------------------------------------------------------------------------
 

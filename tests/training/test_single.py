@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from conftest import smooth_image, torchrun_worker, write_noisy_images
@@ -15,6 +16,7 @@ from n2n_cli.models import model_names
 from n2n_cli.models.checkpoint import load_checkpoint
 from n2n_cli.noise import parse_noise
 from n2n_cli.training import Callback, TrainConfig, Trainer, metrics_path
+from n2n_cli.training.noise_check import correlated_note
 from n2n_cli.training.objectives import NEIGHBOURS, Neighbor2Neighbor, neighbour_masks, subsample
 
 runner = CliRunner()
@@ -224,3 +226,34 @@ def test_two_process_single_image_training(single_dir, tmp_path):
         assert torch.equal(w0[k], w1[k]), f"ranks disagree on {k}"
     ck = load_checkpoint(ckpt_dir / "m.pt")
     assert ck["epoch"] == 2 and ck["config"]["single"]
+
+
+def write_correlated_images(folder, count: int = 4, side: int = 64) -> None:
+    """Smooth pictures with noise blurred over about a pixel (a camera's processed noise: neighbours correlated)."""
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        white = rng.normal(0, 1, (side + 4, side + 4, 3))
+        k = np.exp(-0.5 * (np.arange(-2, 3) / 1.0) ** 2)
+        k /= k.sum()
+        blurred = sum(k[a] * k[b] * white[a : a + side, b : b + side] for a in range(5) for b in range(5))
+        noise = blurred / blurred.std() * 8
+        image = np.clip(np.rint(smooth_image(side, side, 3, i) + noise), 0, 255)
+        write_png(folder / f"c{i}.png", image.astype(np.uint8))
+
+
+def test_single_tells_before_the_run_when_the_noise_is_correlated(tmp_path, single_dir):
+    """Neighbor2Neighbor learns to keep noise that neighbouring pixels share: the run says so first."""
+    write_correlated_images(tmp_path / "photos")
+
+    class Notes(Callback):
+        def __init__(self):
+            self.notes = []
+
+        def on_note(self, message):
+            self.notes.append(message)
+
+    said = Notes()
+    Trainer(cfg(tmp_path / "photos", tmp_path / "m.pt", epochs=1), said).fit()
+    assert any("correlated between neighbouring pixels" in n and "photos" in n for n in said.notes)
+    independent = open_train_source(single_dir, single=True, patch=16)
+    assert correlated_note(str(single_dir), independent) is None  # Gaussian noise: nothing to say
