@@ -24,9 +24,9 @@ def noise_correlation(patches: PatchPairs) -> tuple[float, int] | None:
     cache = ImageCache(patches.channels, patches.max_pixels, budget_mb=0, normalization=patches.normalization)
     found = []
     for i in dict.fromkeys(picks.tolist()):
-        ref = groups[i][0]
-        rng = cache.range(ref)
-        est = estimate_noise(cache.get(ref), rng.lo, rng.span)
+        image = cache.get(groups[i][0])
+        rng = cache.rule.range_of([image])  # as cache.range finds it, without decoding the image again
+        est = estimate_noise(image, rng.lo, rng.span)
         if est.blocks:
             found.append(est.correlation)
     return (float(np.median(found)), len(found)) if found else None
