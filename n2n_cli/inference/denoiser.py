@@ -138,20 +138,28 @@ class Denoiser:
         c = color.shape[2]
         self.report = None
         tell = on_tiles or (lambda done, total: None)
+        strength = self.strength
         if self.route != "plain":
             est = estimate_noise(color, rng.lo, rng.span)
             why = self._stays_plain(c, est)
             if why is None:
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
-                    _store(out[..., :c], self._routed(color, rng, est, tell), color, rng, self.strength)
+                    _store(out[..., :c], self._routed(color, rng, est, tell), color, rng, strength)
                     return out
                 why = f"not enough memory for the {self.route} route's whole-image passes"
-            self.report = routes.RouteReport("plain", why, 1, est)
+            boost = self._boost(c, est)
+            strength *= boost
+            self.report = routes.RouteReport("plain", why, 1, est, boost=boost)
         tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
         for top, rows in self._rows(color.shape, tiles_at, tell):
-            _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, self.strength)
+            _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, strength)
         return out
+
+    def _boost(self, channels: int, est: NoiseEstimate) -> float:
+        """Times the plain pass's correction is taken: route.weak_boost under auto, for colour images with the
+        bundled models (a camera model beside the default); 1 elsewhere."""
+        return routes.weak_boost(est) if self.route == "auto" and channels == 3 and self.camera is not None else 1.0
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:
         """Why an image takes the plain pass of the denoiser's own model under its route (None: it takes the route)."""
@@ -260,13 +268,12 @@ class Denoiser:
             return torch.from_numpy(np.stack([self(img, r) for img, r in zip(imgs, ranges)])).permute(0, 3, 1, 2)
         per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
         out = np.empty_like(imgs)
-        alone = [  # images the auto route may give to the camera model: as __call__ takes them
-            self.route == "auto" and self._stays_plain(c, estimate_noise(img, r.lo, r.span)) is None
-            for img, r in zip(imgs, ranges)
-        ]
+        ests = [estimate_noise(img, r.lo, r.span) if self.route == "auto" else None for img, r in zip(imgs, ranges)]
+        alone = [e is not None and self._stays_plain(c, e) is None for e in ests]  # may take the camera model
         for j in np.flatnonzero(alone):
-            out[j] = self(imgs[j], ranges[j])
+            out[j] = self(imgs[j], ranges[j])  # as __call__ takes them
         gray = [self._gray_copy(img) for img in imgs]
+        strength = [self.strength * (self._boost(c, e) if e is not None and not g else 1.0) for e, g in zip(ests, gray)]
         for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
             idx = [i for i in range(n) if gray[i] == as_gray and not alone[i]]
             part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
@@ -274,7 +281,7 @@ class Denoiser:
                 chunk = idx[k : k + per_batch]
                 inputs = [_network_input(p, ranges[i]) for i, p in zip(chunk, part[k : k + per_batch])]
                 for i, p, y in zip(chunk, part[k : k + per_batch], self._run(inputs, per_batch)):
-                    _store(out[i], y, p, ranges[i], self.strength)
+                    _store(out[i], y, p, ranges[i], strength[i])
         return torch.from_numpy(out).permute(0, 3, 1, 2)
 
 

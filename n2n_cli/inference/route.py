@@ -46,6 +46,7 @@ class RouteReport:
     passes: int  # network passes over the image's pixels
     estimate: NoiseEstimate | None = None
     extra: float | None = None  # auto: what the camera model took away beyond the default where it is flat, levels
+    boost: float = 1.0  # times the route's correction (output - input) was taken (route.weak_boost)
 
     def record(self) -> dict:
         return {
@@ -54,6 +55,7 @@ class RouteReport:
             "network_passes": self.passes,
             "noise": self.estimate.record() if self.estimate is not None else None,
             "camera_model_extra": None if self.extra is None else round(self.extra, 3),
+            "correction_scale": self.boost,
         }
 
     def describe(self) -> str:
@@ -69,10 +71,26 @@ def candidate(est: NoiseEstimate) -> bool:
 
 
 def plain_reason(est: NoiseEstimate) -> str:
-    """Why a non-candidate image takes the default model alone."""
+    """Why a non-candidate image takes the default model alone (and, for a camera's weak noise, `weak_boost` times
+    its correction)."""
     if est.level < defaults.CAMERA_LEVEL:
+        if weak_boost(est) != 1:
+            return (
+                f"a camera's weak noise (weaker than {defaults.CAMERA_LEVEL:g} levels, correlated "
+                f"{est.correlation:.2f}), which the default model takes only in part: its correction taken "
+                f"{defaults.WEAK_BOOST:g} times"
+            )
         return f"noise weaker than {defaults.CAMERA_LEVEL:g} levels"
     return f"noise nearly independent from pixel to pixel (correlation {est.correlation:.2f})"
+
+
+def weak_boost(est: NoiseEstimate) -> float:
+    """How many times the default model's correction (output - input) a non-candidate colour image takes under
+    `auto`: defaults.WEAK_BOOST for noise weaker than defaults.CAMERA_LEVEL and correlated at least
+    defaults.WEAK_CORRELATION (a camera's weak noise: the default model takes away part of it), else 1. On a clean
+    photo that looks so, the correction is small and stays so (docs/denoise.md has both measured)."""
+    weak = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
+    return defaults.WEAK_BOOST if weak else 1.0
 
 
 def choose(est: NoiseEstimate, plain: np.ndarray, camera: np.ndarray) -> tuple[str, str, float]:

@@ -1,0 +1,96 @@
+"""How many times the default model's correction (output - input) should an image with a camera's weak noise take?
+(defaults.WEAK_BOOST, route.weak_boost.) The default colour model takes away only part of weak noise that is
+correlated between neighbouring pixels; taking its correction k times takes more of it, and costs an image whose
+correction is mostly lost detail k times that loss.
+
+It measures, for each image, the noise estimate (level, correlation) and the PSNR of input + k (output - input)
+for each k, on: polyu_dev's real photos (per camera), every fourth CBSD68 image clean and
+with Gaussian noise (sigma 5, 15, 25; 25 saved as JPEG q75), and every fourth image of the phone and DSLR stand-ins.
+It prints per set the mean change against k = 1 over all its images, and over those the auto route would boost
+(weaker than CAMERA_LEVEL, correlated at least WEAK_CORRELATION), and for each polyu_dev camera held out, the k the
+other two cameras pick and what it gives on the one held out.
+
+    python -m experiments.weak_boost
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.common import REPO
+from benchmarks.proxies import proxy_pairs
+from experiments.camera_shots import camera_shots, load, psnr, quantize
+from n2n_cli import defaults
+from n2n_cli.io import list_images
+from n2n_cli.models.bundled import load_model
+from n2n_cli.noise import jpeg
+from n2n_cli.noise.estimate import estimate_noise
+
+KS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
+CAMERAS = ("Canon600D", "Canon80D", "Sony")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--polyu", type=Path, default=REPO / "data/real/polyu_dev")
+    ap.add_argument("--cbsd68", type=Path, default=REPO / "data/dev/cbsd68")
+    ap.add_argument("--every", type=int, default=4, help="every Nth CBSD68 and stand-in image")
+    a = ap.parse_args(argv)
+    torch.set_grad_enabled(False)
+    net, _ = load_model(None)
+    net.eval()
+    rows: list[tuple[str, bool, dict[float, float]]] = []  # (set, boosted by auto, PSNR by k)
+
+    def score(kind: str, x: torch.Tensor, ref: torch.Tensor) -> None:
+        y = net(x)
+        est = estimate_noise(x[0].permute(1, 2, 0).numpy())
+        boosted = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
+        rows.append((kind, boosted, {k: psnr(quantize(x + k * (y - x)), ref) for k in KS}))
+
+    for camera in CAMERAS:
+        for x, ref in zip(*camera_shots(a.polyu, camera)):
+            score(f"polyu_dev {camera}", x, ref)
+    g = torch.Generator().manual_seed(0)
+    for p in list_images(a.cbsd68)[:: a.every]:
+        c = load(p)
+        score("cbsd68 clean", c, c)
+        for s in (5, 15, 25):
+            score(f"cbsd68 sigma {s}", quantize(c + s / 255 * torch.randn(c.shape, generator=g)), c)
+        score("cbsd68 sigma 25, JPEG q75", jpeg(quantize(c + 25 / 255 * torch.randn(c.shape, generator=g)), 75), c)
+    as_tensor = lambda t: torch.from_numpy(t).permute(2, 0, 1)[None].float() / 255  # noqa: E731
+    for preset in ("phone", "dslr"):
+        for _, noisy, clean in proxy_pairs(a.cbsd68, preset)[:: a.every]:
+            score(f"cbsd68 {preset} stand-in", as_tensor(noisy), as_tensor(clean))
+
+    def change(sel: list[dict[float, float]], k: float) -> float:
+        return float(np.mean([r[k] - r[1.0] for r in sel])) if sel else 0.0
+
+    print("mean change in dB against k = 1: all images of the set | the images auto boosts (how many)")
+    print("| set | images | k=1 dB | " + " | ".join(f"k={k:g}" for k in KS[1:]) + " | boosted | at WEAK_BOOST |")
+    print("|---|---|---|" + "---|" * (len(KS) - 1) + "---|---|")
+    for kind in dict.fromkeys(k for k, _, _ in rows):
+        every = [r for k, _, r in rows if k == kind]
+        boosted = [r for k, b, r in rows if k == kind and b]
+        cells = " | ".join(f"{change(every, k):+.3f}" for k in KS[1:])
+        base = np.mean([r[1.0] for r in every])
+        print(
+            f"| {kind} | {len(every)} | {base:.2f} | {cells} | {len(boosted)} | "
+            f"{change(boosted, defaults.WEAK_BOOST) * len(boosted) / len(every):+.3f} |"
+        )
+    print("\npolyu_dev, one camera held out: the k the other two pick (all their images), and what it gives there")
+    for out in CAMERAS:
+        others = [r for k, _, r in rows if k.startswith("polyu_dev") and not k.endswith(out)]
+        held = [r for k, _, r in rows if k == f"polyu_dev {out}"]
+        pick = max(KS, key=lambda k: change(others, k))
+        print(
+            f"  {out} held out: k {pick:g} ({change(others, pick):+.3f} on the others), {change(held, pick):+.3f} "
+            f"on {out}; at WEAK_BOOST {defaults.WEAK_BOOST:g}: {change(held, defaults.WEAK_BOOST):+.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
