@@ -4,8 +4,9 @@ correlated between neighbouring pixels; taking its correction k times takes more
 correction is mostly lost detail k times that loss.
 
 It measures, for each image, the noise estimate (level, correlation) and the PSNR of input + k (output - input)
-for each k, on: polyu_dev's real photos (per camera), every fourth CBSD68 image clean and
-with Gaussian noise (sigma 5, 15, 25; 25 saved as JPEG q75), and every fourth image of the phone and DSLR stand-ins.
+for each k, on: polyu_dev's real photos (per camera; and made gray, through the gray model), every fourth CBSD68
+image clean and with Gaussian noise (sigma 5, 15, 25; 25 saved as JPEG q75), every fourth image of the phone and
+DSLR stand-ins, and for the gray model Set12 clean and three captures of six FMD fields (real microscopy).
 It prints per set the mean change against k = 1 over all its images, and over those the auto route would boost
 (weaker than CAMERA_LEVEL, correlated at least WEAK_CORRELATION), and for each polyu_dev camera held out, the k the
 other two cameras pick and what it gives on the one held out.
@@ -20,13 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from benchmarks.common import REPO
 from benchmarks.proxies import proxy_pairs
 from experiments.camera_shots import camera_shots, load, psnr, quantize
 from n2n_cli import defaults
 from n2n_cli.io import list_images
-from n2n_cli.models.bundled import load_model
+from n2n_cli.models.bundled import load_default_gray, load_model
 from n2n_cli.noise import jpeg
 from n2n_cli.noise.estimate import estimate_noise
 
@@ -34,19 +36,29 @@ KS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
 CAMERAS = ("Canon600D", "Canon80D", "Sony")
 
 
+def load_gray(path: Path) -> torch.Tensor:
+    """An image as 1 x 1 x H x W in 0-1 through Pillow's convert("L"), as polyu_dev is made gray for the gray model."""
+    return torch.from_numpy(np.array(Image.open(path).convert("L"))).float()[None, None] / 255
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polyu", type=Path, default=REPO / "data/real/polyu_dev")
     ap.add_argument("--cbsd68", type=Path, default=REPO / "data/dev/cbsd68")
+    ap.add_argument("--set12", type=Path, default=REPO / "data/dev/set12")
+    ap.add_argument("--fmd", type=Path, default=REPO / "data/real/fmd_confocal_bpae_b")
     ap.add_argument("--every", type=int, default=4, help="every Nth CBSD68 and stand-in image")
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
-    net, _ = load_model(None)
-    net.eval()
+    colour, _ = load_model(None)
+    gray = load_default_gray()
+    assert gray is not None
+    for m in (colour, gray):
+        m.eval()
     rows: list[tuple[str, bool, dict[float, float]]] = []  # (set, boosted by auto, PSNR by k)
 
     def score(kind: str, x: torch.Tensor, ref: torch.Tensor) -> None:
-        y = net(x)
+        y = (colour if x.shape[1] == 3 else gray)(x)
         est = estimate_noise(x[0].permute(1, 2, 0).numpy())
         boosted = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
         rows.append((kind, boosted, {k: psnr(quantize(x + k * (y - x)), ref) for k in KS}))
@@ -54,6 +66,16 @@ def main(argv: list[str] | None = None) -> None:
     for camera in CAMERAS:
         for x, ref in zip(*camera_shots(a.polyu, camera)):
             score(f"polyu_dev {camera}", x, ref)
+    for camera in CAMERAS:
+        for p in list_images(a.polyu / "noisy"):
+            if p.name.startswith(camera):
+                score(f"polyu_dev {camera}, gray", load_gray(p), load_gray(a.polyu / "mean" / p.name))
+    for p in list_images(a.set12):
+        score("set12 clean, gray", load_gray(p), load_gray(p))
+    for field in (1, 5, 9, 13, 18, 20):
+        (mean,) = list_images(a.fmd / "gt" / str(field))
+        for p in list_images(a.fmd / "raw" / str(field))[:3]:
+            score("FMD confocal, gray", load_gray(p), load_gray(mean))
     g = torch.Generator().manual_seed(0)
     for p in list_images(a.cbsd68)[:: a.every]:
         c = load(p)
@@ -83,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     print("\npolyu_dev, one camera held out: the k the other two pick (all their images), and what it gives there")
     for out in CAMERAS:
-        others = [r for k, _, r in rows if k.startswith("polyu_dev") and not k.endswith(out)]
+        others = [r for k, _, r in rows if k.startswith("polyu_dev") and "gray" not in k and out not in k]
         held = [r for k, _, r in rows if k == f"polyu_dev {out}"]
         pick = max(KS, key=lambda k: change(others, k))
         print(

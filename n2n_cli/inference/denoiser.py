@@ -148,7 +148,7 @@ class Denoiser:
                     _store(out[..., :c], self._routed(color, rng, est, tell), color, rng, strength)
                     return out
                 why = f"not enough memory for the {self.route} route's whole-image passes"
-            boost = self._boost(c, est)
+            boost = self._boost(est)
             strength *= boost
             self.report = routes.RouteReport("plain", why, 1, est, boost=boost)
         tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
@@ -156,10 +156,10 @@ class Denoiser:
             _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, strength)
         return out
 
-    def _boost(self, channels: int, est: NoiseEstimate) -> float:
-        """Times the plain pass's correction is taken: route.weak_boost under auto, for colour images with the
-        bundled models (a camera model beside the default); 1 elsewhere."""
-        return routes.weak_boost(est) if self.route == "auto" and channels == 3 and self.camera is not None else 1.0
+    def _boost(self, est: NoiseEstimate) -> float:
+        """Times the plain pass's correction is taken: route.weak_boost under auto with the bundled models (a camera
+        model beside the default ones); 1 elsewhere."""
+        return routes.weak_boost(est) if self.route == "auto" and self.camera is not None else 1.0
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:
         """Why an image takes the plain pass of the denoiser's own model under its route (None: it takes the route)."""
@@ -273,7 +273,7 @@ class Denoiser:
         for j in np.flatnonzero(alone):
             out[j] = self(imgs[j], ranges[j])  # as __call__ takes them
         gray = [self._gray_copy(img) for img in imgs]
-        strength = [self.strength * (self._boost(c, e) if e is not None and not g else 1.0) for e, g in zip(ests, gray)]
+        strength = [self.strength * (self._boost(e) if e is not None else 1.0) for e in ests]
         for as_gray in (False, True):  # gray pictures stored as RGB take the gray network, as in __call__
             idx = [i for i in range(n) if gray[i] == as_gray and not alone[i]]
             part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]

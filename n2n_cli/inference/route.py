@@ -2,7 +2,8 @@
 two models make of it.
 
 `plain`: the default model once over the image, tile by tile: what every image took before 0.8.0, and what most
-take now (clean photos, Gaussian-like noise, a camera's weak noise).
+take now (clean photos, Gaussian-like noise, a camera's weak noise). Under `auto`, a camera's weak noise (correlated,
+below the camera model's level), which the default model takes only in part, takes its correction WEAK_BOOST times.
 
 `camera`: the camera model (defaults.CAMERA_MODEL), trained on strong camera noise made at a simulated sensor
 (phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
@@ -34,6 +35,10 @@ from ..noise.estimate import NoiseEstimate, removed_level
 
 ROUTES = ("auto", "plain", "camera", "shuffle")
 STRONG = "strong noise: its pixel-shuffled sub-images through the camera model too"
+WEAK = (
+    f"; a camera's weak noise (correlated {defaults.WEAK_CORRELATION:g} or more), which the default model takes only "
+    f"in part: its correction taken {defaults.WEAK_BOOST:g} times"
+)
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 
 
@@ -61,7 +66,7 @@ class RouteReport:
     def describe(self) -> str:
         noise = f"{self.estimate.describe()}; " if self.estimate is not None else ""
         cost = "" if self.passes == 1 else f" ({self.passes} network passes: about {self.passes}x the time)"
-        return f"{noise}route {self.route}{cost}: {self.reason}"
+        return f"{noise}route {self.route}{cost}: {self.reason}{WEAK if self.boost != 1 else ''}"
 
 
 def candidate(est: NoiseEstimate) -> bool:
@@ -71,22 +76,15 @@ def candidate(est: NoiseEstimate) -> bool:
 
 
 def plain_reason(est: NoiseEstimate) -> str:
-    """Why a non-candidate image takes the default model alone (and, for a camera's weak noise, `weak_boost` times
-    its correction)."""
+    """Why a non-candidate image takes the default model alone."""
     if est.level < defaults.CAMERA_LEVEL:
-        if weak_boost(est) != 1:
-            return (
-                f"a camera's weak noise (weaker than {defaults.CAMERA_LEVEL:g} levels, correlated "
-                f"{est.correlation:.2f}), which the default model takes only in part: its correction taken "
-                f"{defaults.WEAK_BOOST:g} times"
-            )
         return f"noise weaker than {defaults.CAMERA_LEVEL:g} levels"
     return f"noise nearly independent from pixel to pixel (correlation {est.correlation:.2f})"
 
 
 def weak_boost(est: NoiseEstimate) -> float:
-    """How many times the default model's correction (output - input) a non-candidate colour image takes under
-    `auto`: defaults.WEAK_BOOST for noise weaker than defaults.CAMERA_LEVEL and correlated at least
+    """How many times the default model's correction (output - input) an image on the plain pass takes under `auto`
+    with the bundled models: defaults.WEAK_BOOST for noise weaker than defaults.CAMERA_LEVEL and correlated at least
     defaults.WEAK_CORRELATION (a camera's weak noise: the default model takes away part of it), else 1. On a clean
     photo that looks so, the correction is small and stays so (docs/denoise.md has both measured)."""
     weak = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION

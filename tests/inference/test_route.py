@@ -178,13 +178,14 @@ def test_cli_explain_and_json_say_the_noise_and_the_route(tmp_path, models):
 
 def test_a_cameras_weak_noise_takes_the_default_models_correction_boosted():
     """Weak noise correlated between neighbours (a camera's at low ISO), which the default model takes only in part:
-    auto takes its correction WEAK_BOOST times; weak white noise, gray images and a named model keep it as it is."""
+    auto takes its correction WEAK_BOOST times, in colour and gray; weak white noise (microscopy's) and a named model
+    keep it as it is."""
     d = Denoiser(Blur3(), route="auto", camera_model=Blur7())
     weak = flat_with(blurred_noise(96, 96, 3, 2, 16))
     once = Denoiser(Blur3())(weak, UNIT)
     out = d(weak, UNIT)
     assert d.report.route == "plain" and d.report.estimate.level < 3 and d.report.boost == defaults.WEAK_BOOST > 1
-    assert "taken 1.2 times" in d.report.reason and d.report.record()["correction_scale"] == defaults.WEAK_BOOST
+    assert "taken 1.2 times" in d.report.describe() and d.report.record()["correction_scale"] == defaults.WEAK_BOOST
     assert np.allclose(out, weak + defaults.WEAK_BOOST * (once - weak), atol=1e-5)
     x = torch.from_numpy(weak[None]).permute(0, 3, 1, 2)
     assert np.allclose(d.predict(x)[0].permute(1, 2, 0).numpy(), out, atol=1e-5)  # batched as one by one
@@ -192,6 +193,8 @@ def test_a_cameras_weak_noise_takes_the_default_models_correction_boosted():
     assert np.allclose(d(white, UNIT), Denoiser(Blur3())(white, UNIT), atol=1e-6) and d.report.boost == 1
     gray = weak[..., :1]
     d(gray, UNIT)
-    assert d.report.boost == 1  # gray images (microscopy among them) as before
+    assert d.report.boost == defaults.WEAK_BOOST  # a gray photo's weak camera noise too
+    d(white[..., :1], UNIT)
+    assert d.report.boost == 1 and "taken" not in d.report.describe()  # independent noise (microscopy's): as before
     alone = Denoiser(Blur3(), route="auto")  # a model named with --model: its own output
     assert np.allclose(alone(weak, UNIT), once, atol=1e-6) and alone.report.boost == 1
