@@ -1,15 +1,20 @@
-"""How many times the default model's correction (output - input) should an image with a camera's weak noise take?
-(defaults.WEAK_BOOST, route.weak_boost.) The default colour model takes away only part of weak noise that is
-correlated between neighbouring pixels; taking its correction k times takes more of it, and costs an image whose
-correction is mostly lost detail k times that loss.
+"""What should an image with a camera's weak noise take, and how many times its correction (output - input)?
+(defaults.WEAK_BOOST, route.weak_boost, Denoiser._turned.) The default colour model takes away only part of weak
+noise that is correlated between neighbouring pixels; taking its correction k times takes more of it, and costs an
+image whose correction is mostly lost detail k times that loss. Averaging two outputs whose errors differ (the
+default model's on the image and on the image turned half a turn; the default and the camera model) lowers the error
+of the correction before it is scaled.
 
-It measures, for each image, the noise estimate (level, correlation) and the PSNR of input + k (output - input)
-for each k, on: polyu_dev's real photos (per camera; and made gray, through the gray model), every fourth CBSD68
+It measures, for each image, the noise estimate (level, correlation) and the PSNR of input + k (y - input) for each
+k and each recipe y (`default`: the default model's output; `default x2`: its mean with the output for the image
+turned 180 degrees, turned back; `default+camera`: the mean of the default and the camera model's outputs, colour
+images only), on: polyu_dev's real photos (per camera; and made gray, through the gray model), every fourth CBSD68
 image clean and with Gaussian noise (sigma 5, 15, 25; 25 saved as JPEG q75), every fourth image of the phone and
 DSLR stand-ins, and for the gray model Set12 clean and three captures of six FMD fields (real microscopy).
-It prints per set the mean change against k = 1 over all its images, and over those the auto route would boost
-(weaker than CAMERA_LEVEL, correlated at least WEAK_CORRELATION), and for each polyu_dev camera held out, the k the
-other two cameras pick and what it gives on the one held out.
+It prints for each recipe, per set, the mean change against the default at k = 1 over all its images, and over
+those the auto route would boost (weaker than CAMERA_LEVEL, correlated at least WEAK_CORRELATION) what auto takes now
+(`default x2` at WEAK_BOOST); and for each polyu_dev camera held out, the k (and recipe) the other two cameras pick
+and what it gives on the one held out.
 
     python -m experiments.weak_boost
 """
@@ -32,7 +37,8 @@ from n2n_cli.models.bundled import load_default_gray, load_model
 from n2n_cli.noise import jpeg
 from n2n_cli.noise.estimate import estimate_noise
 
-KS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
+KS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+RECIPES = ("default", "default x2", "default+camera")
 CAMERAS = ("Canon600D", "Canon80D", "Sony")
 
 
@@ -51,17 +57,22 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
     colour, _ = load_model(None)
+    camera_net, _ = load_model(defaults.CAMERA_MODEL)
     gray = load_default_gray()
     assert gray is not None
-    for m in (colour, gray):
+    for m in (colour, camera_net, gray):
         m.eval()
-    rows: list[tuple[str, bool, dict[float, float]]] = []  # (set, boosted by auto, PSNR by k)
+    rows: list[tuple[str, bool, dict[tuple[str, float], float]]] = []  # (set, boosted by auto, PSNR by recipe, k)
 
     def score(kind: str, x: torch.Tensor, ref: torch.Tensor) -> None:
-        y = (colour if x.shape[1] == 3 else gray)(x)
+        net = colour if x.shape[1] == 3 else gray
+        y = net(x)
+        ys = {"default": y, "default x2": (y + torch.rot90(net(torch.rot90(x, 2, (2, 3))), 2, (2, 3))) / 2}
+        if x.shape[1] == 3:
+            ys["default+camera"] = (y + camera_net(x)) / 2
         est = estimate_noise(x[0].permute(1, 2, 0).numpy())
         boosted = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
-        rows.append((kind, boosted, {k: psnr(quantize(x + k * (y - x)), ref) for k in KS}))
+        rows.append((kind, boosted, {(r, k): psnr(quantize(x + k * (v - x)), ref) for r, v in ys.items() for k in KS}))
 
     for camera in CAMERAS:
         for x, ref in zip(*camera_shots(a.polyu, camera)):
@@ -88,29 +99,40 @@ def main(argv: list[str] | None = None) -> None:
         for _, noisy, clean in proxy_pairs(a.cbsd68, preset)[:: a.every]:
             score(f"cbsd68 {preset} stand-in", as_tensor(noisy), as_tensor(clean))
 
-    def change(sel: list[dict[float, float]], k: float) -> float:
-        return float(np.mean([r[k] - r[1.0] for r in sel])) if sel else 0.0
+    def change(sel: list[dict[tuple[str, float], float]], recipe: str, k: float) -> float:
+        return float(np.mean([r[recipe, k] - r["default", 1.0] for r in sel])) if sel else 0.0
 
-    print("mean change in dB against k = 1: all images of the set | the images auto boosts (how many)")
-    print("| set | images | k=1 dB | " + " | ".join(f"k={k:g}" for k in KS[1:]) + " | boosted | at WEAK_BOOST |")
-    print("|---|---|---|" + "---|" * (len(KS) - 1) + "---|---|")
-    for kind in dict.fromkeys(k for k, _, _ in rows):
-        every = [r for k, _, r in rows if k == kind]
-        boosted = [r for k, b, r in rows if k == kind and b]
-        cells = " | ".join(f"{change(every, k):+.3f}" for k in KS[1:])
-        base = np.mean([r[1.0] for r in every])
-        print(
-            f"| {kind} | {len(every)} | {base:.2f} | {cells} | {len(boosted)} | "
-            f"{change(boosted, defaults.WEAK_BOOST) * len(boosted) / len(every):+.3f} |"
-        )
-    print("\npolyu_dev, one camera held out: the k the other two pick (all their images), and what it gives there")
+    now = ("default x2", defaults.WEAK_BOOST)  # what auto takes (Denoiser._turned)
+    for recipe in RECIPES:
+        print(f"\n{recipe}: mean change in dB against the default at k = 1, all images of the set")
+        print("| set | images | default k=1 dB | " + " | ".join(f"k={k:g}" for k in KS) + " | boosted | auto now |")
+        print("|---|---|---|" + "---|" * len(KS) + "---|---|")
+        for kind in dict.fromkeys(k for k, _, _ in rows):
+            every = [r for k, _, r in rows if k == kind]
+            if (recipe, 1.0) not in every[0]:
+                continue
+            boosted = [r for k, b, r in rows if k == kind and b]
+            cells = " | ".join(f"{change(every, recipe, k):+.3f}" for k in KS)
+            base = np.mean([r["default", 1.0] for r in every])
+            print(
+                f"| {kind} | {len(every)} | {base:.2f} | {cells} | {len(boosted)} | "
+                f"{change(boosted, *now) * len(boosted) / len(every):+.3f} |"
+            )
+    print(f"\npolyu_dev, one camera held out: the recipe and k the other two pick, what it gives there (now: {now})")
+    choices = [(r, k) for r in RECIPES for k in KS]
     for out in CAMERAS:
         others = [r for k, _, r in rows if k.startswith("polyu_dev") and "gray" not in k and out not in k]
         held = [r for k, _, r in rows if k == f"polyu_dev {out}"]
-        pick = max(KS, key=lambda k: change(others, k))
+        for recipe in RECIPES:
+            pick = max(KS, key=lambda k: change(others, recipe, k))
+            print(
+                f"  {out} held out, {recipe}: k {pick:g} ({change(others, recipe, pick):+.3f} on the others), "
+                f"{change(held, recipe, pick):+.3f} on {out}"
+            )
+        best = max(choices, key=lambda c: change(others, *c))
         print(
-            f"  {out} held out: k {pick:g} ({change(others, pick):+.3f} on the others), {change(held, pick):+.3f} "
-            f"on {out}; at WEAK_BOOST {defaults.WEAK_BOOST:g}: {change(held, defaults.WEAK_BOOST):+.3f}"
+            f"  {out} held out, best of all: {best[0]} k {best[1]:g}: {change(held, *best):+.3f} on {out}; "
+            f"auto now: {change(held, *now):+.3f}"
         )
 
 

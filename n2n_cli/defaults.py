@@ -66,6 +66,7 @@ CAMERA_EXTRA = 1.5  # ... it takes away at least this many levels more than the 
 CAMERA_EXTRA_SHARE = 0.25  # ... and at least this share of the noise's level (clean photos: far less)
 WEAK_CORRELATION = 0.4  # auto: noise weaker than CAMERA_LEVEL but correlated at least this much (a camera's
 WEAK_BOOST = 1.2  # weak noise, which the default model takes only in part) takes this many times its correction
+#                   (of the mean of two plain passes: the image, and it turned half a turn)
 CAMERA_SHUFFLE_LEVEL = 10.0  # noise of at least this std (levels) that the camera model takes: its sub-images too
 SHUFFLE_EDGE = 2.0  # the shuffle route's result is kept where the local gradient is small against this x the noise
 SHUFFLE_EDGE_RADIUS = 2  # pixels over which that gradient is averaged (twice, a box each time)

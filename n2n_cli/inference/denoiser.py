@@ -141,14 +141,15 @@ class Denoiser:
         strength = self.strength
         if self.route != "plain":
             est = estimate_noise(color, rng.lo, rng.span)
-            why = self._stays_plain(c, est)
-            if why is None:
+            why, boost = self._stays_plain(c, est), self._boost(est)
+            if why is None or (boost != 1 and not self.tta):
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
-                    _store(out[..., :c], self._routed(color, rng, est, tell), color, rng, strength)
+                    y = self._routed(color, rng, est, tell) if why is None else self._turned(color, rng, est, why, tell)
+                    _store(out[..., :c], y, color, rng, strength * boost)
                     return out
-                why = f"not enough memory for the {self.route} route's whole-image passes"
-            boost = self._boost(est)
+                lack = "not enough memory for the whole-image passes"
+                why = f"{why}; {lack} (one pass)" if why else f"{lack} of the {self.route} route"
             strength *= boost
             self.report = routes.RouteReport("plain", why, 1, est, boost=boost)
         tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
@@ -158,8 +159,18 @@ class Denoiser:
 
     def _boost(self, est: NoiseEstimate) -> float:
         """Times the plain pass's correction is taken: route.weak_boost under auto with the bundled models (a camera
-        model beside the default ones); 1 elsewhere."""
+        model beside the default ones); 1 elsewhere. A boosted image also takes the plain pass twice (_turned)."""
         return routes.weak_boost(est) if self.route == "auto" and self.camera is not None else 1.0
+
+    def _turned(self, color: np.ndarray, rng: Range, est: NoiseEstimate, why: str, tell: Tiles) -> np.ndarray:
+        """A camera's weak noise (route.weak_boost): the mean of the plain pass over `color` (H x W x C) and over it
+        turned half a turn, turned back, in the network's range; the two passes' errors differ, so their mean has
+        less (experiments.weak_boost). `tell` hears both passes as one count."""
+        x = _network_input(color, rng)
+        first = self._whole(x, lambda d, n: tell(d, 2 * n))
+        turned = self._whole(np.ascontiguousarray(x[::-1, ::-1]), lambda d, n: tell(n + d, 2 * n))
+        self.report = routes.RouteReport("plain", why, 2, est, boost=self._boost(est))
+        return (first + turned[::-1, ::-1]) / 2
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:
         """Why an image takes the plain pass of the denoiser's own model under its route (None: it takes the route)."""
@@ -269,7 +280,9 @@ class Denoiser:
         per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
         out = np.empty_like(imgs)
         ests = [estimate_noise(img, r.lo, r.span) if self.route == "auto" else None for img, r in zip(imgs, ranges)]
-        alone = [e is not None and self._stays_plain(c, e) is None for e in ests]  # may take the camera model
+        alone = [  # may take the camera model, or the plain pass twice (a camera's weak noise)
+            e is not None and (self._stays_plain(c, e) is None or (self._boost(e) != 1 and not self.tta)) for e in ests
+        ]
         for j in np.flatnonzero(alone):
             out[j] = self(imgs[j], ranges[j])  # as __call__ takes them
         gray = [self._gray_copy(img) for img in imgs]

@@ -3,7 +3,8 @@ two models make of it.
 
 `plain`: the default model once over the image, tile by tile: what every image took before 0.8.0, and what most
 take now (clean photos, Gaussian-like noise, a camera's weak noise). Under `auto`, a camera's weak noise (correlated,
-below the camera model's level), which the default model takes only in part, takes its correction WEAK_BOOST times.
+below the camera model's level), which the default model takes only in part, takes the mean of two plain passes (the
+image, and the image turned half a turn), its correction WEAK_BOOST times.
 
 `camera`: the camera model (defaults.CAMERA_MODEL), trained on strong camera noise made at a simulated sensor
 (phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
@@ -37,8 +38,9 @@ ROUTES = ("auto", "plain", "camera", "shuffle")
 STRONG = "strong noise: its pixel-shuffled sub-images through the camera model too"
 WEAK = (
     f"; a camera's weak noise (correlated {defaults.WEAK_CORRELATION:g} or more), which the default model takes only "
-    f"in part: its correction taken {defaults.WEAK_BOOST:g} times"
+    f"in part: {{}}its correction taken {defaults.WEAK_BOOST:g} times"
 )
+TURNED = "its outputs for the image and for the image turned half a turn averaged, "
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 
 
@@ -66,7 +68,8 @@ class RouteReport:
     def describe(self) -> str:
         noise = f"{self.estimate.describe()}; " if self.estimate is not None else ""
         cost = "" if self.passes == 1 else f" ({self.passes} network passes: about {self.passes}x the time)"
-        return f"{noise}route {self.route}{cost}: {self.reason}{WEAK if self.boost != 1 else ''}"
+        weak = WEAK.format(TURNED if self.passes == 2 else "") if self.boost != 1 else ""
+        return f"{noise}route {self.route}{cost}: {self.reason}{weak}"
 
 
 def candidate(est: NoiseEstimate) -> bool:
