@@ -5,6 +5,11 @@
 - Every other sample type (16-bit and other integers, float): a robust range per file, (lo, hi) = the `low` and
   `high` percentiles of its samples over all its frames (a regular subsample of the pixels, for speed), so a
   camera's offset and 12-bit data in 16-bit files reach the network in its working range.
+- Except colour photos: a file of three channels of unsigned integers (16-bit TIFF or PNG from a raw converter) whose
+  high percentile reaches `photo` (defaults.NORM_PHOTO) of its type's maximum is mapped by its type's range, as 8-bit
+  files are: stretching a photo that leaves part of its range unused would show the network its noise stronger than
+  it is (7 of polyu_dev's photos saved as 16-bit lost 0.37-0.46 dB against their 8-bit files,
+  experiments/photo16.py); microscopy's 12-bit data in 16-bit containers never reaches half of it.
 - x' = (x - lo) / (hi - lo). The network sees clamp(x', 0, 1), and what lies outside [0, 1] passes through unchanged:
   y = net(clamp(x')) + (x' - clamp(x')), output = y (hi - lo) + lo (inference/denoiser.py). Bright structures above
   the high percentile survive; nothing is clipped that was not clipped in the input.
@@ -52,6 +57,7 @@ class Normalization:
     mode: str = "percentile"
     low: float = defaults.NORM_LOW  # percentile mapped to 0
     high: float = defaults.NORM_HIGH  # percentile mapped to 1
+    photo: float | None = defaults.NORM_PHOTO  # colour integer files reaching this share of their type: by type
 
     def __post_init__(self) -> None:
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (self.low, self.high))
@@ -60,6 +66,9 @@ class Normalization:
                 f"mode {self.mode!r}, low {self.low!r}, high {self.high!r}: the mode is one of {', '.join(MODES)}, "
                 "and the percentiles are numbers with 0 <= low < high <= 100"
             )
+        share = self.photo
+        if share is not None and (not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share <= 1):
+            raise ValueError(f"photo {share!r}: a share of the type's maximum, 0 < photo <= 1, or null (never)")
 
     def record(self) -> dict[str, Any]:
         """What a checkpoint's config records."""
@@ -74,16 +83,16 @@ class Normalization:
                 raise ValueError(f"{type(record).__name__} {str(record)[:40]!r} is not a rule (a dict)")
             return cls()
         try:
-            return cls(**{k: record[k] for k in ("mode", "low", "high") if k in record})
+            return cls(**{k: record[k] for k in ("mode", "low", "high", "photo") if k in record})
         except TypeError as e:  # a string where a number goes, compared
             raise ValueError(str(e)) from None
 
     def range_of(self, frames: Iterable[np.ndarray], count: int = 1) -> Range:
         """The range of a file from its `count` frames (H x W x C, alpha dropped by the caller; one sample type),
         read once, one at a time: a stack need not fit in memory."""
-        values, lo, hi, dtype = [], np.inf, -np.inf, np.dtype(np.uint8)
+        values, lo, hi, dtype, channels = [], np.inf, -np.inf, np.dtype(np.uint8), 0
         for f in frames:
-            dtype = f.dtype
+            dtype, channels = f.dtype, f.shape[-1]
             if dtype == np.uint8:
                 return Range(0.0, 255.0)
             values.append(sample_values(f, defaults.NORM_SAMPLES // max(count, 1)))
@@ -91,7 +100,15 @@ class Normalization:
                 lo, hi = min(lo, float(f.min())), max(hi, float(f.max()))
         if self.mode == "type":
             return _type_range(dtype, lo, hi)
-        return self.range_from(np.concatenate(values) if values else np.zeros(0), dtype)
+        rng = self.range_from(np.concatenate(values) if values else np.zeros(0), dtype)
+        return _type_range(dtype, lo, hi) if self.is_photo(dtype, channels, rng) else rng
+
+    def is_photo(self, dtype: np.dtype, channels: int, rng: Range) -> bool:
+        """Whether a file of `channels` channels of `dtype`, whose percentile range is `rng`, is a colour photo,
+        mapped by its type's range (see above)."""
+        if self.photo is None or channels != 3 or np.dtype(dtype).kind != "u":
+            return False
+        return rng.hi >= self.photo * float(np.iinfo(dtype).max)
 
     def range_from(self, values: np.ndarray, dtype: np.dtype) -> Range:
         """The range from a subsample of a file's values (`sample_values`), for a file of sample type `dtype`."""

@@ -95,3 +95,33 @@ def test_predict_maps_each_image_by_its_range():
     x = torch.rand(3, 1, 16, 16) * 0.1 + 0.05  # 16-bit data divided by 65535: dim
     ranges = [Range(0.05, 0.15), UNIT, Range(0.0, 0.1)]
     assert torch.allclose(d.predict(x, ranges), x, atol=1e-6)
+
+
+def test_a_16bit_colour_photo_is_mapped_by_its_type_like_its_8bit_file():
+    """A raw converter's 16-bit RGB photo reaching past NORM_PHOTO of the type is mapped by x / 65535, so it takes what
+    its 8-bit file takes; a dark export, a 12-bit RGB capture and every gray or multi-channel image keep their own
+    percentile range, and photo = None (n2n 0.9's rule) keeps it for every file."""
+    photo8 = smooth_image(48, 64, 3, 3)
+    photo16 = photo8.astype(np.uint16) * 257
+    assert photo16.max() >= defaults.NORM_PHOTO * 65535
+    assert Normalization().range_of([photo16]) == Range(0.0, 65535.0)
+    model = create_model("tiny")
+    out8 = Denoiser(model, torch.device("cpu"))(photo8).astype(np.float64)
+    out16 = Denoiser(model, torch.device("cpu"))(photo16).astype(np.float64) / 257
+    assert np.abs(out16 - out8).max() <= 0.51  # the same numbers, but for the 8-bit file's rounding
+    dark = (photo16 // 4).astype(np.uint16)  # a quarter of the range: stretched as before
+    assert Normalization().range_of([dark]).hi < 65535 / 4
+    twelve = (photo16 // 16).astype(np.uint16)  # 12-bit data in a 16-bit container
+    assert Normalization().range_of([twelve]) == Normalization(photo=None).range_of([twelve])
+    gray = photo16[..., :1]
+    assert Normalization().range_of([gray]).hi < 65535  # microscopy's gray frames: the percentile range
+    assert Normalization(photo=None).range_of([photo16]).hi < 65535
+    signed = (photo16 // 2).astype(np.int16)
+    assert Normalization().range_of([signed]).lo > 0  # only unsigned samples
+
+
+@pytest.mark.parametrize("photo", [0, 1.5, "0.5", True])
+def test_a_photo_share_outside_0_1_is_refused(photo):
+    with pytest.raises(ValueError, match="photo"):
+        Normalization(photo=photo)
+    assert Normalization.from_record({"mode": "percentile", "photo": None}).photo is None  # recorded: never
