@@ -17,7 +17,8 @@ run. Timings are noisy on shared machines: compare ratios, not lone numbers.
   epoch to the first K images.
 - denoise: `n2n denoise --json` in a fresh process per run, so that peak RSS is that run's alone; the decode /
   network / encode split is the one `n2n_cli.inference.files.denoise_files` returns; the bundled default and each
-  `--extra LABEL=MODEL`. `--cbm3d` adds CBM3D as the reference.
+  `--extra LABEL=MODEL`. `--cbm3d` adds CBM3D as the reference. `--big-from PHOTO` adds a large image made of a real
+  photo mirrored about its edges, whose real noise may take another route than the synthetic image's.
 - onnx: the bundled model exported by `n2n export` and run by `n2n denoise --model x.onnx` (onnxruntime) against
   the same model through torch, same image, same run (needs the onnx extra).
 - help: wall time of `n2n --help`.
@@ -340,6 +341,22 @@ def synthetic_image(megapixels: float, path: Path) -> tuple[int, int]:
     return h, w
 
 
+def tiled_photo(source: Path, megapixels: float, path: Path) -> tuple[int, int]:
+    """A 3:2 RGB PNG of `megapixels` made of a real photo mirrored about its edges: its noise, at full size."""
+    from PIL import Image
+
+    from n2n_cli.io import read_image
+
+    w = int(round((megapixels * 1e6 * 1.5) ** 0.5))
+    h = int(round(w / 1.5))
+    img = read_image(source)[..., :3]
+    img = np.concatenate([img, img[:, ::-1]], axis=1)
+    img = np.concatenate([img, img[::-1]], axis=0)
+    reps = (-(-h // img.shape[0]), -(-w // img.shape[1]), 1)
+    Image.fromarray(np.ascontiguousarray(np.tile(img, reps)[:h, :w])).save(path)
+    return h, w
+
+
 def megapixels(files: list[Path]) -> float:
     return sum(probe(f).height * probe(f).width for f in files) / 1e6
 
@@ -405,6 +422,11 @@ def bench_denoise(args, tmp: Path) -> list[Row]:
         (small, f"{plural(n, 'image')} of {Path(args.denoise_folder).name}"),
         (big, f"one synthetic {w}x{h} RGB image"),
     ]
+    if args.big_from:
+        photo = tmp / "photo"
+        photo.mkdir()
+        h, w = tiled_photo(Path(args.big_from), args.big_mp, photo / "photo.png")
+        sets.append((photo, f"{Path(args.big_from).name} mirrored to {w}x{h}"))
 
     ref = None
     if args.cbm3d:
@@ -595,6 +617,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--denoise-folder", default=str(DATA / "dev/cbsd68"))
     p.add_argument("--denoise-images", type=int, default=4, help="first K images of --denoise-folder")
     p.add_argument("--big-mp", type=float, default=24, help="megapixels of the synthetic large image")
+    p.add_argument(
+        "--big-from", default=None, help="also a large image of --big-mp made of this photo, mirrored (its real noise)"
+    )
     p.add_argument("--model", default=None, help="checkpoint for denoise [default: the bundled weights]")
     p.add_argument(
         "--extra",
