@@ -7,7 +7,7 @@ Since 0.10 a colour file of unsigned integers whose high percentile reaches NORM
 mapped by its type's range instead, as 8-bit files are.
 
 polyu_dev's noisy photos (every `--every`th), each as it is (8-bit) and as 16-bit samples (x 257: the full range;
-and x 257 x `--dim`: a dark export that uses part of it), are denoised by `n2n denoise`'s default route and by the
+and x 257 x each `--dim`: dark exports that use part of it), are denoised by `n2n denoise`'s default route and by the
 plain route, with the rule now and with the percentile rule for every file (photo = None: n2n 0.9); each output is
 brought back to 8 bits (divided by the same factor, rounded) and scored against the photo's mean of ~500 shots.
 
@@ -36,11 +36,11 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polyu", type=Path, default=REPO / "data/real/polyu_dev")
     ap.add_argument("--every", type=int, default=6, help="every Nth photo of polyu_dev")
-    ap.add_argument("--dim", type=float, default=0.4, help="share of the 16-bit range the dark variant uses")
+    ap.add_argument("--dim", type=float, nargs="*", default=[0.4, 0.2], help="shares of the range dark variants use")
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
     photos = list_images(a.polyu / "noisy")[:: a.every]
-    variants = {"8-bit": None, "16-bit (x 257)": 257.0, f"16-bit, {a.dim:g} of the range": 257.0 * a.dim}
+    variants = {"8-bit": None, "16-bit (x 257)": 257.0} | {f"16-bit, {k:g} of the range": 257.0 * k for k in a.dim}
     rows = []
     for route in ("auto", "plain"):
         d = make_denoiser(None, torch.device("cpu"), route=route)

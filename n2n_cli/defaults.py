@@ -80,8 +80,9 @@ INFER_SHARE = 0.6  # memory plan: denoising takes at most this share of a traini
 # intensity normalization (io/normalize.py): 8-bit images / 255; other sample types by a robust range per file
 NORM_LOW = 0.01  # percentile of a file's samples mapped to 0: its darkest level, a few stray pixels aside ...
 NORM_HIGH = 99.95  # ... and to 1; what lies outside passes through the network unchanged (docs/microscopy.md)
-NORM_PHOTO = 0.5  # a colour file of 16-bit (any unsigned integer) samples whose high percentile reaches this share
-#                  of its type's maximum is a photo (a raw converter's TIFF or PNG): x / that maximum, as 8-bit files
+NORM_PHOTO = 0.25  # a colour file of 16-bit (any unsigned integer) samples whose high percentile reaches this
+#                   share of its type's maximum (more than 14 bits used: 12- and 14-bit sensor data never do) is a
+#                   photo (a raw converter's TIFF or PNG): x / that maximum, as 8-bit files
 NORM_SAMPLES = 2**18  # samples per file the percentiles are taken from (a regular subsample of every frame)
 
 # synthetic data (`n2n synth`)

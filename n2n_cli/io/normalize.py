@@ -6,10 +6,10 @@
   `high` percentiles of its samples over all its frames (a regular subsample of the pixels, for speed), so a
   camera's offset and 12-bit data in 16-bit files reach the network in its working range.
 - Except colour photos: a file of three channels of unsigned integers (16-bit TIFF or PNG from a raw converter) whose
-  high percentile reaches `photo` (defaults.NORM_PHOTO) of its type's maximum is mapped by its type's range, as 8-bit
-  files are: stretching a photo that leaves part of its range unused would show the network its noise stronger than
-  it is (7 of polyu_dev's photos saved as 16-bit lost 0.37-0.46 dB against their 8-bit files,
-  experiments/photo16.py); microscopy's 12-bit data in 16-bit containers never reaches half of it.
+  high percentile reaches `photo` (defaults.NORM_PHOTO: a quarter) of its type's maximum is mapped by its type's
+  range, as 8-bit files are: stretching a photo that leaves part of its range unused shows the network its noise
+  stronger than it is, which the default model takes less of (experiments/photo16.py); 12- and 14-bit sensor data in
+  16-bit files never reach a quarter of it.
 - x' = (x - lo) / (hi - lo). The network sees clamp(x', 0, 1), and what lies outside [0, 1] passes through unchanged:
   y = net(clamp(x')) + (x' - clamp(x')), output = y (hi - lo) + lo (inference/denoiser.py). Bright structures above
   the high percentile survive; nothing is clipped that was not clipped in the input.

@@ -109,10 +109,13 @@ def test_a_16bit_colour_photo_is_mapped_by_its_type_like_its_8bit_file():
     out8 = Denoiser(model, torch.device("cpu"))(photo8).astype(np.float64)
     out16 = Denoiser(model, torch.device("cpu"))(photo16).astype(np.float64) / 257
     assert np.abs(out16 - out8).max() <= 0.51  # the same numbers, but for the 8-bit file's rounding
-    dark = (photo16 // 4).astype(np.uint16)  # a quarter of the range: stretched as before
-    assert Normalization().range_of([dark]).hi < 65535 / 4
-    twelve = (photo16 // 16).astype(np.uint16)  # 12-bit data in a 16-bit container
-    assert Normalization().range_of([twelve]) == Normalization(photo=None).range_of([twelve])
+    dim = (photo16 // 3).astype(np.uint16)  # a dark export: a third of the range, still by type
+    assert Normalization().range_of([dim]) == Range(0.0, 65535.0)
+    dark = (photo16 // 5).astype(np.uint16)  # a fifth of the range: stretched as before
+    assert Normalization().range_of([dark]).hi < 65535 / 5
+    for bits in (12, 14):  # sensor data in a 16-bit container
+        data = (photo16 >> (16 - bits)).astype(np.uint16)
+        assert Normalization().range_of([data]) == Normalization(photo=None).range_of([data])
     gray = photo16[..., :1]
     assert Normalization().range_of([gray]).hi < 65535  # microscopy's gray frames: the percentile range
     assert Normalization(photo=None).range_of([photo16]).hi < 65535
