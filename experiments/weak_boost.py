@@ -14,7 +14,9 @@ DSLR stand-ins, and for the gray model Set12 clean and three captures of six FMD
 It prints for each recipe, per set, the mean change against the default at k = 1 over all its images, and over
 those the auto route would boost (weaker than CAMERA_LEVEL, correlated at least WEAK_CORRELATION) what auto takes now
 (`default x2` at WEAK_BOOST); and for each polyu_dev camera held out, the k (and recipe) the other two cameras pick
-and what it gives on the one held out.
+and what it gives on the one held out; and, for the boosted colour images of each set, the range of what the camera
+model takes away beyond the default where the image is flat (the evidence route.choose weighs): whether it could
+tell a camera's weak noise from a clean photo that looks so.
 
     python -m experiments.weak_boost
 """
@@ -35,7 +37,7 @@ from n2n_cli import defaults
 from n2n_cli.io import list_images
 from n2n_cli.models.bundled import load_default_gray, load_model
 from n2n_cli.noise import jpeg
-from n2n_cli.noise.estimate import estimate_noise
+from n2n_cli.noise.estimate import estimate_noise, removed_level
 
 KS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
 RECIPES = ("default", "default x2", "default+camera")
@@ -63,15 +65,20 @@ def main(argv: list[str] | None = None) -> None:
     for m in (colour, camera_net, gray):
         m.eval()
     rows: list[tuple[str, bool, dict[tuple[str, float], float]]] = []  # (set, boosted by auto, PSNR by recipe, k)
+    extra: dict[str, list[float]] = {}  # set -> the camera model's extra in each boosted image, levels
 
     def score(kind: str, x: torch.Tensor, ref: torch.Tensor) -> None:
         net = colour if x.shape[1] == 3 else gray
         y = net(x)
         ys = {"default": y, "default x2": (y + torch.rot90(net(torch.rot90(x, 2, (2, 3))), 2, (2, 3))) / 2}
-        if x.shape[1] == 3:
-            ys["default+camera"] = (y + camera_net(x)) / 2
         est = estimate_noise(x[0].permute(1, 2, 0).numpy())
         boosted = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
+        if x.shape[1] == 3:
+            c = camera_net(x)
+            ys["default+camera"] = (y + c) / 2
+            if boosted:  # what the camera model takes away beyond the default where the image is flat (route.choose)
+                as_image = lambda t: t[0].permute(1, 2, 0).numpy()  # noqa: E731
+                extra.setdefault(kind, []).append(removed_level(as_image(y), as_image(c), est))
         rows.append((kind, boosted, {(r, k): psnr(quantize(x + k * (v - x)), ref) for r, v in ys.items() for k in KS}))
 
     for camera in CAMERAS:
@@ -105,8 +112,11 @@ def main(argv: list[str] | None = None) -> None:
     now = ("default x2", defaults.WEAK_BOOST)  # what auto takes (Denoiser._turned)
     for recipe in RECIPES:
         print(f"\n{recipe}: mean change in dB against the default at k = 1, all images of the set")
-        print("| set | images | default k=1 dB | " + " | ".join(f"k={k:g}" for k in KS) + " | boosted | auto now |")
-        print("|---|---|---|" + "---|" * len(KS) + "---|---|")
+        print(
+            "| set | images | default k=1 dB | " + " | ".join(f"k={k:g}" for k in KS) + " | boosted | auto now | "
+            "auto now, boosted only |"
+        )
+        print("|---|---|---|" + "---|" * len(KS) + "---|---|---|")
         for kind in dict.fromkeys(k for k, _, _ in rows):
             every = [r for k, _, r in rows if k == kind]
             if (recipe, 1.0) not in every[0]:
@@ -116,8 +126,11 @@ def main(argv: list[str] | None = None) -> None:
             base = np.mean([r["default", 1.0] for r in every])
             print(
                 f"| {kind} | {len(every)} | {base:.2f} | {cells} | {len(boosted)} | "
-                f"{change(boosted, *now) * len(boosted) / len(every):+.3f} |"
+                f"{change(boosted, *now) * len(boosted) / len(every):+.3f} | {change(boosted, *now):+.3f} |"
             )
+    print("\nwhat the camera model takes away beyond the default where the image is flat, boosted colour images:")
+    for kind, levels in extra.items():
+        print(f"  {kind}: {min(levels):.2f}-{max(levels):.2f} levels ({len(levels)} images)")
     print(f"\npolyu_dev, one camera held out: the recipe and k the other two pick, what it gives there (now: {now})")
     choices = [(r, k) for r in RECIPES for k in KS]
     for out in CAMERAS:
