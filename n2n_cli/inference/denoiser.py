@@ -142,7 +142,7 @@ class Denoiser:
         if self.route != "plain":
             est = estimate_noise(color, rng.lo, rng.span)
             why, boost = self._stays_plain(c, est), self._boost(est)
-            if why is None or (boost != 1 and not self.tta):
+            if why is None or self._whole_passes(c, est):  # the route, or the plain pass twice
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
                     y = self._routed(color, rng, est, tell) if why is None else self._turned(color, rng, est, why, tell)
@@ -159,8 +159,14 @@ class Denoiser:
 
     def _boost(self, est: NoiseEstimate) -> float:
         """Times the plain pass's correction is taken: route.weak_boost under auto with the bundled models (a camera
-        model beside the default ones); 1 elsewhere. A boosted image also takes the plain pass twice (_turned)."""
+        model beside the default ones); 1 elsewhere. A boosted image also takes the plain pass twice (_turned), but
+        with --tta."""
         return routes.weak_boost(est) if self.route == "auto" and self.camera is not None else 1.0
+
+    def _whole_passes(self, channels: int, est: NoiseEstimate) -> bool:
+        """Whether an image takes whole-image passes, one image at a time: its route's (_routed), or the plain pass
+        twice for a camera's weak noise (_turned)."""
+        return self._stays_plain(channels, est) is None or (self._boost(est) != 1 and not self.tta)
 
     def _turned(self, color: np.ndarray, rng: Range, est: NoiseEstimate, why: str, tell: Tiles) -> np.ndarray:
         """A camera's weak noise (route.weak_boost): the mean of the plain pass over `color` (H x W x C) and over it
@@ -280,9 +286,7 @@ class Denoiser:
         per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
         out = np.empty_like(imgs)
         ests = [estimate_noise(img, r.lo, r.span) if self.route == "auto" else None for img, r in zip(imgs, ranges)]
-        alone = [  # may take the camera model, or the plain pass twice (a camera's weak noise)
-            e is not None and (self._stays_plain(c, e) is None or (self._boost(e) != 1 and not self.tta)) for e in ests
-        ]
+        alone = [e is not None and self._whole_passes(c, e) for e in ests]  # the camera model, or two plain passes
         for j in np.flatnonzero(alone):
             out[j] = self(imgs[j], ranges[j])  # as __call__ takes them
         gray = [self._gray_copy(img) for img in imgs]

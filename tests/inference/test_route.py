@@ -214,3 +214,20 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     assert tta.report.passes == 1 and tta.report.boost == defaults.WEAK_BOOST and "turned" not in tta.report.describe()
     alone = Denoiser(Lean(), route="auto")  # a model named with --model: its own output
     assert np.allclose(alone(weak, UNIT), once, atol=1e-6) and alone.report.boost == 1
+
+
+def test_without_memory_for_whole_image_passes_an_image_takes_one_pass_and_says_so(monkeypatch):
+    """Where the memory free cannot hold a route's whole-image copies, the image takes the plain pass tile by tile:
+    a camera's weak noise its one pass boosted, a candidate the default model; the reason says why."""
+    import n2n_cli.inference.denoiser as den
+
+    monkeypatch.setattr(den, "room", lambda free: 0)
+    d = Denoiser(Lean(), route="auto", camera_model=Blur7())
+    weak = flat_with(blurred_noise(96, 96, 3, 2, 16))
+    out = d(weak, UNIT)
+    assert d.report.passes == 1 and d.report.boost == defaults.WEAK_BOOST
+    assert "not enough memory" in d.report.reason and "turned" not in d.report.describe()
+    assert np.allclose(out, weak + defaults.WEAK_BOOST * (Denoiser(Lean())(weak, UNIT) - weak), atol=1e-5)
+    strong = flat_with(blurred_noise(128, 128, 3, 12, 7))
+    d(strong, UNIT)
+    assert d.report.route == "plain" and d.report.passes == 1 and "not enough memory" in d.report.reason
