@@ -11,7 +11,11 @@ and x 257 x each `--dim`: dark exports that use part of it), are denoised by `n2
 plain route, with the rule now and with the percentile rule for every file (photo = None: n2n 0.9); each output is
 brought back to 8 bits (divided by the same factor, rounded) and scored against the photo's mean of ~500 shots.
 
+With --gray, the photos are first made gray (Pillow's convert("L"), as polyu_dev is made gray elsewhere): a gray
+16-bit file keeps the percentile range under either rule (a gray file cannot be told from a microscopy capture).
+
     python -m experiments.photo16 --every 6
+    python -m experiments.photo16 --every 6 --gray
 """
 
 from __future__ import annotations
@@ -32,10 +36,20 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(10 * np.log10(255.0**2 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
 
 
+def load(path: Path, gray: bool) -> np.ndarray:
+    """An 8-bit photo as H x W x C; with `gray`, through Pillow's convert("L") (H x W x 1)."""
+    if not gray:
+        return read_image(path)
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("L"))[..., None]
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polyu", type=Path, default=REPO / "data/real/polyu_dev")
     ap.add_argument("--every", type=int, default=6, help="every Nth photo of polyu_dev")
+    ap.add_argument("--gray", action="store_true", help="the photos made gray first")
     ap.add_argument("--dim", type=float, nargs="*", default=[0.4, 0.2], help="shares of the range dark variants use")
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
@@ -52,8 +66,7 @@ def main(argv: list[str] | None = None) -> None:
                     continue  # 8-bit files take x / 255 under either rule
                 gains, bumps = [], 0
                 for p in photos:
-                    noisy = read_image(p)
-                    mean = read_image(a.polyu / "mean" / p.name)
+                    noisy, mean = (load(f, a.gray) for f in (p, a.polyu / "mean" / p.name))
                     x = noisy if factor is None else np.round(noisy.astype(np.float64) * factor).astype(np.uint16)
                     y = d(x)
                     y8 = y if factor is None else np.clip(np.round(y.astype(np.float64) / factor), 0, 255)
@@ -61,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
                     bumps += d.report is not None and d.report.route != "plain"
                 rows.append((route, rule_name, name, float(np.mean(gains)), bumps))
                 print(f"  {route}, {rule_name}, {name}: {rows[-1][3]:+.3f} dB", flush=True)
-    print(f"\npolyu_dev, {len(photos)} photos (every {a.every}th): gain over the noisy photo, dB (mean per photo)")
+    made = " made gray" if a.gray else ""
+    print(f"\npolyu_dev{made}, {len(photos)} photos (every {a.every}th): gain over the noisy photo, dB (per photo)")
     print("| route | rule | file | gain dB | took the camera model |")
     print("|---|---|---|---|---|")
     for route, rule_name, name, gain, bumps in rows:
