@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -147,15 +148,23 @@ class Denoiser:
                 if free is None or need <= free:
                     y = self._routed(color, rng, est, tell) if why is None else self._turned(color, rng, est, why, tell)
                     _store(out[..., :c], y, color, rng, strength * boost)
+                    self._tell_samples(color, rng)
                     return out
                 lack = "not enough memory for the whole-image passes"
                 why = f"{why}; {lack} (one pass)" if why else f"{lack} of the {self.route} route"
             strength *= boost
             self.report = routes.RouteReport("plain", why, 1, est, boost=boost)
+            self._tell_samples(color, rng)
         tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
         for top, rows in self._rows(color.shape, tiles_at, tell):
             _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, strength)
         return out
+
+    def _tell_samples(self, color: np.ndarray, rng: Range) -> None:
+        """The report of an image not of 8 bits names the samples its file's rule mapped to the network's 0 and 1
+        (io/normalize.py): --explain then shows how a 16-bit or float file was read."""
+        if self.report is not None and color.dtype != np.uint8:
+            self.report = replace(self.report, samples=(rng.lo, rng.hi))
 
     def _boost(self, est: NoiseEstimate) -> float:
         """Times the plain pass's correction is taken: route.weak_boost under auto with the bundled models (a camera

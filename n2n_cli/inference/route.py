@@ -54,6 +54,7 @@ class RouteReport:
     estimate: NoiseEstimate | None = None
     extra: float | None = None  # auto: what the camera model took away beyond the default where it is flat, levels
     boost: float = 1.0  # times the route's correction (output - input) was taken (route.weak_boost)
+    samples: tuple[float, float] | None = None  # a file not of 8 bits: its samples mapped to the network's 0 and 1
 
     def record(self) -> dict:
         return {
@@ -63,13 +64,15 @@ class RouteReport:
             "noise": self.estimate.record() if self.estimate is not None else None,
             "camera_model_extra": None if self.extra is None else round(self.extra, 3),
             "correction_scale": self.boost,
+            "samples_mapped_to_0_1": None if self.samples is None else list(self.samples),
         }
 
     def describe(self) -> str:
         noise = f"{self.estimate.describe()}; " if self.estimate is not None else ""
         cost = "" if self.passes == 1 else f" ({self.passes} network passes: about {self.passes}x the time)"
         weak = WEAK.format(TURNED if self.passes == 2 else "") if self.boost != 1 else ""
-        return f"{noise}route {self.route}{cost}: {self.reason}{weak}"
+        samples = "" if self.samples is None else f"samples {self.samples[0]:g} to {self.samples[1]:g} mapped to 0-1; "
+        return f"{samples}{noise}route {self.route}{cost}: {self.reason}{weak}"
 
 
 def candidate(est: NoiseEstimate) -> bool:

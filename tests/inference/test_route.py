@@ -231,3 +231,19 @@ def test_without_memory_for_whole_image_passes_an_image_takes_one_pass_and_says_
     strong = flat_with(blurred_noise(128, 128, 3, 12, 7))
     d(strong, UNIT)
     assert d.report.route == "plain" and d.report.passes == 1 and "not enough memory" in d.report.reason
+
+
+def test_a_file_not_of_8_bits_says_which_samples_were_mapped_to_the_networks_range():
+    """--explain and the JSON name the samples a 16-bit or float image's rule mapped to 0 and 1 (io/normalize.py):
+    a 12-bit capture its percentiles, a 16-bit colour photo its type's range; 8-bit images say nothing of it."""
+    d = Denoiser(Blur3(), route="auto", camera_model=Blur7())
+    weak = flat_with(blurred_noise(96, 96, 3, 2, 16))
+    d((weak * 255).round().astype(np.uint8))
+    assert d.report.samples is None and "mapped" not in d.report.describe()
+    capture = (weak[..., :1] * 4095).round().astype(np.uint16)  # 12-bit data in a 16-bit file
+    d(capture)
+    lo, hi = d.report.samples
+    assert 0 < lo < hi < 4095 and f"samples {lo:g} to {hi:g} mapped to 0-1" in d.report.describe()
+    photo = (np.clip(weak * 2 - 0.5, 0, 1) * 65535).round().astype(np.uint16)  # a raw converter's colour photo
+    d(photo)
+    assert d.report.samples == (0.0, 65535.0) and d.report.record()["samples_mapped_to_0_1"] == [0.0, 65535.0]
