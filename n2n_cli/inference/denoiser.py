@@ -146,7 +146,10 @@ class Denoiser:
             if why is None or self._whole_passes(c, est):  # the route, or the plain pass twice
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
-                    y = self._routed(color, rng, est, tell) if why is None else self._turned(color, rng, est, why, tell)
+                    if why is None:
+                        y = self._routed(color, rng, est, tell)
+                    else:
+                        y = self._turned(color, rng, est, why, boost, tell)
                     _store(out[..., :c], y, color, rng, strength * boost)
                     self._tell_samples(color, rng)
                     return out
@@ -177,14 +180,16 @@ class Denoiser:
         twice for a camera's weak noise (_turned)."""
         return self._stays_plain(channels, est) is None or (self._boost(est) != 1 and not self.tta)
 
-    def _turned(self, color: np.ndarray, rng: Range, est: NoiseEstimate, why: str, tell: Tiles) -> np.ndarray:
+    def _turned(
+        self, color: np.ndarray, rng: Range, est: NoiseEstimate, why: str, boost: float, tell: Tiles
+    ) -> np.ndarray:
         """A camera's weak noise (route.weak_boost): the mean of the plain pass over `color` (H x W x C) and over it
         turned half a turn, turned back, in the network's range; the two passes' errors differ, so their mean has
         less (experiments.weak_boost). `tell` hears both passes as one count."""
         x = _network_input(color, rng)
         first = self._whole(x, lambda d, n: tell(d, 2 * n))
         turned = self._whole(np.ascontiguousarray(x[::-1, ::-1]), lambda d, n: tell(n + d, 2 * n))
-        self.report = routes.RouteReport("plain", why, 2, est, boost=self._boost(est))
+        self.report = routes.RouteReport("plain", why, 2, est, boost=boost)
         return (first + turned[::-1, ::-1]) / 2
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:
