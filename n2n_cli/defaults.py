@@ -67,6 +67,9 @@ CAMERA_EXTRA_SHARE = 0.25  # ... and at least this share of the noise's level (c
 WEAK_CORRELATION = 0.4  # auto: noise weaker than CAMERA_LEVEL but correlated at least this much (a camera's
 WEAK_BOOST = 1.2  # weak noise, which the default model takes only in part) takes this many times its correction
 #                   (of the mean of two plain passes: the image, and it turned half a turn)
+CHROMA_BUDGET = 0.05  # such weak noise: the output's chroma detail is held to this share of its luma's (energy) ...
+CHROMA_FINE = 1.5  # ... counting detail finer than a Gaussian blur of this many pixels ...
+CHROMA_BLUR = 2.0  # ... the excess taken away by a Gaussian blur of this many pixels (inference/chroma.py)
 CAMERA_SHUFFLE_LEVEL = 10.0  # noise of at least this std (levels) that the camera model takes: its sub-images too
 SHUFFLE_EDGE = 2.0  # the shuffle route's result is kept where the local gradient is small against this x the noise
 SHUFFLE_EDGE_RADIUS = 2  # pixels over which that gradient is averaged (twice, a box each time)

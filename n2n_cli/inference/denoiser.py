@@ -24,6 +24,7 @@ from ..models.base import UNKNOWN_TRAIN_BYTES, train_bytes_per_pixel
 from ..noise.estimate import NoiseEstimate, estimate_noise
 from . import route as routes
 from .backends import Predictor, TorchPredictor
+from .chroma import hold_chroma
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
@@ -146,11 +147,11 @@ class Denoiser:
             if why is None or self._whole_passes(c, est):  # the route, or the plain pass twice
                 need, free = routes.passes_memory(*color.shape), room(available_memory())
                 if free is None or need <= free:
-                    if why is None:
+                    if why is None:  # a candidate, or a route asked for: never boosted
                         y = self._routed(color, rng, est, tell)
                     else:
-                        y = self._turned(color, rng, est, why, boost, tell)
-                    _store(out[..., :c], y, color, rng, strength * boost)
+                        y = self._weak(color, rng, est, why, boost, tell)
+                    _store(out[..., :c], y, color, rng, strength)
                     self._tell_samples(color, rng)
                     return out
                 lack = "not enough memory for the whole-image passes"
@@ -171,26 +172,34 @@ class Denoiser:
 
     def _boost(self, est: NoiseEstimate) -> float:
         """Times the plain pass's correction is taken: route.weak_boost under auto with the bundled models (a camera
-        model beside the default ones); 1 elsewhere. A boosted image also takes the plain pass twice (_turned), but
-        with --tta."""
+        model beside the default ones); 1 elsewhere. A boosted image takes the whole-image passes of _weak."""
         return routes.weak_boost(est) if self.route == "auto" and self.camera is not None else 1.0
 
     def _whole_passes(self, channels: int, est: NoiseEstimate) -> bool:
         """Whether an image takes whole-image passes, one image at a time: its route's (_routed), or the plain pass
-        twice for a camera's weak noise (_turned)."""
-        return self._stays_plain(channels, est) is None or (self._boost(est) != 1 and not self.tta)
+        for a camera's weak noise (_weak)."""
+        return self._stays_plain(channels, est) is None or self._boost(est) != 1
 
-    def _turned(
+    def _weak(
         self, color: np.ndarray, rng: Range, est: NoiseEstimate, why: str, boost: float, tell: Tiles
     ) -> np.ndarray:
-        """A camera's weak noise (route.weak_boost): the mean of the plain pass over `color` (H x W x C) and over it
-        turned half a turn, turned back, in the network's range; the two passes' errors differ, so their mean has
-        less (experiments.weak_boost). `tell` hears both passes as one count."""
+        """A camera's weak noise (route.weak_boost), in the network's range: the mean of the plain pass over `color`
+        (H x W x C) and over it turned half a turn, turned back (the two passes' errors differ, so their mean has
+        less: experiments.weak_boost; with --tta the one pass, which averages every turn), its correction taken
+        `boost` times, then a colour image's chroma held to its budget (chroma.hold_chroma). `tell` hears the passes
+        as one count."""
         x = _network_input(color, rng)
-        first = self._whole(x, lambda d, n: tell(d, 2 * n))
-        turned = self._whole(np.ascontiguousarray(x[::-1, ::-1]), lambda d, n: tell(n + d, 2 * n))
-        self.report = routes.RouteReport("plain", why, 2, est, boost=boost)
-        return (first + turned[::-1, ::-1]) / 2
+        passes = 1 if self.tta else 2
+        y = self._whole(x, lambda d, n: tell(d, passes * n))
+        if passes == 2:
+            turned = self._whole(np.ascontiguousarray(x[::-1, ::-1]), lambda d, n: tell(n + d, 2 * n))
+            y = (y + turned[::-1, ::-1]) / 2
+        y = x + boost * (y - x)
+        kept = None
+        if color.shape[2] == 3:
+            y, kept = hold_chroma(y)
+        self.report = routes.RouteReport("plain", why, passes, est, boost=boost, chroma_kept=kept)
+        return y
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:
         """Why an image takes the plain pass of the denoiser's own model under its route (None: it takes the route)."""

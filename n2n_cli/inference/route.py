@@ -4,7 +4,8 @@ two models make of it.
 `plain`: the default model once over the image, tile by tile: what every image took before 0.8.0, and what most
 take now (clean photos, Gaussian-like noise, a camera's weak noise). Under `auto`, a camera's weak noise (correlated,
 below the camera model's level), which the default model takes only in part, takes the mean of two plain passes (the
-image, and the image turned half a turn), its correction WEAK_BOOST times.
+image, and the image turned half a turn), its correction WEAK_BOOST times, and in colour its chroma's fine detail
+held to CHROMA_BUDGET of its luma's (chroma.py): the default model leaves such noise's colour at edges.
 
 `camera`: the camera model (defaults.CAMERA_MODEL), trained on strong camera noise made at a simulated sensor
 (phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
@@ -40,6 +41,10 @@ WEAK = (
     f"; a camera's weak noise (correlated {defaults.WEAK_CORRELATION:g} or more), which the default model takes only "
     f"in part: {{}}its correction taken {defaults.WEAK_BOOST:g} times"
 )
+HELD = (
+    f"; then its colour's fine detail held to {defaults.CHROMA_BUDGET:.0%} of its luma's in energy (a photo's lies "
+    "within, noise's not): {} of it kept"
+)
 TURNED = "its outputs for the image and for the image turned half a turn averaged, "
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 
@@ -55,6 +60,7 @@ class RouteReport:
     extra: float | None = None  # auto: what the camera model took away beyond the default where it is flat, levels
     boost: float = 1.0  # times the route's correction (output - input) was taken (route.weak_boost)
     samples: tuple[float, float] | None = None  # a file not of 8 bits: its samples mapped to the network's 0 and 1
+    chroma_kept: float | None = None  # a camera's weak noise in colour: the share of chroma detail kept (chroma.py)
 
     def record(self) -> dict:
         return {
@@ -65,12 +71,15 @@ class RouteReport:
             "camera_model_extra": None if self.extra is None else round(self.extra, 3),
             "correction_scale": self.boost,
             "samples_mapped_to_0_1": None if self.samples is None else list(self.samples),
+            "chroma_detail_kept": None if self.chroma_kept is None else round(self.chroma_kept, 3),
         }
 
     def describe(self) -> str:
         noise = f"{self.estimate.describe()}; " if self.estimate is not None else ""
         cost = "" if self.passes == 1 else f" ({self.passes} network passes: about {self.passes}x the time)"
         weak = WEAK.format(TURNED if self.passes == 2 else "") if self.boost != 1 else ""
+        if self.chroma_kept is not None:
+            weak += HELD.format("all" if self.chroma_kept == 1 else f"{self.chroma_kept:.0%}")
         samples = "" if self.samples is None else f"samples {self.samples[0]:g} to {self.samples[1]:g} mapped to 0-1; "
         return f"{samples}{noise}route {self.route}{cost}: {self.reason}{weak}"
 

@@ -12,6 +12,7 @@ from conftest import run, smooth_image
 
 from n2n_cli import defaults
 from n2n_cli.inference import Denoiser
+from n2n_cli.inference.chroma import hold_chroma
 from n2n_cli.inference.route import RouteReport, shuffle_route, smooth_weight
 from n2n_cli.io import write_png
 from n2n_cli.io.normalize import UNIT
@@ -198,7 +199,9 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     assert d.report.route == "plain" and d.report.estimate.level < 3 and d.report.boost == defaults.WEAK_BOOST > 1
     assert d.report.passes == 2 and "turned half a turn averaged" in d.report.describe()
     assert "taken 1.2 times" in d.report.describe() and d.report.record()["correction_scale"] == defaults.WEAK_BOOST
-    assert np.allclose(out, weak + defaults.WEAK_BOOST * ((once + turned) / 2 - weak), atol=1e-5)
+    held, kept = hold_chroma(weak + defaults.WEAK_BOOST * ((once + turned) / 2 - weak))
+    assert np.allclose(out, held, atol=1e-5) and d.report.chroma_kept == kept < 1  # colour noise: its chroma held
+    assert f"{kept:.0%} of it kept" in d.report.describe() and d.report.record()["chroma_detail_kept"] == round(kept, 3)
     x = torch.from_numpy(weak[None]).permute(0, 3, 1, 2)
     assert np.allclose(d.predict(x)[0].permute(1, 2, 0).numpy(), out, atol=1e-5)  # batched as one by one
     white = flat_with(np.random.default_rng(17).standard_normal((96, 96, 3)) * 2)
@@ -207,6 +210,7 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     gray = weak[..., :1]
     d(gray, UNIT)
     assert d.report.boost == defaults.WEAK_BOOST and d.report.passes == 2  # a gray photo's weak camera noise too
+    assert d.report.chroma_kept is None and "colour" not in d.report.describe()
     d(white[..., :1], UNIT)
     assert d.report.boost == 1 and "taken" not in d.report.describe()  # independent noise (microscopy's): as before
     tta = Denoiser(Lean(), route="auto", camera_model=Blur7(), tta=True)
@@ -227,6 +231,7 @@ def test_without_memory_for_whole_image_passes_an_image_takes_one_pass_and_says_
     out = d(weak, UNIT)
     assert d.report.passes == 1 and d.report.boost == defaults.WEAK_BOOST
     assert "not enough memory" in d.report.reason and "turned" not in d.report.describe()
+    assert d.report.chroma_kept is None  # tile by tile: the chroma's budget needs the whole image
     assert np.allclose(out, weak + defaults.WEAK_BOOST * (Denoiser(Lean())(weak, UNIT) - weak), atol=1e-5)
     strong = flat_with(blurred_noise(128, 128, 3, 12, 7))
     d(strong, UNIT)
