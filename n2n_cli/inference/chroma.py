@@ -32,21 +32,22 @@ def _blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(x, k.view(1, 1, -1, 1))[:, 0]
 
 
-def _fine(planes: torch.Tensor) -> torch.Tensor:
-    """Per plane, the mean energy of its detail finer than defaults.CHROMA_FINE pixels."""
-    return ((planes - _blur(planes, defaults.CHROMA_FINE)) ** 2).mean((1, 2))
+def _fine(plane: torch.Tensor) -> float:
+    """The mean energy of an H x W plane's detail finer than defaults.CHROMA_FINE pixels."""
+    return float(((plane - _blur(plane[None], defaults.CHROMA_FINE)[0]) ** 2).mean())
 
 
 def hold_chroma(image: np.ndarray, budget: float = defaults.CHROMA_BUDGET) -> tuple[np.ndarray, float]:
     """An H x W x 3 float32 image (the network's range) with its chroma's fine detail held to `budget` times its
     luma's, and the share of the chroma's fine detail kept (1: the image as it was, the same array)."""
-    ycc = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)) @ _TO_YCC.T  # H x W x 3
-    planes = ycc.permute(2, 0, 1)
-    energy = _fine(planes)
-    luma, chroma = float(energy[0]), float(energy[1:].sum())
+    planes = (torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)) @ _TO_YCC.T).permute(2, 0, 1)
+    luma, chroma = _fine(planes[0]), _fine(planes[1]) + _fine(planes[2])  # plane by plane: bounded memory
     if chroma <= budget * luma:
         return image, 1.0
     keep = math.sqrt(budget * luma / chroma)
-    low = _blur(planes[1:], defaults.CHROMA_BLUR)
-    planes[1:] = low + keep * (planes[1:] - low)
-    return (ycc @ _TO_RGB.T).numpy(), keep
+    for plane in planes[1:]:
+        low = _blur(plane[None], defaults.CHROMA_BLUR)[0]
+        plane -= low
+        plane *= keep
+        plane += low
+    return (planes.permute(1, 2, 0) @ _TO_RGB.T).numpy(), keep

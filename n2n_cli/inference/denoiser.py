@@ -194,7 +194,9 @@ class Denoiser:
         if passes == 2:
             turned = self._whole(np.ascontiguousarray(x[::-1, ::-1]), lambda d, n: tell(n + d, 2 * n))
             y = (y + turned[::-1, ::-1]) / 2
-        y = x + boost * (y - x)
+        y -= x  # in place: whole-image copies count (route.passes_memory)
+        y *= boost
+        y += x
         kept = None
         if color.shape[2] == 3:
             y, kept = hold_chroma(y)
