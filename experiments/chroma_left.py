@@ -2,12 +2,15 @@
 smoothing the output's chroma would buy there and cost a clean photo. By hand, not in CI.
 
 For each `polyu_dev` photo (per camera): the squared error of the noisy shot and of `n2n denoise`'s output (the auto
-route, as shipped) against the mean, split into Y, Cb and Cr (BT.601, 8-bit levels squared) and into the flat and
-the edge half of the image (by the mean's gradient, as `experiments.bands --split gradient`). Then two ways of
-smoothing the output's chroma, each image's PSNR change against the output as it is:
+route without its own chroma step: every variant below starts from the same output) against the mean, split into Y,
+Cb and Cr (BT.601, 8-bit levels squared) and into the flat and the edge half of the image (by the mean's gradient,
+as `experiments.bands --split gradient`). Then ways of smoothing the output's chroma, each image's PSNR change
+against the output as it is:
 - `blur S`: Cb and Cr blurred (Gaussian, S pixels), luma kept;
 - `budget R`: the chroma's fine detail (what a 1.5-pixel blur takes) kept only up to R times the luma's fine detail,
-  the excess taken away by a 2-pixel blur: a natural photo's colour is smoother than its luma, noise's is not.
+  the excess taken away by a 2-pixel blur: a natural photo's colour is smoother than its luma, noise's is not
+  (`n2n denoise` takes `budget 0.05`: defaults.CHROMA_BUDGET, inference/chroma.py);
+- `region R`: the same budget set around each pixel (both energies averaged by a Gaussian of REGION pixels).
 The same on clean photos that the auto route takes for a camera's weak noise (the two boosted passes): every
 `--every`th CBSD68 and bsds431 image, as PNG and saved as JPEG (quality 90, 95; 4:2:0 as cameras save), scored
 against the file itself: what the smoothing would cost a photo with no noise to take.
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+import n2n_cli.inference.denoiser as den
 from benchmarks.common import REPO
 from benchmarks.quality import real_pairs
 from experiments.bands import gradient_quarter
@@ -34,6 +39,8 @@ from n2n_cli.noise.estimate import YCC
 
 BLURS = (1.0, 1.5, 2.0)
 BUDGETS = (0.03, 0.05)
+REGIONS = (0.05,)
+REGION = 32.0
 CAMERAS = ("Canon600D", "Canon80D", "Sony")
 
 
@@ -51,23 +58,28 @@ def rgb(y: np.ndarray) -> np.ndarray:
     return y @ np.linalg.inv(YCC.astype(np.float64)).T
 
 
-def fine(plane: np.ndarray) -> float:
-    """The energy of a plane's detail finer than a 1.5-pixel blur."""
+def fine(plane: np.ndarray, region: float | None = None) -> np.ndarray:
+    """The energy of a plane's detail finer than a 1.5-pixel blur: its mean, or around each pixel (`region`)."""
     from scipy import ndimage  # the bench extra
 
-    return float(np.mean((plane - ndimage.gaussian_filter(plane, 1.5)) ** 2))
+    e = (plane - ndimage.gaussian_filter(plane, 1.5)) ** 2
+    return e.mean() if region is None else ndimage.gaussian_filter(e, region)
 
 
 def smoothed(out: np.ndarray, how: str, value: float) -> np.ndarray:
-    """`out` (H x W x 3, 8-bit levels) with its chroma blurred (`blur`) or held to a budget of fine detail."""
+    """`out` (H x W x 3, 8-bit levels) with its chroma blurred (`blur`) or held to a budget of fine detail over
+    the image (`budget`) or around each pixel (`region`)."""
     from scipy import ndimage
 
     y = ycc(out)
-    keep, sigma = 0.0, value
-    if how == "budget":
-        chroma = fine(y[..., 1]) + fine(y[..., 2])
-        keep, sigma = (1.0 if chroma == 0 else min(1.0, np.sqrt(value * fine(y[..., 0]) / chroma))), 2.0
-        if keep == 1.0:
+    keep: float | np.ndarray = 0.0
+    sigma = value
+    if how in ("budget", "region"):
+        region = REGION if how == "region" else None
+        chroma = fine(y[..., 1], region) + fine(y[..., 2], region)
+        keep = np.minimum(1.0, np.sqrt(value * fine(y[..., 0], region) / np.maximum(chroma, 1e-12)))
+        sigma = 2.0
+        if np.all(keep == 1.0):
             return out.astype(np.float64)
     for c in (1, 2):
         low = ndimage.gaussian_filter(y[..., c], sigma)
@@ -76,7 +88,11 @@ def smoothed(out: np.ndarray, how: str, value: float) -> np.ndarray:
 
 
 def variants() -> list[tuple[str, str, float]]:
-    return [(f"blur {s}", "blur", s) for s in BLURS] + [(f"budget {r}", "budget", r) for r in BUDGETS]
+    return (
+        [(f"blur {s}", "blur", s) for s in BLURS]
+        + [(f"budget {r}", "budget", r) for r in BUDGETS]
+        + [(f"region {r}", "region", r) for r in REGIONS]
+    )
 
 
 def errors(noisy: np.ndarray, out: np.ndarray, ref: np.ndarray) -> list[float]:
@@ -89,7 +105,13 @@ def errors(noisy: np.ndarray, out: np.ndarray, ref: np.ndarray) -> list[float]:
     return rows
 
 
-def clean_photos(root: Path, every: int, qualities: tuple[int, ...]):
+def row(label: str, rows: list[list[float]]) -> str:
+    """A table row: each variant's mean change and its lowest."""
+    r = np.array(rows)
+    return f"| {label} | {len(r)} | " + " | ".join(f"{m:+.3f}; {lo:+.2f}" for m, lo in zip(r.mean(0), r.min(0))) + " |"
+
+
+def clean_photos(root: Path, every: int, qualities: tuple[int, ...]) -> Iterator[tuple[str, np.ndarray]]:
     """(name, image) for every `every`th photo under `root`, as it is and saved as JPEG at each quality."""
     for i, p in enumerate(list_images(root)):
         if i % every:
@@ -110,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--every", type=int, default=3, help="every Nth CBSD68 and bsds431 photo")
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
+    den.hold_chroma = lambda image, budget=0.0: (image, 1.0)  # the route's output before its own chroma step
     denoise = make_denoiser(None, torch.device("cpu"), route="auto")
     names = [v[0] for v in variants()]
 
@@ -135,8 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| set | images | " + " | ".join(names) + " |")
     print("|---" * (len(names) + 2) + "|")
     for key, rows in gains.items():
-        r = np.array(rows)
-        print(f"| polyu_dev {key} | {len(r)} | " + " | ".join(f"{m:+.3f}; {lo:+.2f}" for m, lo in zip(r.mean(0), r.min(0))) + " |")
+        print(row(f"polyu_dev {key}", rows))
     for label, root in (("CBSD68", a.cbsd68), ("bsds431", a.bsds)):
         costs: dict[str, list[list[float]]] = {}
         for name, image in clean_photos(root, a.every, (90, 95)):
@@ -148,8 +170,7 @@ def main(argv: list[str] | None = None) -> None:
                 [psnr(smoothed(out, h, v), image) - base for _, h, v in variants()]
             )
         for kind, rows in costs.items():
-            r = np.array(rows)
-            print(f"| {label} clean {kind} | {len(r)} | " + " | ".join(f"{m:+.3f}; {lo:+.2f}" for m, lo in zip(r.mean(0), r.min(0))) + " |")
+            print(row(f"{label} clean {kind}", rows))
 
 
 if __name__ == "__main__":

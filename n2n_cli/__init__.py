@@ -2,7 +2,7 @@
 
 from typing import Any
 
-__version__ = "0.10.0"
+__version__ = "0.11.0"
 
 __all__ = ["Model", "__version__"]
 

@@ -11,43 +11,72 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from .. import defaults
 from ..noise.estimate import YCC
 
-_TO_YCC = torch.from_numpy(YCC.astype(np.float32))
-_TO_RGB = torch.from_numpy(np.linalg.inv(YCC.astype(np.float64)).astype(np.float32))
+SAMPLE_TILE = 256  # a large image's detail is measured in tiles of this side ...
+SAMPLE_TILES = 4  # ... this many down and across, spread evenly over it
+_TO_RGB = np.linalg.inv(YCC.astype(np.float64)).astype(np.float32)
 
 
-def _blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
-    """K x H x W planes blurred by a Gaussian of `sigma` pixels (separable; edges replicated)."""
+def _blur(plane: np.ndarray, sigma: float) -> np.ndarray:
+    """An H x W float32 plane blurred by a Gaussian of `sigma` pixels: separable sums of shifted views, edges
+    replicated (a convolution's unfolded copies would cost many planes of memory)."""
     r = max(1, math.ceil(3 * sigma))
-    t = torch.arange(-r, r + 1, dtype=torch.float32)
-    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    t = np.arange(-r, r + 1, dtype=np.float32)
+    k = np.exp(-0.5 * (t / sigma) ** 2)
     k /= k.sum()
-    x = F.pad(planes[:, None], (r, r, r, r), mode="replicate")
-    x = F.conv2d(x, k.view(1, 1, 1, -1))
-    return F.conv2d(x, k.view(1, 1, -1, 1))[:, 0]
+    h, w = plane.shape
+    p = np.pad(plane, r, mode="edge")
+    rows = p[:, :w] * k[0]
+    tmp = np.empty_like(rows)
+    for i in range(1, 2 * r + 1):
+        rows += np.multiply(p[:, i : i + w], k[i], out=tmp)
+    out = rows[:h] * k[0]
+    for i in range(1, 2 * r + 1):
+        out += np.multiply(rows[i : i + h], k[i], out=tmp[:h])
+    return out
 
 
-def _fine(plane: torch.Tensor) -> float:
-    """The mean energy of an H x W plane's detail finer than defaults.CHROMA_FINE pixels."""
-    return float(((plane - _blur(plane[None], defaults.CHROMA_FINE)[0]) ** 2).mean())
+def _fine(plane: np.ndarray) -> float:
+    """The mean energy of a plane's detail finer than defaults.CHROMA_FINE pixels."""
+    return float(np.mean((plane - _blur(plane, defaults.CHROMA_FINE)) ** 2))
+
+
+def _tiles(image: np.ndarray) -> list[np.ndarray]:
+    """The whole image, or for a large one SAMPLE_TILES x SAMPLE_TILES tiles spread evenly over it."""
+    h, w = image.shape[:2]
+    side = SAMPLE_TILE
+    if h * w <= (SAMPLE_TILES * side) ** 2 or min(h, w) < side:
+        return [image]
+    ys = np.linspace(0, h - side, SAMPLE_TILES).round().astype(int)
+    xs = np.linspace(0, w - side, SAMPLE_TILES).round().astype(int)
+    return [image[y : y + side, x : x + side] for y in ys for x in xs]
+
+
+def _energies(image: np.ndarray) -> tuple[float, float]:
+    """The fine detail's energy of the luma and of the chroma (Cb + Cr) of an H x W x 3 image."""
+    luma = chroma = 0.0
+    for tile in _tiles(image):
+        for c in range(3):
+            e = _fine(np.ascontiguousarray(tile @ YCC[c]))
+            luma, chroma = (luma + e, chroma) if c == 0 else (luma, chroma + e)
+    return luma, chroma
 
 
 def hold_chroma(image: np.ndarray, budget: float = defaults.CHROMA_BUDGET) -> tuple[np.ndarray, float]:
     """An H x W x 3 float32 image (the network's range) with its chroma's fine detail held to `budget` times its
-    luma's, and the share of the chroma's fine detail kept (1: the image as it was, the same array)."""
-    planes = (torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)) @ _TO_YCC.T).permute(2, 0, 1)
-    luma, chroma = _fine(planes[0]), _fine(planes[1]) + _fine(planes[2])  # plane by plane: bounded memory
+    luma's, changed in place, and the share of the chroma's fine detail kept (1: the image as it was)."""
+    luma, chroma = _energies(image)
     if chroma <= budget * luma:
         return image, 1.0
     keep = math.sqrt(budget * luma / chroma)
-    for plane in planes[1:]:
-        low = _blur(plane[None], defaults.CHROMA_BLUR)[0]
-        plane -= low
-        plane *= keep
-        plane += low
-    return (planes.permute(1, 2, 0) @ _TO_RGB.T).numpy(), keep
+    for c in (1, 2):  # the luma stays: only each chroma plane's change goes back into R, G and B
+        plane = np.ascontiguousarray(image @ YCC[c])
+        change = _blur(plane, defaults.CHROMA_BLUR)
+        change -= plane
+        change *= 1 - keep
+        for ch in range(3):
+            image[..., ch] += change * _TO_RGB[ch, c]
+    return image, keep

@@ -9,12 +9,9 @@ from n2n_cli.noise.estimate import YCC
 
 
 def fine_energy(image):
-    """Energy of the luma's and the chroma's detail finer than CHROMA_FINE pixels, as hold_chroma counts it."""
-    import torch
-
-    planes = torch.from_numpy(image @ YCC.T).permute(2, 0, 1).contiguous()
-    e = ((planes - _blur(planes, defaults.CHROMA_FINE)) ** 2).mean((1, 2)).numpy()
-    return float(e[0]), float(e[1:].sum())
+    """Energy of the luma's and the chroma's detail finer than CHROMA_FINE pixels, over the whole image."""
+    e = [np.mean((p - _blur(p, defaults.CHROMA_FINE)) ** 2) for p in np.moveaxis(image @ YCC.T, -1, 0)]
+    return float(e[0]), float(e[1] + e[2])
 
 
 def photo(seed=0, size=96):
@@ -39,13 +36,36 @@ def test_colour_noise_beyond_the_budget_is_held_to_it_and_the_luma_kept():
     noisy = np.clip(image + np.random.default_rng(2).normal(0, 0.03, image.shape), 0, 1).astype(np.float32)
     luma, chroma = fine_energy(noisy)
     assert chroma > 3 * defaults.CHROMA_BUDGET * luma  # independent noise in each channel: as much colour as luma
-    out, kept = hold_chroma(noisy)
+    out, kept = hold_chroma(noisy.copy())
     assert 0 < kept < 1 and out.shape == noisy.shape and out.dtype == np.float32
     after_luma, after_chroma = fine_energy(out)
     assert abs(after_luma - luma) < 1e-3 * luma
     assert np.allclose((out @ YCC.T)[..., 0], (noisy @ YCC.T)[..., 0], atol=1e-5)  # luma as it was
     assert 0.5 * defaults.CHROMA_BUDGET * luma < after_chroma < 1.1 * defaults.CHROMA_BUDGET * luma
     assert np.abs(out - image).mean() < np.abs(noisy - image).mean()  # closer to the photo under the noise
+
+
+def test_the_blur_keeps_a_constant_and_spreads_a_point_as_a_gaussian():
+    flat = np.full((9, 7), 0.25, np.float32)
+    assert np.allclose(_blur(flat, 2.0), 0.25, atol=1e-6)
+    point = np.zeros((41, 41), np.float32)
+    point[20, 20] = 1
+    b = _blur(point, 2.0)
+    assert abs(b.sum() - 1) < 1e-5 and b.argmax() == 20 * 41 + 20
+    assert np.isclose(b[20, 22] / b[20, 20], np.exp(-0.5), rtol=1e-3)  # two pixels away: exp(-d^2 / 2 sigma^2)
+
+
+def test_a_large_image_is_measured_in_tiles_and_held_as_a_whole():
+    """Over SAMPLE_TILES^2 tiles the energies come near the whole image's; the hold then changes every pixel."""
+    from n2n_cli.inference.chroma import SAMPLE_TILE, SAMPLE_TILES, _energies
+
+    side = SAMPLE_TILE * SAMPLE_TILES + 100
+    big = np.clip(photo(4, side) + np.random.default_rng(5).normal(0, 0.03, (side, side, 3)), 0, 1).astype(np.float32)
+    luma, chroma = fine_energy(big)
+    sampled = _energies(big)
+    assert abs(sampled[0] / sampled[1] - luma / chroma) < 0.05 * luma / chroma
+    out, kept = hold_chroma(big.copy())
+    assert kept < 1 and fine_energy(out)[1] < 0.5 * chroma
 
 
 def test_a_tiny_image_is_held_too():
