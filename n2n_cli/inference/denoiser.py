@@ -25,6 +25,7 @@ from ..noise.estimate import NoiseEstimate, estimate_noise
 from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .chroma import hold_chroma
+from .grid import grid_pads
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
@@ -127,12 +128,24 @@ class Denoiser:
     def __call__(self, image: np.ndarray, rng: Range | None = None, on_tiles: Tiles | None = None) -> np.ndarray:
         """Denoise an H x W x C image; alpha passes through; the same dtype comes back. `rng`: the samples that map to
         the network's 0 and 1, given for the frames of a stack (one range per file); by default the image's own,
-        by the denoiser's rule. `on_tiles(done, total)` is called after each row of tiles."""
-        color, alpha = split_alpha(image)
+        by the denoiser's rule. `on_tiles(done, total)` is called after each row of tiles. An 8-bit image whose JPEG
+        block grid lies off its origin is padded to put it there first, and cut back (grid.py)."""
         if rng is None:
-            rng = self.normalization.range_of([color])
+            rng = self.normalization.range_of([split_alpha(image)[0]])
+        pads = grid_pads(image)
+        if pads is None:
+            return self._denoise(image, rng, on_tiles)
+        (top, _), (left, _) = pads
+        out = self._denoise(np.pad(image, (*pads, (0, 0)), mode="reflect"), rng, on_tiles)  # pads < 8 < the image
+        if self.report is not None:
+            self.report = replace(self.report, grid=(top, left))
+        return np.ascontiguousarray(out[top : top + image.shape[0], left : left + image.shape[1]])
+
+    def _denoise(self, image: np.ndarray, rng: Range, on_tiles: Tiles | None) -> np.ndarray:
+        """__call__ for an image as it is."""
+        color, alpha = split_alpha(image)
         if self._gray_copy(color):  # a gray picture stored as RGB: the gray network, then back to RGB
-            g, a = split_alpha(self(image[..., [0] + ([3] if alpha is not None else [])], rng, on_tiles))
+            g, a = split_alpha(self._denoise(image[..., [0] + ([3] if alpha is not None else [])], rng, on_tiles))
             return np.concatenate([np.repeat(g, 3, axis=2)] + ([a] if a is not None else []), axis=2)
         out = np.empty_like(image)
         if alpha is not None:

@@ -61,6 +61,7 @@ class RouteReport:
     boost: float = 1.0  # times the route's correction (output - input) was taken (route.weak_boost)
     samples: tuple[float, float] | None = None  # a file not of 8 bits: its samples mapped to the network's 0 and 1
     chroma_kept: float | None = None  # a camera's weak noise in colour: the share of chroma detail kept (chroma.py)
+    grid: tuple[int, int] | None = None  # rows and columns added before a JPEG block grid found off the origin
 
     def record(self) -> dict:
         return {
@@ -72,6 +73,7 @@ class RouteReport:
             "correction_scale": self.boost,
             "samples_mapped_to_0_1": None if self.samples is None else list(self.samples),
             "chroma_detail_kept": None if self.chroma_kept is None else round(self.chroma_kept, 3),
+            "jpeg_grid_shift": None if self.grid is None else list(self.grid),
         }
 
     def describe(self) -> str:
@@ -81,6 +83,11 @@ class RouteReport:
         if self.chroma_kept is not None:
             weak += HELD.format("all" if self.chroma_kept == 1 else f"{self.chroma_kept:.0%}")
         samples = "" if self.samples is None else f"samples {self.samples[0]:g} to {self.samples[1]:g} mapped to 0-1; "
+        if self.grid is not None:
+            samples += (
+                f"JPEG block grid found off the origin: {self.grid[0]} rows and {self.grid[1]} columns added before "
+                "it (mirrored, cut off after) to put it where the models learned it; "
+            )
         return f"{samples}{noise}route {self.route}{cost}: {self.reason}{weak}"
 
 
