@@ -25,7 +25,7 @@ from ..noise.estimate import NoiseEstimate, estimate_noise
 from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .chroma import hold_chroma
-from .grid import grid_pads
+from .grid import on_grid
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
@@ -132,14 +132,10 @@ class Denoiser:
         block grid lies off its origin is padded to put it there first, and cut back (grid.py)."""
         if rng is None:
             rng = self.normalization.range_of([split_alpha(image)[0]])
-        pads = grid_pads(image)
-        if pads is None:
-            return self._denoise(image, rng, on_tiles)
-        (top, _), (left, _) = pads
-        out = self._denoise(np.pad(image, (*pads, (0, 0)), mode="reflect"), rng, on_tiles)  # pads < 8 < the image
-        if self.report is not None:
-            self.report = replace(self.report, grid=(top, left))
-        return np.ascontiguousarray(out[top : top + image.shape[0], left : left + image.shape[1]])
+        out, shift = on_grid(image, lambda padded: self._denoise(padded, rng, on_tiles))
+        if shift is not None and self.report is not None:
+            self.report = replace(self.report, grid=shift)
+        return out
 
     def _denoise(self, image: np.ndarray, rng: Range, on_tiles: Tiles | None) -> np.ndarray:
         """__call__ for an image as it is."""
@@ -210,9 +206,7 @@ class Denoiser:
         y -= x  # in place: whole-image copies count (route.passes_memory)
         y *= boost
         y += x
-        kept = None
-        if color.shape[2] == 3:
-            y, kept = hold_chroma(y)
+        y, kept = hold_chroma(y) if color.shape[2] == 3 else (y, None)
         self.report = routes.RouteReport("plain", why, passes, est, boost=boost, chroma_kept=kept)
         return y
 

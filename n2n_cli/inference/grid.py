@@ -10,6 +10,8 @@ it starts on the grid and spans whole blocks, denoised, and cut back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import defaults
@@ -55,3 +57,16 @@ def grid_pads(image: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | No
         before = 0 if phase is None else (b - phase) % b
         pads.append((before, -(size + before) % b if phase is not None else 0))
     return None if all(p == (0, 0) for p in pads) else (pads[0], pads[1])
+
+
+def on_grid(
+    image: np.ndarray, denoise: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, tuple[int, int] | None]:
+    """`denoise(image)`, with the image padded onto its grid first and cut back after where grid_pads finds it off;
+    and the (rows, columns) added before it (None: the image went as it was)."""
+    pads = grid_pads(image)
+    if pads is None:
+        return denoise(image), None
+    (top, _), (left, _) = pads
+    out = denoise(np.pad(image, (*pads, (0, 0)), mode="reflect"))  # pads < 8, the image at least 32
+    return np.ascontiguousarray(out[top : top + image.shape[0], left : left + image.shape[1]]), (top, left)
