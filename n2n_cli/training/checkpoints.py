@@ -116,11 +116,25 @@ def check_outputs(cfg: TrainConfig, start: Start) -> Outputs | None:
             f"{out}: exists; pass {flag('overwrite')} to replace it, {flag('resume')} {out} to continue its run, or "
             f"choose another {flag('out')}"
         ) from None
+    _allow_leftovers(outputs, out, others)
     for path in others:
         outputs.check(path)
     check_writable(out.parent, out)
     outputs.begin([out, *others])
     return outputs
+
+
+def _allow_leftovers(outputs: Outputs, out: Path, others: list[Path]) -> None:
+    """With no checkpoint at `out`, the files another run wrote beside it, unchanged, and listed by no run that
+    saved a checkpoint there, are what a run killed before its first epoch was saved left: nothing resumes from them,
+    so the same command may replace them. Not its state inside an epoch, which `resume` continues."""
+    if out.exists():
+        return
+    saved = outputs.manifest(out).listed_runs(out)
+    for path in others:
+        m = outputs.manifest(path)
+        if path != state_path(out) and any(r is not None and m.owns(path, r) for r in m.listed_runs(path) - saved):
+            outputs.allow(path)
 
 
 def _kind(path: Path, out: Path) -> str:

@@ -54,6 +54,25 @@ def test_another_runs_files_are_not_replaced(pair_file, val_file, tmp_path):
     assert len((tmp_path / "m.metrics.jsonl").read_text().splitlines()) == 2
 
 
+def test_a_run_killed_before_its_first_checkpoint_leaves_files_the_same_command_replaces(pair_file, val_file, tmp_path):
+    """Killed after an epoch's metrics, best and epoch files but before its checkpoint (the epoch's commit): no m.pt,
+    none listed; nothing resumes from such files, so a plain rerun takes their place. A user's file stays refused."""
+    out = tmp_path / "m.pt"
+    assert train(pair_file, out, "--val", val_file, "--keep-epochs").exit_code == 0
+    out.unlink()
+    manifest = tmp_path / ".m.pt.n2n-output"
+    record = json.loads(manifest.read_text())
+    del record["files"]["m.pt"]  # as a run killed before it saved its checkpoint leaves the list
+    manifest.write_text(json.dumps(record))
+    r = train(pair_file, out, "--val", val_file, "--keep-epochs", epochs=2)
+    assert r.exit_code == 0, r.output
+    assert load_checkpoint(out)["epoch"] == 2 and len((tmp_path / "m.metrics.jsonl").read_text().splitlines()) == 2
+
+    out.unlink()  # a run that saved a checkpoint keeps its files, though the checkpoint was moved away
+    r = train(pair_file, out, "--val", val_file)
+    assert_one_line(r, 1, "written by another training run", "--overwrite")
+
+
 def test_a_resumed_run_keeps_its_id_and_lists_its_files(pair_file, tmp_path):
     out = tmp_path / "m.pt"
     assert train(pair_file, out, "--keep-epochs").exit_code == 0
