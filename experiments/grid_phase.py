@@ -20,10 +20,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-import n2n_cli.inference.denoiser as den
+import n2n_cli.inference.grid as grid
 from benchmarks.common import REPO
 from benchmarks.quality import real_pairs
-from n2n_cli.inference.grid import grid_pads
 from n2n_cli.inference.loading import make_denoiser
 from n2n_cli.io import list_images
 
@@ -49,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
     denoise = make_denoiser(None, torch.device("cpu"), route="auto")
-    found = den.grid_pads
+    found = grid.grid_pads
 
     print("| cut (rows, cols) | bottom right | shots | noisy dB | grid left dB | grid found dB | change dB | lowest |")
     print("|---|---|---|---|---|---|---|---|")
@@ -60,9 +59,9 @@ def main(argv: list[str] | None = None) -> None:
             for noisy, ref in pairs:
                 h, w = noisy.shape[:2]
                 x, r = noisy[dy : h - odd, dx : w - odd], ref[dy : h - odd, dx : w - odd]
-                den.grid_pads = lambda image: None
+                grid.grid_pads = lambda image: None
                 left = psnr(denoise(x), r)
-                den.grid_pads = found
+                grid.grid_pads = found
                 rows.append((psnr(x, r), left, psnr(denoise(x), r)))
             m = np.array(rows)
             change = m[:, 2] - m[:, 1]
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
             sets.setdefault(f"CBSD68 sigma 25 JPEG q{q}", []).append(jpeg(noisy, q))
     sets["FMD captures (PNG)"] = [np.array(Image.open(p))[..., None] for p in sorted(a.fmd.glob("raw/*/*.png"))[::5]]
     for name, images in sets.items():
-        print(f"| {name} | {len(images)} | {sum(grid_pads(im) is not None for im in images)} |")
+        print(f"| {name} | {len(images)} | {sum(found(im) is not None for im in images)} |")
 
 
 if __name__ == "__main__":
