@@ -25,7 +25,7 @@ from ..noise.estimate import NoiseEstimate, estimate_noise
 from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .chroma import hold_chroma
-from .grid import on_grid
+from .grid import grid_pads, on_grid
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
@@ -128,7 +128,7 @@ class Denoiser:
     def __call__(self, image: np.ndarray, rng: Range | None = None, on_tiles: Tiles | None = None) -> np.ndarray:
         """Denoise an H x W x C image; alpha passes through; the same dtype comes back. `rng`: the samples that map to
         the network's 0 and 1, given for the frames of a stack (one range per file); by default the image's own,
-        by the denoiser's rule. `on_tiles(done, total)` is called after each row of tiles. An 8-bit image whose JPEG
+        by the denoiser's rule. `on_tiles(done, total)` is called after each row of tiles. An image whose JPEG
         block grid lies off its origin is padded to put it there first, and cut back (grid.py)."""
         if rng is None:
             rng = self.normalization.range_of([split_alpha(image)[0]])
@@ -185,8 +185,7 @@ class Denoiser:
         return routes.weak_boost(est) if self.route == "auto" and self.camera is not None else 1.0
 
     def _whole_passes(self, channels: int, est: NoiseEstimate) -> bool:
-        """Whether an image takes whole-image passes, one image at a time: its route's (_routed), or the plain pass
-        for a camera's weak noise (_weak)."""
+        """Whether an image takes whole-image passes, one at a time: its route's (_routed) or weak noise's (_weak)."""
         return self._stays_plain(channels, est) is None or self._boost(est) != 1
 
     def _weak(
@@ -318,7 +317,8 @@ class Denoiser:
         per_batch = max(1, self.batch * self.tile * self.tile // (h * w))
         out = np.empty_like(imgs)
         ests = [estimate_noise(img, r.lo, r.span) if self.route == "auto" else None for img, r in zip(imgs, ranges)]
-        alone = [e is not None and self._whole_passes(c, e) for e in ests]  # the camera model, or two plain passes
+        grid = [self.route != "plain" and grid_pads(img) is not None for img in imgs]  # a JPEG's grid to put back
+        alone = [g or (e is not None and self._whole_passes(c, e)) for g, e in zip(grid, ests)]  # route or grid
         for j in np.flatnonzero(alone):
             out[j] = self(imgs[j], ranges[j])  # as __call__ takes them
         gray = [self._gray_copy(img) for img in imgs]

@@ -6,7 +6,8 @@ phase. A crop of such a photo saved without JPEG (a PNG or TIFF cut at any place
 moves the grid, and the models then leave much of the noise (`python -m experiments.grid_phase`: a `polyu_dev` shot
 cut 2-5 pixels off its grid keeps up to 1.6 dB more of its error). The grid shows where neighbouring pixels differ
 more across a block's edge than within it. Where it is found off the origin, the image is padded (mirrored) so that
-it starts on the grid and spans whole blocks, denoised, and cut back."""
+it starts on the grid and spans whole blocks, denoised, and cut back. Images without a grid (synthetic noise,
+microscopy captures, 16-bit files) show none and pass as they are."""
 
 from __future__ import annotations
 
@@ -38,12 +39,12 @@ def _phase(profile: np.ndarray) -> int | None:
 
 
 def grid_pads(image: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """For an 8-bit H x W x C image whose JPEG block grid lies off its origin, or whose size is not whole blocks:
-    ((top, bottom), (left, right)) pixels to add so that it starts on the grid and ends on it; None when no grid
-    is found, the image is not of 8 bits (JPEG's), or nothing needs adding."""
+    """For an H x W x C image (any sample type: a JPEG read as 8 bits, or as floats by `n2n eval`) whose JPEG block
+    grid lies off its origin, or whose size is not whole blocks: ((top, bottom), (left, right)) pixels to add so
+    that it starts on the grid and ends on it; None when no grid is found or nothing needs adding."""
     b = defaults.JPEG_BLOCK
     h, w = image.shape[:2]
-    if image.dtype != np.uint8 or min(h, w) < 4 * b:
+    if min(h, w) < 4 * b:
         return None
     y0 = max(0, (h - SAMPLE) // 2) // b * b  # a window that keeps the grid's phase
     x0 = max(0, (w - SAMPLE) // 2) // b * b

@@ -47,10 +47,11 @@ def test_a_jpeg_on_its_grid_needs_nothing_and_a_crop_off_it_is_padded_back_onto_
     assert grid_pads(photo[:-3, :-1]) == ((0, 3), (0, 1))  # on the grid, not whole blocks: the end padded
 
 
-def test_no_grid_in_a_png_nor_in_samples_of_more_than_8_bits():
+def test_no_grid_in_noise_saved_without_jpeg_and_the_grid_found_in_any_sample_type():
     noisy = np.clip(np.round(128 + np.random.default_rng(1).normal(0, 20, (96, 96, 3))), 0, 255).astype(np.uint8)
     assert grid_pads(noisy[3:, 5:]) is None
-    assert grid_pads(jpeg_photo()[3:, 5:].astype(np.uint16) * 257) is None
+    cut = jpeg_photo()[3:, 5:]
+    assert grid_pads(cut.astype(np.uint16) * 257) == grid_pads(cut.astype(np.float32) / 255) == grid_pads(cut)
     assert grid_pads(jpeg_photo(16, 16)) is None  # too small to tell
 
 
@@ -66,3 +67,14 @@ def test_the_denoiser_shows_the_network_the_grid_where_it_learned_it_and_gives_t
     assert "JPEG block grid found off the origin: 3 rows and 5 columns" in d.report.describe()
     d(jpeg_photo())
     assert d.report.grid is None and "grid" not in d.report.describe()
+
+
+def test_n2n_evals_batches_put_the_grid_back_too_but_not_the_plain_route_of_training():
+    """Denoiser.predict (n2n eval's path, images as floats) takes an image with a grid off its origin as __call__
+    does; under the plain route (validation during training, the course API) images go as they are."""
+    cut = jpeg_photo()[3:, 5:]
+    x = torch.from_numpy(cut.astype(np.float32) / 255).permute(2, 0, 1)[None]
+    for route, seen_side in (("auto", 128), ("plain", 125)):
+        net = Seen()
+        out = Denoiser(net, route=route, camera_model=Seen()).predict(x)
+        assert torch.allclose(out, x) and net.inputs[0].shape[2] == seen_side
