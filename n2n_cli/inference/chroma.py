@@ -57,12 +57,10 @@ def _tiles(image: np.ndarray) -> list[np.ndarray]:
 
 def _energies(image: np.ndarray) -> tuple[float, float]:
     """The fine detail's energy of the luma and of the chroma (Cb + Cr) of an H x W x 3 image."""
-    luma = chroma = 0.0
+    energy = np.zeros(3)
     for tile in _tiles(image):
-        for c in range(3):
-            e = _fine(np.ascontiguousarray(tile @ YCC[c]))
-            luma, chroma = (luma + e, chroma) if c == 0 else (luma, chroma + e)
-    return luma, chroma
+        energy += [_fine(np.ascontiguousarray(tile @ YCC[c])) for c in range(3)]
+    return float(energy[0]), float(energy[1] + energy[2])
 
 
 def hold_chroma(image: np.ndarray, budget: float = defaults.CHROMA_BUDGET) -> tuple[np.ndarray, float]:

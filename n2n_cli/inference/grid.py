@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import defaults
+from ..noise.estimate import YCC
 
 SAMPLE = 1024  # a large image's grid is measured in a central window of about this side
 
@@ -49,7 +50,7 @@ def grid_pads(image: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | No
     y0 = max(0, (h - SAMPLE) // 2) // b * b  # a window that keeps the grid's phase
     x0 = max(0, (w - SAMPLE) // 2) // b * b
     win = image[y0 : y0 + SAMPLE, x0 : x0 + SAMPLE].astype(np.float32)
-    luma = win[..., 0] if win.shape[2] < 3 else win[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = win[..., 0] if win.shape[2] < 3 else win[..., :3] @ YCC[0]
     phases = [_phase(_profile(luma, axis)) for axis in (0, 1)]
     if phases == [None, None]:
         return None
