@@ -1,7 +1,7 @@
 """Tiled, batched prediction: memory is bounded by the tile, not by the image. Everything here is numpy; the network
-is called through a Predictor (backends.py), and tiles are placed by tiling.py. Intensities are mapped to the
-network's range and back by a Range (io/normalize.py): the network sees clamp(x', 0, 1), and what lies outside
-passes through unchanged.
+is called through a Predictor (backends.py), tiles are placed by tiling.py, and samples are mapped to the
+network's range and back by samples.py (by a Range, io/normalize.py: the network sees clamp(x', 0, 1), and what lies
+outside passes through unchanged).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .chroma import hold_chroma
 from .grid import grid_pads, on_grid
+from .samples import network_input, store
 from .tiling import layout, ramp
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
-WIDE = float(np.finfo(np.float32).max) / 8  # ranges beyond this are mapped in float64: float32 would overflow
 Tiles = Callable[[int, int], None]  # progress inside an image: (tiles done, tiles in all)
 
 
@@ -160,7 +160,7 @@ class Denoiser:
                         y = self._routed(color, rng, est, tell)
                     else:
                         y = self._weak(color, rng, est, why, boost, tell)
-                    _store(out[..., :c], y, color, rng, strength)
+                    store(out[..., :c], y, color, rng, strength)
                     self._tell_samples(color, rng)
                     return out
                 lack = "not enough memory for the whole-image passes"
@@ -168,9 +168,9 @@ class Denoiser:
             strength *= boost
             self.report = routes.RouteReport("plain", why, 1, est, boost=boost)
             self._tell_samples(color, rng)
-        tiles_at = lambda y, x, h, w: _network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
+        tiles_at = lambda y, x, h, w: network_input(color[y : y + h, x : x + w], rng)  # noqa: E731
         for top, rows in self._rows(color.shape, tiles_at, tell):
-            _store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, strength)
+            store(out[top : top + len(rows), :, :c], rows, color[top : top + len(rows)], rng, strength)
         return out
 
     def _tell_samples(self, color: np.ndarray, rng: Range) -> None:
@@ -196,7 +196,7 @@ class Denoiser:
         less: experiments.weak_boost; with --tta the one pass, which averages every turn), its correction taken
         `boost` times, then a colour image's chroma held to its budget (chroma.hold_chroma). `tell` hears the passes
         as one count."""
-        x = _network_input(color, rng)
+        x = network_input(color, rng)
         passes = 1 if self.tta else 2
         y = self._whole(x, lambda d, n: tell(d, passes * n))
         if passes == 2:
@@ -223,7 +223,7 @@ class Denoiser:
         """The network's output for `color` (H x W x C) by the denoiser's route, in the network's range: auto (both
         models, then the one route.choose picks, and for noise of defaults.CAMERA_SHUFFLE_LEVEL or more the camera
         model's shuffle route), camera, or shuffle; `tell` hears all its passes as one count."""
-        x = _network_input(color, rng)
+        x = network_input(color, rng)
         total = {"shuffle": 3, "camera": 1}.get(self.route, 2)
         done = [0.0]  # passes done: a sub-image counts as a quarter of one
 
@@ -328,59 +328,10 @@ class Denoiser:
             part = [imgs[i][..., :1] if as_gray else imgs[i] for i in idx]
             for k in range(0, len(idx), per_batch):
                 chunk = idx[k : k + per_batch]
-                inputs = [_network_input(p, ranges[i]) for i, p in zip(chunk, part[k : k + per_batch])]
+                inputs = [network_input(p, ranges[i]) for i, p in zip(chunk, part[k : k + per_batch])]
                 for i, p, y in zip(chunk, part[k : k + per_batch], self._run(inputs, per_batch)):
-                    _store(out[i], y, p, ranges[i], strength[i])
+                    store(out[i], y, p, ranges[i], strength[i])
         return torch.from_numpy(out).permute(0, 3, 1, 2)
-
-
-def _wide(rng: Range) -> bool:
-    """A range of float data near float32's limits (+-3.4e38), whose mapping overflows in float32."""
-    return max(abs(rng.lo), abs(rng.hi), rng.span) > WIDE
-
-
-def _normalized(pixels: np.ndarray, rng: Range) -> np.ndarray:
-    """Image pixels -> x' = (x - lo) / (hi - lo), not clamped: float32, or float64 for a wide range."""
-    t = pixels.astype(np.float64 if _wide(rng) else np.float32)
-    if rng.lo:
-        t -= rng.lo
-    t /= rng.span
-    return t
-
-
-def _network_input(pixels: np.ndarray, rng: Range) -> np.ndarray:
-    """Image pixels -> the network's input, clamp(x', 0, 1), float32."""
-    t = _normalized(pixels, rng)
-    return np.clip(t, 0, 1, out=t).astype(np.float32, copy=False)
-
-
-def _store(dest: np.ndarray, rows: np.ndarray, src: np.ndarray, rng: Range, strength: float = 1.0) -> None:
-    """Network output (float32 in [0, 1], may be overwritten) for the pixels `src` -> `dest`, in the image's dtype
-    and units: `strength` of the change the network made (1: all of it), and what the clamp took from x' added back,
-    so values outside the range pass through."""
-    if strength != 1:
-        t = _network_input(src, rng)
-        rows -= t
-        rows *= strength
-        rows += t
-    whole = src.dtype.kind in "ui" and rng.lo <= 0 and rng.hi >= np.iinfo(src.dtype).max  # nothing can lie outside
-    if _wide(rng):
-        rows = rows.astype(np.float64)
-    if not whole:
-        t = _normalized(src, rng)
-        outside = t - np.clip(t, 0, 1)
-        if outside.any():
-            rows += outside
-    rows *= rng.span
-    if rng.lo:
-        rows += rng.lo
-    if dest.dtype.kind in "ui":
-        peak = float(np.iinfo(dest.dtype).max)
-        np.rint(rows, out=rows)
-        np.clip(rows, 0, peak, out=rows)
-    elif _wide(rng):  # back to float32 within its finite range: never infinite, never NaN
-        np.clip(rows, -float(np.finfo(dest.dtype).max), float(np.finfo(dest.dtype).max), out=rows)
-    dest[...] = rows
 
 
 def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:
