@@ -22,8 +22,8 @@ import torch
 from benchmarks.common import REPO
 from benchmarks.proxies import proxy_pairs
 from benchmarks.quality import score, synthetic_pairs
-from n2n_cli import defaults
 from n2n_cli.inference.loading import make_denoiser
+from n2n_cli.inference.route import camera_need
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,14 +51,12 @@ def main(argv: list[str] | None = None) -> None:
             rep = auto.report
             assert rep is not None and rep.estimate is not None
             level = rep.estimate.level
-            plain_psnr = score(out, clean) if rep.route == "plain" else float("nan")
             if rep.extra is None:  # not a candidate: the plain route whatever the threshold
                 rows.append((score(out, clean), float("nan"), float("nan"), level))
                 continue
-            if rep.route == "plain":  # what auto would have given with the camera model (camera+shuffle aside)
-                cam_psnr = score(camera(x), clean)
-            else:
-                cam_psnr, plain_psnr = score(out, clean), score(plain(x), clean)
+            took_camera = rep.route != "plain"  # camera+shuffle counts as the camera model's
+            plain_psnr = score(plain(x) if took_camera else out, clean)
+            cam_psnr = score(out if took_camera else camera(x), clean)
             rows.append((plain_psnr, cam_psnr, rep.extra, level))
             if a.verbose:
                 print(
@@ -73,10 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     for e in extras:
         cells = []
         for name in sets:
-            taken = [
-                not np.isnan(extra) and extra >= max(e, defaults.CAMERA_EXTRA_SHARE * level)
-                for _, _, extra, level in table[name]
-            ]
+            taken = [not np.isnan(extra) and extra >= camera_need(level, e) for _, _, extra, level in table[name]]
             psnrs = [c if t else p for (p, c, _, _), t in zip(table[name], taken)]
             cells += [f"{sum(taken)}", f"{np.mean(psnrs):.3f}"]
         print(f"| {e:g} | " + " | ".join(cells) + " |")

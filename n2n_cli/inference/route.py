@@ -113,11 +113,17 @@ def weak_boost(est: NoiseEstimate) -> float:
     return defaults.WEAK_BOOST if weak else 1.0
 
 
+def camera_need(level: float, extra: float | None = None) -> float:
+    """How many levels more than the default model the camera model must take away where a candidate with noise of
+    `level` is flat for `choose` to give it the camera model (`extra`: defaults.CAMERA_EXTRA)."""
+    return max(defaults.CAMERA_EXTRA if extra is None else extra, defaults.CAMERA_EXTRA_SHARE * level)
+
+
 def choose(est: NoiseEstimate, plain: np.ndarray, camera: np.ndarray) -> tuple[str, str, float]:
     """(route, reason, extra) for a candidate, from its two outputs (H x W x C, the network's range): the camera
     model's when it takes away clearly more than the default where the image is flat."""
     extra = removed_level(plain, camera, est)
-    need = max(defaults.CAMERA_EXTRA, defaults.CAMERA_EXTRA_SHARE * est.level)
+    need = camera_need(est.level)
     if extra >= need:
         why = f"a camera's strong noise: where the image is flat the camera model took away {extra:.1f} levels more"
         return "camera", why, extra
