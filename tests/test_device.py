@@ -40,3 +40,22 @@ def test_mps_asked_for_and_absent_is_one_line(gpus, pair_file, clean_dir, tmp_pa
     assert_one_line(r, 1, "--device mps", "Apple-silicon GPU", "--device cpu")
     r = run("denoise", clean_dir, tmp_path / "out", "--device", "mps")
     assert_one_line(r, 1, "--device mps")
+
+
+def test_denoising_runs_in_float32_unless_bf16_is_asked(monkeypatch):
+    """A predictor computes in float32 (bf16 costs a denoised image's fine detail: experiments.cpu_bf16); with
+    `bf16` it takes autocast where the device computes bf16 (here a CPU said to have the units)."""
+    import numpy as np
+
+    from n2n_cli.inference.backends import TorchPredictor
+    from n2n_cli.models import create_model
+
+    monkeypatch.setattr(device, "cpu_has_bf16", lambda: True)
+    model, seen = create_model("tiny"), []
+    model.register_forward_pre_hook(lambda *_: seen.append(torch.is_autocast_enabled("cpu")))
+    predictor = TorchPredictor(model, torch.device("cpu"))
+    x = np.zeros((1, 3, 8, 8), np.float32)
+    predictor(x)
+    predictor.bf16 = True
+    predictor(x)
+    assert seen == [False, True]
