@@ -36,23 +36,28 @@ PRESETS: dict[str, tuple[str, tuple[float, float], tuple[int, int]]] = {
 Pair = tuple[str, np.ndarray, np.ndarray]  # (name, noisy, clean), H x W x 3 uint8
 
 
-def enlarged(img: np.ndarray) -> np.ndarray:
-    """The central CROP x CROP part of the image enlarged 2x (Lanczos): a full-size camera photo's smoothness."""
+def enlarged(img: np.ndarray, scale: int = 2, crop: int | None = CROP) -> np.ndarray:
+    """The image enlarged `scale` times (Lanczos), its central `crop` x `crop` part kept (None: all of it): a
+    full-size camera photo's smoothness."""
     pic = PILImage.fromarray(img)
     w, h = pic.size
-    pic = pic.resize((2 * w, 2 * h), PILImage.LANCZOS)
-    w, h = pic.size
-    box = ((w - CROP) // 2, (h - CROP) // 2, (w + CROP) // 2, (h + CROP) // 2)
-    return np.array(pic.crop(box))
+    pic = pic.resize((scale * w, scale * h), PILImage.LANCZOS)
+    if crop is not None:
+        w, h = pic.size
+        pic = pic.crop(((w - crop) // 2, (h - crop) // 2, (w + crop) // 2, (h + crop) // 2))
+    return np.array(pic)
 
 
-def proxy_pairs(folder: Path, preset: str, limit: int | None = None) -> list[Pair]:
-    """(name, noisy, clean) for the first `limit` colour images of `folder` under `preset`."""
+def proxy_pairs(
+    folder: Path, preset: str, limit: int | None = None, scale: int = 2, crop: int | None = CROP
+) -> list[Pair]:
+    """(name, noisy, clean) for the first `limit` colour images of `folder` under `preset`; `scale` and `crop` as
+    `enlarged` takes them (a larger stand-in: `scale` 4, `crop` None)."""
     _, (lo, hi), (q_lo, q_hi) = PRESETS[preset]
     pairs = []
     for k, p in enumerate(list_images(folder)[:limit]):
         g = torch.Generator().manual_seed(PROXY_SEED + k)
-        clean = enlarged(np.array(PILImage.open(p).convert("RGB")))
+        clean = enlarged(np.array(PILImage.open(p).convert("RGB")), scale, crop)
         x = torch.from_numpy(clean).permute(2, 0, 1)[None].float() / 255
         level = lo * (hi / lo) ** float(torch.rand(1, generator=g))
         quality = int(torch.randint(q_lo, q_hi + 1, (1,), generator=g))

@@ -64,6 +64,7 @@ CAMERA_LEVEL = 3.0  # ... for noise of at least this std (8-bit levels, in the i
 CAMERA_CORRELATION = 0.1  # ... correlated at least this much between neighbouring pixels, when there ...
 CAMERA_EXTRA = 1.75  # ... it takes away at least this many levels more than the default model does ...
 CAMERA_EXTRA_SHARE = 0.25  # ... and at least this share of the noise's level (clean photos: far less)
+EVIDENCE_GRID = 2  # a candidate of over twice this squared tiles is judged on a grid of this squared, spread out
 WEAK_CORRELATION = 0.4  # auto: noise weaker than CAMERA_LEVEL but correlated at least this much (a camera's
 WEAK_BOOST = 1.4  # weak noise, which the default model takes only in part) takes this many times its correction
 #                   (of the mean of two plain passes: the image, and it turned half a turn)

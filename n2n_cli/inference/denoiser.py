@@ -21,7 +21,7 @@ from ..io import split_alpha
 from ..io.normalize import UNIT, Normalization, Range
 from ..memory import available_memory, room
 from ..models.base import UNKNOWN_TRAIN_BYTES, train_bytes_per_pixel
-from ..noise.estimate import NoiseEstimate, estimate_noise
+from ..noise.estimate import BLOCK, NoiseEstimate, estimate_noise, removed_level, removed_squares
 from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .chroma import hold_chroma
@@ -221,33 +221,94 @@ class Denoiser:
 
     def _routed(self, color: np.ndarray, rng: Range, est: NoiseEstimate, tell: Tiles) -> np.ndarray:
         """The network's output for `color` (H x W x C) by the denoiser's route, in the network's range: auto (both
-        models, then the one route.choose picks, and for noise of defaults.CAMERA_SHUFFLE_LEVEL or more the camera
-        model's shuffle route), camera, or shuffle; `tell` hears all its passes as one count."""
+        models, over the whole image or the tiles _judged picks, then the one route.choose picks, and for noise of
+        defaults.CAMERA_SHUFFLE_LEVEL or more the camera model's shuffle route), camera, or shuffle; `tell` hears
+        all its passes as one count."""
         x = network_input(color, rng)
-        total = {"shuffle": 3, "camera": 1}.get(self.route, 2)
+        judged = self._judged(x.shape, est) if self.route == "auto" else None
+        share = sum(th * tw for (_, _, th, tw), _ in judged or []) / (x.shape[0] * x.shape[1])
+        total = [{"shuffle": 3, "camera": 1}.get(self.route, 2) if judged is None else 1 + 2 * share]
         done = [0.0]  # passes done: a sub-image counts as a quarter of one
 
+        def count(k: float) -> Tiles:
+            return lambda d, n: tell(round(100 * (done[0] + k * d / n)), round(100 * total[0]))
+
         def whole(t: np.ndarray, net: Predictor | None = None) -> np.ndarray:
-            k, share = done[0], t.size / x.size
-            y = self._whole(t, lambda d, n: tell(round(100 * (k + share * d / n)), 100 * total), net)
-            done[0] += share
+            k = t.size / x.size
+            y = self._whole(t, count(k), net)
+            done[0] += k
             return y
 
         if self.route == "camera":
             self.report = routes.RouteReport("camera", "asked for (--route camera)", 1, est)
             return whole(x, self.camera)
-        plain = whole(x)
         if self.route == "shuffle":
             self.report = routes.RouteReport("shuffle", "asked for (--route shuffle)", 3, est)
-            return routes.shuffle_route(whole, x, plain, est.level / 255.0)
-        camera = whole(x, self.camera)
-        route, reason, extra = routes.choose(est, plain, camera)
-        if route == "camera" and est.level >= defaults.CAMERA_SHUFFLE_LEVEL:
-            total = 4
-            self.report = routes.RouteReport("camera+shuffle", f"{reason}; {routes.STRONG}", total, est, extra)
+            return routes.shuffle_route(whole, x, whole(x), est.level / 255.0)
+        if judged is None:
+            plain, camera = whole(x), whole(x, self.camera)
+            extra = removed_level(plain, camera, est)
+        else:
+            crops = [x[y : y + th, q : q + tw] for (y, q, th, tw), _ in judged]
+            outs = []
+            for net in (None, self.camera):
+                outs.append(self._run_sizes(crops, net))
+                done[0] += share
+                tell(round(100 * done[0]), round(100 * total[0]))
+            squares = [removed_squares(p, c, corners) for p, c, (_, corners) in zip(*outs, judged)]
+            extra = math.sqrt(float(np.concatenate(squares).mean()))
+        route, reason = routes.choose(est, extra)
+        tiles = None if judged is None else (len(judged), math.prod(map(len, self._layout(x.shape))))
+        if route == "plain":
+            self.report = routes.RouteReport("plain", reason, 2 if judged is None else 1, est, extra, judged=tiles)
+            return plain if judged is None else whole(x)
+        if judged is not None:
+            camera = whole(x, self.camera)
+        if est.level >= defaults.CAMERA_SHUFFLE_LEVEL:
+            total[0] += 2
+            passes = 4 if judged is None else 3
+            self.report = routes.RouteReport(
+                "camera+shuffle", f"{reason}; {routes.STRONG}", passes, est, extra, judged=tiles
+            )
             return routes.shuffle_route(lambda t: whole(t, self.camera), x, camera, est.level / 255.0)
-        self.report = routes.RouteReport(route, reason, 2, est, extra)
-        return camera if route == "camera" else plain
+        self.report = routes.RouteReport("camera", reason, 2 if judged is None else 1, est, extra, judged=tiles)
+        return camera
+
+    def _layout(self, shape: tuple[int, ...]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The tiles' (start, length) down and across an image of `shape` (H x W x C)."""
+        multiple = math.lcm(*(p.multiple for p in (self.net, self.gray, self.camera) if p is not None))
+        return (
+            layout(shape[0], self.tile, self.overlap, multiple),
+            layout(shape[1], self.tile, self.overlap, multiple),
+        )
+
+    def _judged(
+        self, shape: tuple[int, ...], est: NoiseEstimate
+    ) -> list[tuple[tuple[int, int, int, int], np.ndarray]] | None:
+        """The tiles a candidate of `shape` is judged on by both models, as ((top, left, height, width), the corners
+        of its flat blocks that lie where no other tile reaches, relative to the tile): a grid of EVIDENCE_GRID x
+        EVIDENCE_GRID tiles spread evenly over the image (the flattest tiles would judge it by its smoothest
+        parts only: experiments.evidence_tiles). There each model's output on the tile is its output on the whole
+        image (tiles are blended only where they overlap). None: an image of at most twice that many tiles (both
+        models' whole passes then cost no more than the judged tiles and the chosen pass), or one without flat
+        blocks there."""
+        ys, xs = self._layout(shape)
+        g = defaults.EVIDENCE_GRID
+        if len(ys) * len(xs) <= 2 * g * g:
+            return None
+        rows, cols = _spread(len(ys), g), _spread(len(xs), g)
+        own_y, own_x = _own(ys, shape[0]), _own(xs, shape[1])
+        corners = est.corners
+        picked = []
+        for r in rows:
+            (y, th), (y0, y1) = ys[r], own_y[r]
+            down = (corners[:, 0] >= y0) & (corners[:, 0] + BLOCK <= y1)
+            for c in cols:
+                (q, tw), (x0, x1) = xs[c], own_x[c]
+                inside = down & (corners[:, 1] >= x0) & (corners[:, 1] + BLOCK <= x1)
+                if inside.any():
+                    picked.append(((y, q, th, tw), corners[inside] - np.array([y, q])))
+        return picked or None
 
     def _whole(self, x: np.ndarray, tell: Tiles, net: Predictor | None = None) -> np.ndarray:
         """The network's output (`net`'s, else the denoiser's own) over a whole H x W x C float32 image in its range,
@@ -268,9 +329,7 @@ class Denoiser:
         each band of rows as soon as no later tile touches it. `tile_at(y, x, h, w)`: the network's input there;
         `tell(done, total)` hears the tiles done after each row of them."""
         h, w, c = shape
-        multiple = math.lcm(*(p.multiple for p in (self.net, self.gray, self.camera) if p is not None))
-        ys = layout(h, self.tile, self.overlap, multiple)
-        xs = layout(w, self.tile, self.overlap, multiple)
+        ys, xs = self._layout(shape)
         if len(ys) == 1 and len(xs) == 1:  # the image is one tile: nothing to blend
             yield 0, self._run([tile_at(0, 0, h, w)], self.batch, net)[0]
             tell(1, 1)
@@ -332,6 +391,18 @@ class Denoiser:
                 for i, p, y in zip(chunk, part[k : k + per_batch], self._run(inputs, per_batch)):
                     store(out[i], y, p, ranges[i], strength[i])
         return torch.from_numpy(out).permute(0, 3, 1, 2)
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """`k` of `n` indices spread evenly (the middle of each k-th part), all of them when k >= n."""
+    return list(range(n)) if k >= n else sorted({(2 * i + 1) * n // (2 * k) for i in range(k)})
+
+
+def _own(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """For each tile's (start, length) along a side of `size` pixels: the [first, end) pixels no other tile covers."""
+    ends = [0] + [s + n for s, n in spans[:-1]]
+    starts = [s for s, _ in spans[1:]] + [size]
+    return [(max(s, e), min(s + n, nxt)) for (s, n), e, nxt in zip(spans, ends, starts)]
 
 
 def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:

@@ -11,13 +11,16 @@ held to CHROMA_BUDGET of its luma's (chroma.py): the default model leaves such n
 (phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
 model takes for detail and leaves. But what it learned costs clean photos their finest texture, and from the image
 alone a camera's correlated grain and a clean photo's fine texture can look alike. So `auto` takes it only on two
-pieces of evidence: the noise estimated in the image's flattest blocks is correlated and not weak (a candidate),
-and there, where a clean photo has nothing to remove, the camera model takes away clearly more than the default
-model does (at least defaults.CAMERA_EXTRA levels, and defaults.CAMERA_EXTRA_SHARE of the level found). A candidate
-costs both passes: about twice the time of `plain`. Where the noise found is strong (defaults.CAMERA_SHUFFLE_LEVEL
-or more: a phone at night), the camera model also takes the image's pixel-shuffled sub-images, as `shuffle` below
-does with the default model (`camera+shuffle`, four passes): on the synthetic phone stand-in that beats the camera
-model's one pass, on weaker noise it loses (docs/weights-history.md).
+pieces of evidence: the noise estimated in the image's flattest blocks is correlated and not weak (a candidate), and
+there, where a clean photo has nothing to remove, the camera model takes away clearly more than the default model
+does (at least defaults.CAMERA_EXTRA levels, and defaults.CAMERA_EXTRA_SHARE of the level found). A candidate costs
+both passes, about twice the time of `plain`; an image of more than twice defaults.EVIDENCE_GRID^2 tiles has both
+models judge it on a grid of EVIDENCE_GRID x EVIDENCE_GRID of its tiles spread over it (its flat blocks there where
+no other tile reaches: there the outputs are those of whole passes), then takes the chosen one's pass. Where the
+noise found is strong (defaults.CAMERA_SHUFFLE_LEVEL or more: a phone at night), the camera model also takes the
+image's pixel-shuffled sub-images, as `shuffle` below does with the default model (`camera+shuffle`, four passes, or
+three and the judged tiles): on the synthetic phone stand-in that beats the camera model's one pass, on weaker noise
+it loses (docs/weights-history.md).
 
 `shuffle` (pixel-shuffle, only when asked for): the image's four pixel-shuffled sub-images (rows and columns of one
 parity each, where neighbours were two pixels apart and correlated noise far weaker) are denoised, put back, and the
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import defaults
-from ..noise.estimate import NoiseEstimate, removed_level
+from ..noise.estimate import NoiseEstimate
 
 ROUTES = ("auto", "plain", "camera", "shuffle")
 STRONG = "strong noise: its pixel-shuffled sub-images through the camera model too"
@@ -62,6 +65,7 @@ class RouteReport:
     samples: tuple[float, float] | None = None  # a file not of 8 bits: its samples mapped to the network's 0 and 1
     chroma_kept: float | None = None  # a camera's weak noise in colour: the share of chroma detail kept (chroma.py)
     grid: tuple[int, int] | None = None  # rows and columns added before a JPEG block grid found off the origin
+    judged: tuple[int, int] | None = None  # auto, a large candidate: (tiles both models judged it on, its tiles)
 
     def record(self) -> dict:
         return {
@@ -74,11 +78,16 @@ class RouteReport:
             "samples_mapped_to_0_1": None if self.samples is None else list(self.samples),
             "chroma_detail_kept": None if self.chroma_kept is None else round(self.chroma_kept, 3),
             "jpeg_grid_shift": None if self.grid is None else list(self.grid),
+            "judged_on_tiles": None if self.judged is None else list(self.judged),
         }
 
     def describe(self) -> str:
         noise = f"{self.estimate.describe()}; " if self.estimate is not None else ""
         cost = "" if self.passes == 1 else f" ({self.passes} network passes: about {self.passes}x the time)"
+        if self.judged is not None:
+            k, n = self.judged
+            more = f"{self.passes} network passes, " if self.passes > 1 else ""
+            cost = f" ({more}both models first on {k} of its {n} tiles: about {self.passes + 2 * k / n:.1f}x the time)"
         weak = WEAK.format(TURNED if self.passes == 2 else "") if self.boost != 1 else ""
         if self.chroma_kept is not None:
             weak += HELD.format("all" if self.chroma_kept == 1 else f"{self.chroma_kept:.0%}")
@@ -119,16 +128,16 @@ def camera_need(level: float, extra: float | None = None) -> float:
     return max(defaults.CAMERA_EXTRA if extra is None else extra, defaults.CAMERA_EXTRA_SHARE * level)
 
 
-def choose(est: NoiseEstimate, plain: np.ndarray, camera: np.ndarray) -> tuple[str, str, float]:
-    """(route, reason, extra) for a candidate, from its two outputs (H x W x C, the network's range): the camera
-    model's when it takes away clearly more than the default where the image is flat."""
-    extra = removed_level(plain, camera, est)
+def choose(est: NoiseEstimate, extra: float) -> tuple[str, str]:
+    """(route, reason) for a candidate, from `extra`: what the camera model takes away beyond the default model where
+    the image is flat (noise/estimate.py's removed_level of the two outputs), in levels. The camera model's route
+    when that is clearly more than the noise's share."""
     need = camera_need(est.level)
     if extra >= need:
         why = f"a camera's strong noise: where the image is flat the camera model took away {extra:.1f} levels more"
-        return "camera", why, extra
+        return "camera", why
     why = f"the camera model took away only {extra:.1f} levels more where the image is flat (less than {need:.1f})"
-    return "plain", why, extra
+    return "plain", why
 
 
 def shuffle_route(whole: Pass, x: np.ndarray, plain: np.ndarray, level: float) -> np.ndarray:

@@ -170,5 +170,11 @@ def removed_level(before: np.ndarray, after: np.ndarray, estimate: NoiseEstimate
     before - after (both H x W x C in the network's range) over its flat blocks, each block's plane taken out."""
     if not len(estimate.corners):
         return 0.0
-    diff = _luma((_blocks(before, estimate.corners) - _blocks(after, estimate.corners)).astype(np.float32)) * 255.0
-    return math.sqrt(float((_plane_residual(diff) ** 2).mean()))
+    return math.sqrt(float(removed_squares(before, after, estimate.corners).mean()))
+
+
+def removed_squares(before: np.ndarray, after: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """removed_level's mean square in each block at `corners` (n x 2, top and left), levels^2: the blocks of one
+    image's parts (its tiles) pool into the whole's by their mean."""
+    diff = _luma((_blocks(before, corners) - _blocks(after, corners)).astype(np.float32)) * 255.0
+    return (_plane_residual(diff) ** 2).mean((1, 2))

@@ -16,7 +16,7 @@ from n2n_cli.inference.chroma import hold_chroma
 from n2n_cli.inference.route import RouteReport, shuffle_route, smooth_weight
 from n2n_cli.io import write_png
 from n2n_cli.io.normalize import UNIT
-from n2n_cli.noise.estimate import estimate_noise, removed_level
+from n2n_cli.noise.estimate import estimate_noise, removed_level, removed_squares
 
 
 def blurred_noise(h, w, c, sigma, seed, blur=1.0):
@@ -121,6 +121,29 @@ def test_auto_route_gives_strong_correlated_noise_to_the_camera_model_and_the_re
     plain = Denoiser(Blur3(), camera_model=Blur7())  # the Denoiser's own default: plain, no estimate
     plain(correlated)
     assert plain.report is None
+
+
+def test_a_large_candidate_is_judged_on_a_few_tiles_where_both_models_give_their_whole_passes(monkeypatch):
+    """Over 2 x EVIDENCE_GRID^2 tiles, both models run on a grid of EVIDENCE_GRID^2 tiles spread over the image,
+    and the evidence is taken only where no other tile reaches: there it is, block by block, the whole passes' own,
+    and the route and output are those of the whole image judged whole."""
+    noisy = flat_with(blurred_noise(384, 320, 3, 12, 9))
+    judged = Denoiser(Blur3(), route="auto", camera_model=Blur7(), tile=96)
+    out = judged(noisy, UNIT)
+    rep = judged.report
+    assert rep is not None and rep.judged == (defaults.EVIDENCE_GRID**2, 25) and rep.passes == 1
+    assert rep.route == "camera" and "on 4 of its 25 tiles" in rep.describe()
+    assert np.allclose(out, Denoiser(Blur7(), tile=96)(noisy, UNIT), atol=1e-6)  # the chosen model's whole pass
+    tiles = judged._judged(noisy.shape, rep.estimate)
+    assert tiles is not None and len(tiles) == defaults.EVIDENCE_GRID**2
+    corners = np.concatenate([c + np.array(box[:2]) for box, c in tiles])
+    plain, camera = Denoiser(Blur3(), tile=96)(noisy, UNIT), Denoiser(Blur7(), tile=96)(noisy, UNIT)
+    assert rep.extra == pytest.approx(np.sqrt(removed_squares(plain, camera, corners).mean()), rel=1e-5)
+    assert sorted(box[:2] for box, _ in tiles) == [(72, 59), (72, 177), (216, 59), (216, 177)]  # spread out
+    monkeypatch.setattr(defaults, "EVIDENCE_GRID", 10)  # judged whole: both whole passes
+    whole = Denoiser(Blur3(), route="auto", camera_model=Blur7(), tile=96)
+    assert np.allclose(whole(noisy, UNIT), out, atol=1e-6) and whole.report.judged is None
+    assert whole.report.passes == 2 and whole.report.extra == pytest.approx(rep.extra, rel=0.15)
 
 
 def test_the_camera_route_when_asked_for():
