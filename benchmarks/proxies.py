@@ -89,14 +89,21 @@ def noise_stats(pairs: list[Pair]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="The noise statistics of the synthetic proxy sets.")
+    p = argparse.ArgumentParser(description="The noise statistics of the synthetic proxy sets (and their images).")
     p.add_argument("--data", type=Path, default=Path("data/dev/cbsd68"))
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--scale", type=int, default=2, help="each image enlarged this many times")
+    p.add_argument("--whole", action="store_true", help="keep the whole enlarged image (else its central CROP)")
+    p.add_argument("--write", type=Path, default=None, help="also save the noisy images as WRITE/PRESET/NAME.png")
     args = p.parse_args(argv)
     print("| proxy | images | noise std (levels) | neighbour correlation | input PSNR dB |")
     print("|---|---|---|---|---|")
     for name in PRESETS:
-        pairs = proxy_pairs(args.data, name, args.limit)
+        pairs = proxy_pairs(args.data, name, args.limit, args.scale, None if args.whole else CROP)
+        if args.write is not None:
+            (args.write / name).mkdir(parents=True, exist_ok=True)
+            for file, noisy, _ in pairs:
+                PILImage.fromarray(noisy).save(args.write / name / f"{Path(file).stem}.png")
         s = noise_stats(pairs)
         print(
             f"| {name} | {len(pairs)} | {s['std_min']:.1f}-{s['std_max']:.1f} (mean {s['std_mean']:.1f}) | "

@@ -64,11 +64,12 @@ def grid_pads(image: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | No
 def on_grid(
     image: np.ndarray, denoise: Callable[[np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, tuple[int, int] | None]:
-    """`denoise(image)`, with the image padded onto its grid first and cut back after where grid_pads finds it off;
-    and the (rows, columns) added before it (None: the image went as it was)."""
+    """`denoise(image)`, with the image padded onto its grid first and cut back after where grid_pads finds it off
+    (or short of whole blocks); and the (rows, columns) added before it (None: none, the grid was at the origin)."""
     pads = grid_pads(image)
     if pads is None:
         return denoise(image), None
     (top, _), (left, _) = pads
     out = denoise(np.pad(image, (*pads, (0, 0)), mode="reflect"))  # pads < 8, the image at least 32
-    return np.ascontiguousarray(out[top : top + image.shape[0], left : left + image.shape[1]]), (top, left)
+    cut = np.ascontiguousarray(out[top : top + image.shape[0], left : left + image.shape[1]])
+    return cut, (top, left) if top or left else None

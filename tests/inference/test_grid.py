@@ -67,6 +67,9 @@ def test_the_denoiser_shows_the_network_the_grid_where_it_learned_it_and_gives_t
     assert "JPEG block grid found off the origin: 3 rows and 5 columns" in d.report.describe()
     d(jpeg_photo())
     assert d.report.grid is None and "grid" not in d.report.describe()
+    short = jpeg_photo()[:, :-3]  # on the grid, short of whole blocks: padded at its end only, nothing to tell
+    assert np.array_equal(d(short), short) and net.inputs[-1].shape[3] == 128
+    assert d.report.grid is None and "grid" not in d.report.describe()
 
 
 def test_n2n_evals_batches_put_the_grid_back_too_but_not_the_plain_route_of_training():
