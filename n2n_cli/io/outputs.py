@@ -96,11 +96,12 @@ class Outputs:
         )
 
     def begin(self, paths: Iterable[Path]) -> None:
-        """Before the first write: remove what runs killed while writing these paths left (temp files); the caller
-        holds their locks."""
+        """Before the first write: remove what runs killed while writing these paths, or their manifests, left (temp
+        files); the caller holds their locks."""
         by_folder: dict[Path, set[str]] = {}
         for p in paths:
-            by_folder.setdefault(p.parent, set()).add(p.name)
+            for q in (p, self.manifest_of(p)):
+                by_folder.setdefault(q.parent, set()).add(q.name)
         for folder, names in by_folder.items():
             remove_stale_temps(folder, names)
 

@@ -19,6 +19,7 @@ from n2n_cli.inference.files import denoise_files
 from n2n_cli.inference.manifest import MARKER, file_sha256
 from n2n_cli.inference.plan import plan_outputs
 from n2n_cli.io import write_png
+from n2n_cli.io.atomic import temp_name
 from n2n_cli.models import create_model
 
 
@@ -102,6 +103,21 @@ def test_a_denoise_killed_after_some_outputs_reruns(tmp_path, models):
     assert r.exit_code == 0, r.output
     assert "denoised 6 of 6" in r.stdout and "took over a lock left by process" in r.stderr
     assert (tmp_path / "out" / "mine.png").read_bytes() == b"the user's"
+
+
+def test_temp_files_a_killed_run_left_are_removed_by_the_rerun_its_manifests_too(tmp_path, models):
+    """A run killed while it wrote an output, or while it rewrote the folder's manifest, leaves a temp file of that
+    name; the rerun removes both (a temp of another name, which no run of this folder writes, stays)."""
+    write_png(tmp_path / "in" / "a.png", smooth_image(16, 16, 3, 0))
+    out = tmp_path / "out"
+    out.mkdir()
+    left = [out / temp_name("a.png"), out / temp_name(MARKER)]
+    other = out / temp_name("b.png")
+    for t in [*left, other]:
+        t.write_bytes(b"half written")
+    r = run("denoise", tmp_path / "in", out, "-m", models["tiny"])
+    assert r.exit_code == 0, r.output
+    assert not any(t.exists() for t in left) and other.exists()
 
 
 def test_a_forged_manifest_gives_the_file_it_lists_to_n2n(tmp_path, models):

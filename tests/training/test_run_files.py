@@ -114,3 +114,18 @@ def test_a_plain_rerun_over_a_checkpoint_says_how_to_go_on(pair_file, tmp_path):
     r = train(pair_file, out)
     assert_one_line(r, 1, f"{out}: exists; pass --overwrite to replace it, --resume {out} to continue its run")
     assert out.read_bytes() == before
+
+
+def test_temp_files_a_killed_run_left_are_removed_by_the_next_run_its_manifests_too(pair_file, tmp_path):
+    """A run killed while it wrote its checkpoint or rewrote its manifest leaves a temp file of that name; the next
+    run writing there removes both."""
+    from n2n_cli.io.atomic import temp_name
+    from n2n_cli.training.checkpoints import manifest_path
+
+    out = tmp_path / "m.pt"
+    left = [tmp_path / temp_name("m.pt"), tmp_path / temp_name(manifest_path(out).name)]
+    for t in left:
+        t.write_bytes(b"half written")
+    r = train(pair_file, out)
+    assert r.exit_code == 0, r.output
+    assert not any(t.exists() for t in left)
