@@ -249,29 +249,24 @@ class Denoiser:
             plain, camera = whole(x), whole(x, self.camera)
             extra = removed_level(plain, camera, est)
         else:
-            crops = [x[y : y + th, q : q + tw] for (y, q, th, tw), _ in judged]
-            outs = []
-            for net in (None, self.camera):
-                outs.append(self._run_sizes(crops, net))
-                done[0] += share
-                tell(round(100 * done[0]), round(100 * total[0]))
-            squares = [removed_squares(p, c, corners) for p, c, (_, corners) in zip(*outs, judged)]
-            extra = math.sqrt(float(np.concatenate(squares).mean()))
+            extra = self._judged_extra(x, judged)
+            done[0] += 2 * share
+            tell(round(100 * done[0]), round(100 * total[0]))
         route, reason = routes.choose(est, extra)
         tiles = None if judged is None else (len(judged), math.prod(map(len, self._layout(x.shape))))
+        passes = 2 if judged is None else 1  # the whole passes taken: both models', or the chosen one's
         if route == "plain":
-            self.report = routes.RouteReport("plain", reason, 2 if judged is None else 1, est, extra, judged=tiles)
+            self.report = routes.RouteReport("plain", reason, passes, est, extra, judged=tiles)
             return plain if judged is None else whole(x)
         if judged is not None:
             camera = whole(x, self.camera)
         if est.level >= defaults.CAMERA_SHUFFLE_LEVEL:
             total[0] += 2
-            passes = 4 if judged is None else 3
             self.report = routes.RouteReport(
-                "camera+shuffle", f"{reason}; {routes.STRONG}", passes, est, extra, judged=tiles
+                "camera+shuffle", f"{reason}; {routes.STRONG}", passes + 2, est, extra, judged=tiles
             )
             return routes.shuffle_route(lambda t: whole(t, self.camera), x, camera, est.level / 255.0)
-        self.report = routes.RouteReport("camera", reason, 2 if judged is None else 1, est, extra, judged=tiles)
+        self.report = routes.RouteReport("camera", reason, passes, est, extra, judged=tiles)
         return camera
 
     def _layout(self, shape: tuple[int, ...]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -309,6 +304,14 @@ class Denoiser:
                 if inside.any():
                     picked.append(((y, q, th, tw), corners[inside] - np.array([y, q])))
         return picked or None
+
+    def _judged_extra(self, x: np.ndarray, judged: list[tuple[tuple[int, int, int, int], np.ndarray]]) -> float:
+        """What the camera model takes away beyond the default where `x` is flat, in levels, from both models' outputs
+        on the tiles `judged` (_judged) at the flat blocks each holds: removed_level's over those blocks."""
+        crops = [x[y : y + th, q : q + tw] for (y, q, th, tw), _ in judged]
+        plain, camera = self._run_sizes(crops), self._run_sizes(crops, self.camera)
+        squares = [removed_squares(p, c, corners) for p, c, (_, corners) in zip(plain, camera, judged)]
+        return math.sqrt(float(np.concatenate(squares).mean()))
 
     def _whole(self, x: np.ndarray, tell: Tiles, net: Predictor | None = None) -> np.ndarray:
         """The network's output (`net`'s, else the denoiser's own) over a whole H x W x C float32 image in its range,
