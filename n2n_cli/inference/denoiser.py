@@ -21,7 +21,7 @@ from ..io import split_alpha
 from ..io.normalize import UNIT, Normalization, Range
 from ..memory import available_memory, room
 from ..models.base import UNKNOWN_TRAIN_BYTES, train_bytes_per_pixel
-from ..noise.estimate import BLOCK, NoiseEstimate, estimate_noise, removed_level, removed_squares
+from ..noise.estimate import NoiseEstimate, estimate_noise, removed_level, removed_squares
 from . import route as routes
 from .backends import Predictor, TorchPredictor
 from .chroma import hold_chroma
@@ -277,35 +277,12 @@ class Denoiser:
             layout(shape[1], self.tile, self.overlap, multiple),
         )
 
-    def _judged(
-        self, shape: tuple[int, ...], est: NoiseEstimate
-    ) -> list[tuple[tuple[int, int, int, int], np.ndarray]] | None:
-        """The tiles a candidate of `shape` is judged on by both models, as ((top, left, height, width), the corners
-        of its flat blocks that lie where no other tile reaches, relative to the tile): a grid of EVIDENCE_GRID x
-        EVIDENCE_GRID tiles spread evenly over the image (the flattest tiles would judge it by its smoothest
-        parts only: experiments.evidence_tiles). There each model's output on the tile is its output on the whole
-        image (tiles are blended only where they overlap). None: an image of at most twice that many tiles (both
-        models' whole passes then cost no more than the judged tiles and the chosen pass), or one without flat
-        blocks there."""
+    def _judged(self, shape: tuple[int, ...], est: NoiseEstimate) -> list[routes.Judged] | None:
+        """route.judged_tiles for an image of `shape` (H x W x C) in the denoiser's tiles."""
         ys, xs = self._layout(shape)
-        g = defaults.EVIDENCE_GRID
-        if len(ys) * len(xs) <= 2 * g * g:
-            return None
-        rows, cols = _spread(len(ys), g), _spread(len(xs), g)
-        own_y, own_x = _own(ys, shape[0]), _own(xs, shape[1])
-        corners = est.corners
-        picked = []
-        for r in rows:
-            (y, th), (y0, y1) = ys[r], own_y[r]
-            down = (corners[:, 0] >= y0) & (corners[:, 0] + BLOCK <= y1)
-            for c in cols:
-                (q, tw), (x0, x1) = xs[c], own_x[c]
-                inside = down & (corners[:, 1] >= x0) & (corners[:, 1] + BLOCK <= x1)
-                if inside.any():
-                    picked.append(((y, q, th, tw), corners[inside] - np.array([y, q])))
-        return picked or None
+        return routes.judged_tiles(ys, xs, shape[0], shape[1], est)
 
-    def _judged_extra(self, x: np.ndarray, judged: list[tuple[tuple[int, int, int, int], np.ndarray]]) -> float:
+    def _judged_extra(self, x: np.ndarray, judged: list[routes.Judged]) -> float:
         """What the camera model takes away beyond the default where `x` is flat, in levels, from both models' outputs
         on the tiles `judged` (_judged) at the flat blocks each holds: removed_level's over those blocks."""
         crops = [x[y : y + th, q : q + tw] for (y, q, th, tw), _ in judged]
@@ -394,18 +371,6 @@ class Denoiser:
                 for i, p, y in zip(chunk, part[k : k + per_batch], self._run(inputs, per_batch)):
                     store(out[i], y, p, ranges[i], strength[i])
         return torch.from_numpy(out).permute(0, 3, 1, 2)
-
-
-def _spread(n: int, k: int) -> list[int]:
-    """`k` of `n` indices spread evenly (the middle of each k-th part), all of them when k >= n."""
-    return list(range(n)) if k >= n else sorted({(2 * i + 1) * n // (2 * k) for i in range(k)})
-
-
-def _own(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
-    """For each tile's (start, length) along a side of `size` pixels: the [first, end) pixels no other tile covers."""
-    ends = [0] + [s + n for s, n in spans[:-1]]
-    starts = [s for s, _ in spans[1:]] + [size]
-    return [(max(s, e), min(s + n, nxt)) for (s, n), e, nxt in zip(spans, ends, starts)]
 
 
 def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:

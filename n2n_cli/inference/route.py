@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import defaults
-from ..noise.estimate import NoiseEstimate
+from ..noise.estimate import BLOCK, NoiseEstimate
+from .tiling import own_spans
 
 ROUTES = ("auto", "plain", "camera", "shuffle")
 STRONG = "strong noise: its pixel-shuffled sub-images through the camera model too"
@@ -50,6 +51,7 @@ HELD = (
 )
 TURNED = "its outputs for the image and for the image turned half a turn averaged, "
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
+Judged = tuple[tuple[int, int, int, int], np.ndarray]  # a tile (top, left, height, width), its flat blocks' corners
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,37 @@ def choose(est: NoiseEstimate, extra: float) -> tuple[str, str]:
         return "camera", why
     why = f"the camera model took away only {extra:.1f} levels more where the image is flat (less than {need:.1f})"
     return "plain", why
+
+
+def judged_tiles(
+    ys: list[tuple[int, int]], xs: list[tuple[int, int]], h: int, w: int, est: NoiseEstimate
+) -> list[Judged] | None:
+    """The tiles a candidate of h x w pixels, tiled by `ys` and `xs` (tiling.layout), is judged on by both models:
+    a grid of EVIDENCE_GRID x EVIDENCE_GRID spread evenly over it (the flattest tiles would judge it by its
+    smoothest parts only: experiments.evidence_tiles), each with the corners of its flat blocks (`est`) that lie
+    where no other tile reaches, relative to it: there each model's output on the tile is its output on the whole
+    image. None: an image of at most twice that many tiles (both models' whole passes then cost no more than the
+    judged tiles and the chosen pass), or one without flat blocks there."""
+    g = defaults.EVIDENCE_GRID
+    if len(ys) * len(xs) <= 2 * g * g:
+        return None
+    own_y, own_x = own_spans(ys, h), own_spans(xs, w)
+    corners = est.corners
+    picked = []
+    for r in _spread(len(ys), g):
+        (y, th), (y0, y1) = ys[r], own_y[r]
+        down = (corners[:, 0] >= y0) & (corners[:, 0] + BLOCK <= y1)
+        for c in _spread(len(xs), g):
+            (q, tw), (x0, x1) = xs[c], own_x[c]
+            inside = down & (corners[:, 1] >= x0) & (corners[:, 1] + BLOCK <= x1)
+            if inside.any():
+                picked.append(((y, q, th, tw), corners[inside] - np.array([y, q])))
+    return picked or None
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """`k` of `n` indices spread evenly (the middle of each k-th part), all of them when k >= n."""
+    return list(range(n)) if k >= n else sorted({(2 * i + 1) * n // (2 * k) for i in range(k)})
 
 
 def shuffle_route(whole: Pass, x: np.ndarray, plain: np.ndarray, level: float) -> np.ndarray:

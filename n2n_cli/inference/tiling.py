@@ -1,5 +1,5 @@
-"""Where tiles go: as few as keep neighbours `overlap` apart, spread evenly on the network's grid, and the blending
-weights at their inner edges.
+"""Where tiles go: as few as keep neighbours `overlap` apart, spread evenly on the network's grid, the blending
+weights at their inner edges, and where each tile alone covers the image.
 
 Tiles overlap by `overlap` pixels. At a tile's inner edges the first quarter of the overlap is ignored (it saw a
 border that the full image does not have) and the rest is blended with a linear ramp, so seams do not show. Tiles
@@ -40,3 +40,11 @@ def layout(size: int, tile: int, overlap: int, multiple: int = 1) -> list[tuple[
     n = -(-(cells - overlap_c) // (tile_c - overlap_c))
     t = -(-(cells + (n - 1) * overlap_c) // n)
     return [(s, min(t * unit, size - s)) for s in (round(i * (cells - t) / (n - 1)) * unit for i in range(n))]
+
+
+def own_spans(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """For each tile's (start, length) along a side of `size` pixels (`layout`): the [first, end) pixels no other
+    tile covers, where the blended output is that tile's own."""
+    ends = [0] + [s + n for s, n in spans[:-1]]
+    starts = [s for s, _ in spans[1:]] + [size]
+    return [(max(s, e), min(s + n, nxt)) for (s, n), e, nxt in zip(spans, ends, starts)]
