@@ -30,12 +30,10 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks.common import REPO, cpu_model
 from n2n_cli.data import open_eval_set, open_train_source
-from n2n_cli.data.patches import EpochKeys
 from n2n_cli.evaluation import evaluate
 from n2n_cli.inference import Denoiser
 from n2n_cli.models import count_parameters, create_model
@@ -95,14 +93,12 @@ def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = 
     model = create_model("fast", channels=channels, **kw).to(memory_format=torch.channels_last)
     lr = 1e-3 * math.sqrt(BATCH / 8)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    keys = EpochKeys()
-    loader = DataLoader(source.patches, batch_size=BATCH, sampler=keys, num_workers=1, persistent_workers=True)
+    source.start(torch.device("cpu"), BATCH, 1)
     g = torch.Generator().manual_seed(1)
     step, epoch, t0 = 0, 0, time.perf_counter()
     while step < steps:
-        keys.set_epoch(torch.randperm(len(source), generator=torch.Generator().manual_seed(epoch)), epoch)
-        epoch += 1
-        for a, b in loader:
+        order = torch.randperm(len(source), generator=torch.Generator().manual_seed(epoch))
+        for a, b, *_ in source.epoch(order, epoch):
             if step >= steps:
                 break
             a, b = dihedral((a, b), g)
@@ -113,6 +109,7 @@ def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = 
             loss.backward()
             opt.step()
             step += 1
+        epoch += 1
     out = {"steps": steps, "wall_s": round(time.perf_counter() - t0)}
     denoiser = Denoiser(model.eval(), torch.device("cpu"))
     for name, sigma in SETS if channels == 3 else SETS[-1:]:
