@@ -43,6 +43,7 @@ def peak_memory(cmd: list[str]) -> dict:
         except (FileNotFoundError, ProcessLookupError, ValueError):
             pass
         time.sleep(0.05)
+    assert p.stderr is not None  # stderr=PIPE
     err = p.stderr.read().decode()
     if p.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")

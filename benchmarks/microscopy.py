@@ -135,9 +135,9 @@ def run_denoise(
 
 
 def row(variant: str, model: str, rule: str, noisy: list[float], out: list[float], base: float | None) -> dict:
+    psnr = float(np.mean(out))
     r = {"variant": variant, "model": model, "rule": rule, "captures": len(out)}
-    r.update(psnr_noisy=float(np.mean(noisy)), psnr=float(np.mean(out)))
-    r["vs_8bit"] = r["psnr"] - (r["psnr"] if base is None else base)
+    r.update(psnr_noisy=float(np.mean(noisy)), psnr=psnr, vs_8bit=psnr - (psnr if base is None else base))
     print(markdown_row(cells(r)))
     return r
 

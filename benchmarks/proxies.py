@@ -41,7 +41,7 @@ def enlarged(img: np.ndarray, scale: int = 2, crop: int | None = CROP) -> np.nda
     full-size camera photo's smoothness."""
     pic = PILImage.fromarray(img)
     w, h = pic.size
-    pic = pic.resize((scale * w, scale * h), PILImage.LANCZOS)
+    pic = pic.resize((scale * w, scale * h), PILImage.Resampling.LANCZOS)
     if crop is not None:
         w, h = pic.size
         pic = pic.crop(((w - crop) // 2, (h - crop) // 2, (w + crop) // 2, (h + crop) // 2))

@@ -240,7 +240,7 @@ def network_rows(
 
 def make_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, str, Method]]:
     """[(key, label, method)] for the chosen methods that can run here; what cannot gets a note."""
-    methods = []
+    methods: list[tuple[str, str, Method]] = []
     for key in args.methods:
         if key == "noisy":
             methods.append((key, "noisy input", identity))
@@ -354,7 +354,14 @@ def markdown_table(rows: list[dict]) -> list[str]:
 
 
 def bench_set(
-    set_name: str, sigma_text: str, sigma: float | None, pairs, methods, notes, rows, clean_input: bool = False
+    set_name: str,
+    sigma_text: str,
+    sigma: float | None,
+    pairs: list[tuple[str, Image, Image]],
+    methods: list[tuple[str, str, Method]],
+    notes: list[str],
+    rows: list[dict],
+    clean_input: bool = False,
 ) -> None:
     """Score every method on one set of (name, noisy, clean) pairs; print a row per method as it completes.
     `sigma` is given to methods that need it (None: they estimate it); `clean_input`: the input is the clean image,
@@ -470,7 +477,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def fmd_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, str, Method]]:
     """Capture alone, BM3D with an estimated sigma, NLM (each when chosen) and the --fmd-model network."""
-    methods = []
+    methods: list[tuple[str, str, Method]] = []
     for key, label, fn, needs in [
         ("noisy", "single capture", identity, ()),
         ("cbm3d", "BM3D (estimated sigma)", cbm3d, ("bm3d", "skimage.restoration")),
@@ -487,8 +494,8 @@ def fmd_methods(args: argparse.Namespace, notes: list[str]) -> list[tuple[str, s
         notes.append("FMD model skipped: no --fmd-model given")
     for path in args.fmd_model:
         try:
-            label, fn = network(path, route=args.route)
-            methods.append(("fmd-model", f"fmd-model: {label}", fn))
+            label, net = network(path, route=args.route)
+            methods.append(("fmd-model", f"fmd-model: {label}", net))
         except UserError as e:
             notes.append(f"FMD model skipped: {e}")
     return methods

@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -63,7 +63,9 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (o
 Row = dict  # what, setting, value, unit, baseline, ratio
 
 
-def row(what: str, setting: str, value, unit: str = "", baseline=None, ratio=None) -> Row:
+def row(
+    what: str, setting: str, value: Any, unit: str = "", baseline: float | None = None, ratio: float | None = None
+) -> Row:
     return {"what": what, "setting": setting, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio}
 
 
@@ -107,7 +109,7 @@ def header() -> str:
     return "\n".join(lines)
 
 
-def fmt(v) -> str:
+def fmt(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
@@ -172,7 +174,7 @@ def trainer_rate(cfg: TrainConfig) -> float:
     return float(Trainer(cfg).fit().metrics["images_per_s"])
 
 
-def bench_train_course(args, tmp: Path) -> list[Row]:
+def bench_train_course(args: argparse.Namespace, tmp: Path) -> list[Row]:
     data = make_pairs(args.pairs, tmp / "pairs.pt")
     a, b = torch.load(data, weights_only=True)
     rows = []
@@ -180,7 +182,8 @@ def bench_train_course(args, tmp: Path) -> list[Row]:
     for dev in devices():
         gpu = dev.type == "cuda"
         epochs = 2 if gpu else 1  # on a GPU the first epoch pays for warm-up; the Trainer reports the last one
-        base, ours = [], {k: [] for k in archs}
+        base: list[float] = []
+        ours: dict[str, list[float]] = {k: [] for k in archs}
         for r in range(args.repeats):  # interleaved, so drift in the machine's load hits all alike
             log(f"train-course {dev.type}: repeat {r + 1}/{args.repeats}")
             base.append(course_epoch(a, b, dev, warmup=gpu))
@@ -242,7 +245,7 @@ def link_first_images(folder: Path, k: int, dest: Path) -> int:
     return len(images)
 
 
-def bench_train_patches(args, tmp: Path) -> list[Row]:
+def bench_train_patches(args: argparse.Namespace, tmp: Path) -> list[Row]:
     folder = Path(args.folder)
     archs = [a.strip() for a in args.archs.split(",") if a.strip()]
     rows = []
@@ -254,7 +257,7 @@ def bench_train_patches(args, tmp: Path) -> list[Row]:
         # (label, arch, bf16 on the CPU): bf16 rows only where the CPU computes bf16 natively
         runs = [(a, a, False) for a in archs]
         runs += [(f"{archs[-1]} --cpu-bf16", archs[-1], True)] if not gpu and cpu_has_bf16() else []
-        rates = {label: [] for label, _, _ in runs}
+        rates: dict[str, list[float]] = {label: [] for label, _, _ in runs}
         for r in range(args.repeats):  # interleaved
             for label, arch, bf16 in runs:
                 log(f"train-patches {dev.type} {label}: {k} images, repeat {r + 1}/{args.repeats}")
@@ -408,7 +411,7 @@ def cbm3d_s_per_mp(image: Path, repeats: int) -> float | None:
     return median_of(repeats, once)
 
 
-def bench_denoise(args, tmp: Path) -> list[Row]:
+def bench_denoise(args: argparse.Namespace, tmp: Path) -> list[Row]:
     if args.model is None and not resolve_model_path(None).is_file():
         return [row("denoise", f"skipped: no bundled weights at {resolve_model_path(None)}; pass --model PATH", None)]
     models = [(Path(args.model).name if args.model else "bundled default", args.model)]
@@ -470,7 +473,7 @@ def bench_denoise(args, tmp: Path) -> list[Row]:
     return rows
 
 
-def bench_onnx(args, tmp: Path) -> list[Row]:
+def bench_onnx(args: argparse.Namespace, tmp: Path) -> list[Row]:
     try:
         import onnxruntime  # noqa: F401
     except ImportError:
@@ -509,7 +512,7 @@ def wall(cmd: list[str], repeats: int) -> float:
     return median_of(repeats, once)
 
 
-def bench_help(args, tmp: Path) -> list[Row]:
+def bench_help(args: argparse.Namespace, tmp: Path) -> list[Row]:
     entry = Path(sys.executable).parent / "n2n"
     cmd = [str(entry), "--help"] if entry.is_file() else n2n_cmd("--help")
     log("help")
@@ -561,7 +564,7 @@ def torchrun_rate(data: Path, procs: int, out: Path) -> float:
     return float(last_json(stdout)["metrics"]["images_per_s"])
 
 
-def bench_scaling(args, tmp: Path) -> list[Row]:
+def bench_scaling(args: argparse.Namespace, tmp: Path) -> list[Row]:
     data = tmp / "pairs.pt"
     if not data.exists():
         make_pairs(args.pairs, data)

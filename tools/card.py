@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import partial
 from typing import Any
 
 from benchmarks.common import REPO, RESULTS
@@ -122,13 +123,18 @@ def card_block(name: str) -> str:
     return "\n\n".join(parts)
 
 
+def _put(block: str, m: re.Match[str]) -> str:
+    """A generated block between the markers `m` found."""
+    return m.group(1) + block + "\n" + m.group(2)
+
+
 def card() -> str:
     """weights/README.md with each model's generated block rewritten between its markers."""
     text = CARD.read_text()
     for name in CARD_ROWS:
         start, end = rf"<!-- card: {re.escape(name)} [^\n]*-->\n", rf"<!-- end of card: {re.escape(name)} -->"
         pattern = re.compile(f"({start})(?:.*?\n)?({end})", re.S)
-        text, n = pattern.subn(lambda m, name=name: m.group(1) + card_block(name) + "\n" + m.group(2), text)
+        text, n = pattern.subn(partial(_put, card_block(name)), text)
         if n != 1:
             raise SystemExit(f"{CARD}: the markers of {name}'s generated block are missing")
     return text

@@ -149,7 +149,8 @@ def _anchor(title: str) -> str:
 
 
 def _renderer(kind: str) -> Callable[[dict[str, Any]], str]:
-    return importlib.import_module(f"benchmarks.{kind}").render  # type: ignore[no-any-return]
+    render: Callable[[dict[str, Any]], str] = importlib.import_module(f"benchmarks.{kind}").render
+    return render
 
 
 def results_page() -> str:

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     panels = [("noisy shot", noisy), ("n2n denoise", out), (a.reference_label, ref)]
     tiles = []
     for title, img in panels:
-        crop = Image.fromarray(img[y : y + side, x : x + side]).resize((side * a.zoom,) * 2, Image.NEAREST)
+        crop = Image.fromarray(img[y : y + side, x : x + side]).resize((side * a.zoom,) * 2, Image.Resampling.NEAREST)
         label = title if img is ref else f"{title}: {_psnr(img, ref):.2f} dB"
         canvas = Image.new("RGB", (crop.width, crop.height + 18), "white")
         canvas.paste(crop, (0, 18))
