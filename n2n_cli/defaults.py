@@ -105,6 +105,11 @@ PNG_FILTER = 64  # row filter "average" on every row: with level 1, files as sma
 #                  filtering, written in a sixth of the time (benchmarks/png_write.py)
 JPEG_QUALITY = 95  # JPEG outputs (--format jpg): Pillow's quality scale (1-100), chroma at full resolution (4:4:4)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+CODEC_SUFFIXES = (".heic", ".heif", ".avif", ".jxl")  # images too (a phone's HEIC): read where Pillow has the codec
+#                                                       (or a plugin) for them, else refused in one line each
+RAW_SUFFIXES = tuple(  # camera raw files: images, refused by name in one line each (most hold a small preview ...
+    ".dng .cr2 .cr3 .crw .nef .nrw .arw .srf .sr2 .raf .orf .rw2 .rwl .pef .srw .x3f .3fr .iiq .erf .kdc .mos".split()
+)  # ... that a TIFF reader would take for the photo)
 ICC_MAX_BYTES = 2**24  # an embedded colour profile larger than this (16 MiB) makes the file refused
 MAX_PIXELS = 2**28  # pixels per frame decoded at most (268 MP, e.g. 16384 x 16384), checked from the header
 #                     before decoding: a small file that would decode to gigabytes is refused; --max-pixels raises it

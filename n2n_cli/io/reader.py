@@ -27,6 +27,11 @@ def probe(path: str | Path, max_pixels: int = defaults.MAX_PIXELS) -> ImageInfo:
     """Read a file's header: its frames, size, channels and dtype. Raises ImageError for anything n2n cannot read,
     or for a frame over `max_pixels` or over the memory available."""
     path = Path(path)
+    if path.suffix.lower() in defaults.RAW_SUFFIXES:
+        raise ImageError(
+            f"{path}: a camera raw file; n2n reads developed images: export it as TIFF (16 bits keep its levels), "
+            "PNG or JPEG first"
+        )
     with _Errors(path):
         kind = _sniff(path)
         if kind == "TIFF":
@@ -118,6 +123,11 @@ class _Errors:
             raise ImageError(f"{self.path}: a folder, not an image file") from None
         if isinstance(e, MemoryError):
             raise ImageError(f"{self.path}: out of memory while decoding") from None
+        if isinstance(e, UnidentifiedImageError) and self.path.suffix.lower() in defaults.CODEC_SUFFIXES:
+            raise ImageError(
+                f"{self.path}: a {self.path.suffix[1:].upper()} image, which this install's Pillow cannot decode: "
+                "save it as JPEG, PNG or TIFF first"
+            ) from None
         if isinstance(e, UnidentifiedImageError):
             raise ImageError(
                 f"{self.path}: not an image file n2n can read (unknown format or corrupt header)"

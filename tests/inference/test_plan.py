@@ -143,3 +143,27 @@ def test_what_a_run_leaves_aside_is_said_not_failed(tmp_path, models):
     assert r.exit_code == 0, r.output
     assert lines(r.stderr)[0] == "note: skipping 2 file(s) that are not images (by their suffix), such as notes.txt"
     assert "sub-folder" not in r.stderr
+
+
+def test_images_n2n_cannot_read_fail_by_name_the_others_go_on(tmp_path, models):
+    """A camera raw file and a phone's HEIC that Pillow cannot decode are images the user meant: each is one failed
+    line saying what to do (a raw file by its name, even one a TIFF reader would open: raw files hold previews), the
+    others are denoised, the exit code is 1; an output named as such a format is refused before any work."""
+    write_png(tmp_path / "in" / "a.png", smooth_image(16, 16, 3, 0))
+    (tmp_path / "in" / "b.CR2").write_bytes(pil_bytes(smooth_image(16, 16, 3, 1), "TIFF"))
+    (tmp_path / "in" / "c.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(40))
+    before = snapshot(tmp_path / "in")
+    r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"])
+    assert r.exit_code == 1, r.output
+    assert written(tmp_path / "out") == ["a.png"]
+    assert "denoised 1 of 3 images" in r.stdout and "not images" not in r.stderr
+    errors = [line for line in lines(r.stderr) if line.startswith("error:")]
+    assert errors == [
+        f"error: {tmp_path / 'in' / 'b.CR2'}: a camera raw file; n2n reads developed images: export it as TIFF "
+        "(16 bits keep its levels), PNG or JPEG first",
+        f"error: {tmp_path / 'in' / 'c.heic'}: a HEIC image, which this install's Pillow cannot decode: save it as "
+        "JPEG, PNG or TIFF first",
+    ]
+    assert snapshot(tmp_path / "in") == before
+    r = run("denoise", tmp_path / "in" / "a.png", tmp_path / "a.heic", "-m", models["tiny"])
+    assert_one_line(r, 1, "a.heic", "not HEIC")
