@@ -167,3 +167,16 @@ def test_images_n2n_cannot_read_fail_by_name_the_others_go_on(tmp_path, models):
     assert snapshot(tmp_path / "in") == before
     r = run("denoise", tmp_path / "in" / "a.png", tmp_path / "a.heic", "-m", models["tiny"])
     assert_one_line(r, 1, "a.heic", "not HEIC")
+
+
+def test_avif_is_read_where_pillow_reads_it(tmp_path, models):
+    from PIL import features
+
+    if not features.check("avif"):
+        pytest.skip("this Pillow has no AVIF codec")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.avif").write_bytes(pil_bytes(smooth_image(16, 16, 3, 0), "AVIF"))
+    r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"])
+    assert r.exit_code == 0, r.output
+    assert written(tmp_path / "out") == ["a.png"]
+    assert probe(tmp_path / "out" / "a.png").channels == 3
