@@ -27,6 +27,7 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -40,14 +41,14 @@ from n2n_cli.models import count_parameters, create_model
 from n2n_cli.noise import PairRecipe, parse_noise
 from n2n_cli.training.schedule import dihedral, lr_at
 
-CANDIDATES = {
+CANDIDATES: dict[str, dict[str, Any]] = {
     "f48x3": {"widths": (48, 96, 192), "depth": (1, 1, 2)},
     "f32x4": {"widths": (32, 64, 128, 256), "depth": (2, 2, 2, 2)},
     "f64x3": {"widths": (64, 128, 256), "depth": (1, 1, 2)},
     "f48x4": {"widths": (48, 96, 192, 384), "depth": (1, 1, 1, 2)},
 }
 PATCH, BATCH = 64, 16
-RECIPE = dict(clean_share=0.05, gray_share=0.2, jpeg_share=0.2)
+RECIPE: dict[str, Any] = dict(clean_share=0.05, gray_share=0.2, jpeg_share=0.2)
 NOISE = "gaussian:0-55"
 SETS = (("cbsd68", 15), ("cbsd68", 25), ("cbsd68", 50), ("set12", 25))
 
@@ -58,7 +59,7 @@ def cost(kw: dict, channels: int = 3) -> dict:
     with FlopCounterMode(display=False) as fc:
         model(torch.rand(1, channels, 256, 256))
     mac_per_pixel = fc.get_total_flops() / 2 / (256 * 256)
-    model = model.to(memory_format=torch.channels_last)
+    model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     x = torch.rand(1, channels, 1024, 1024).contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         model(x)
@@ -90,7 +91,7 @@ def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = 
     torch.manual_seed(0)
     recipe = PairRecipe(parse_noise(noise), **(RECIPE if channels == 3 else {**RECIPE, "gray_share": 0.0}))
     source = open_train_source(data / "train" / "bsds431", recipe=recipe, patch=PATCH, channels=channels)
-    model = create_model("fast", channels=channels, **kw).to(memory_format=torch.channels_last)
+    model = create_model("fast", channels=channels, **kw).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     lr = 1e-3 * math.sqrt(BATCH / 8)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     source.start(torch.device("cpu"), BATCH, 1)
@@ -110,7 +111,7 @@ def train_and_score(kw: dict, steps: int, data: Path, images: int, noise: str = 
             opt.step()
             step += 1
         epoch += 1
-    out = {"steps": steps, "wall_s": round(time.perf_counter() - t0)}
+    out: dict[str, float] = {"steps": steps, "wall_s": round(time.perf_counter() - t0)}
     denoiser = Denoiser(model.eval(), torch.device("cpu"))
     for name, sigma in SETS if channels == 3 else SETS[-1:]:
         folder = data / "dev" / name

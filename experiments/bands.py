@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import REPO
-from benchmarks.quality import fmd_pairs, network, parse_sets, real_pairs, synthetic_pairs
+from benchmarks.quality import Image, fmd_pairs, network, parse_sets, real_pairs, synthetic_pairs
 
 BANDS = (0, 8, 20, 60, 256)  # edges, 8-bit levels of the clean image
 
@@ -36,7 +36,7 @@ def gradient_quarter(clean: np.ndarray) -> np.ndarray:
     return np.broadcast_to(q.reshape(q.shape + (1,) * (clean.ndim - 2)), clean.shape)
 
 
-def band_table(name: str, pairs, methods, split: str = "level") -> None:
+def band_table(name: str, pairs: list[tuple[str, Image, Image]], methods: list, split: str = "level") -> None:
     edges = list(zip(BANDS[:-1], BANDS[1:])) if split == "level" else [(q, q + 1) for q in range(4)]
     print(f"\n{name}: {len(pairs)} images\n")
     what = "clean levels" if split == "level" else "gradient quarter (flattest 0)"
@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     methods = [("noisy input", lambda noisy, sigma: noisy)]
     methods += [network(None if m == "default" else m) for m in args.models.split(",") if m]
     for name, folder, sigma, quality in parse_sets(args.sets, args.data_root):
+        if isinstance(sigma, str):
+            raise SystemExit(f"--sets: {name}:{sigma}: a stand-in; this experiment takes Gaussian sets, NAME:SIGMA")
         pairs = synthetic_pairs(folder, sigma, args.limit, quality)
         band_table(f"{name} sigma {sigma:g}", pairs, methods, args.split)
     if args.fmd:

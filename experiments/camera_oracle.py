@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,8 @@ def pair_crops(
     xs: list[torch.Tensor], ys: list[torch.Tensor], batch: int, crop: int, g: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """`batch` aligned crops of noisy photos and their means, each turned a random quarter and maybe mirrored."""
-    ins, outs = [], []
+    ins: list[torch.Tensor] = []
+    outs: list[torch.Tensor] = []
     for _ in range(batch):
         i = int(torch.randint(len(xs), (1,), generator=g))
         y0 = int(torch.randint(0, xs[i].shape[2] - crop + 1, (1,), generator=g))
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     auto = make_denoiser(None, torch.device("cpu"), route="auto")
     default_net = auto.net
 
-    def gains(idx: list[int], fn) -> float:  # noqa: ANN001
+    def gains(idx: list[int], fn: Callable[[torch.Tensor], torch.Tensor]) -> float:
         with torch.inference_mode():
             return float(np.mean([psnr(quantize(fn(shots[i])), means[i]) - psnr(shots[i], means[i]) for i in idx]))
 
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         auto.net = TorchPredictor(net, torch.device("cpu"))
         fitted = {
             "fitted, plain": gains(test, net),
-            "fitted, two passes": gains(test, lambda x, f=net: (f(x) + f(x.flip(2, 3)).flip(2, 3)) / 2),
+            "fitted, two passes": gains(test, lambda x, f=net: (f(x) + f(x.flip(2, 3)).flip(2, 3)) / 2),  # type: ignore[misc]
             "auto route, fitted": gains(test, through_auto),
             "fitted, plain, best step in hindsight": max(best, gains(test, net)),
         }

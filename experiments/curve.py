@@ -41,7 +41,8 @@ def read(spec: str) -> bytes:
 
 def points(specs: list[str]) -> list[dict]:
     """One point per file: total epochs (its own plus its --init chain), last validation PSNR, seconds."""
-    by_sha, out = {}, []
+    by_sha: dict[str, dict] = {}
+    out: list[dict] = []
     for spec in specs:
         blob = read(spec)
         ckpt = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
@@ -65,13 +66,14 @@ def points(specs: list[str]) -> list[dict]:
 
 def fit(e: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
     """Least squares of p = P_inf - A * e^-c over a grid of c (linear in P_inf and A for each c)."""
-    best = None
+    best: tuple[float, float, float, float] | None = None
     for c in np.linspace(0.05, 3.0, 591):
         x = np.stack([np.ones_like(e), -(e**-c)], 1)
         coef, *_ = np.linalg.lstsq(x, p, rcond=None)
         err = float(((x @ coef - p) ** 2).sum())
         if best is None or err < best[0]:
             best = (err, float(coef[0]), float(coef[1]), float(c))
+    assert best is not None
     return best[1], best[2], best[3]
 
 

@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,9 @@ from n2n_cli.evaluation.metrics import psnr_of_mse, quantize_to, share_limit, st
 from n2n_cli.inference import make_denoiser
 from n2n_cli.io import list_images, match_channels, read_image, to_float, write_png
 from n2n_cli.noise import parse_noise
+
+# (first capture's name, channels, first capture) -> (reference, matched, input error, output error): truth's references
+Refs = Callable[[str, int, torch.Tensor], tuple[torch.Tensor, torch.Tensor, float, float]]
 
 WORK = REPO / "local" / "single_vs_pairs"
 FMD_TRAIN = [str(f) for f in range(1, 18)]
@@ -142,7 +146,13 @@ def train_timed(name: str, data_args: list[object], args: argparse.Namespace) ->
     return out, epochs, sum(m["seconds"] for m in rows)
 
 
-def compare(title: str, prefix: str, runs: list[tuple[str, list[object]]], score, args: argparse.Namespace) -> None:
+def compare(
+    title: str,
+    prefix: str,
+    runs: list[tuple[str, list[object]]],
+    score: Callable[[Path], dict],
+    args: argparse.Namespace,
+) -> None:
     """Train each run (its checkpoint: WORK/PREFIX-<first word of its label>.pt) and score it."""
     rows = []
     for label, data_args in runs:
@@ -265,7 +275,7 @@ def expected_capture(clean: np.ndarray, sigma: float) -> torch.Tensor:
     return mean[torch.from_numpy(np.ascontiguousarray(clean)).long()].permute(2, 0, 1)[None]
 
 
-def truth(model: str | None, pairs_dir: Path, refs, device: str) -> tuple[float, ...]:
+def truth(model: str | None, pairs_dir: Path, refs: Refs, device: str) -> tuple[float, ...]:
     """PSNR (of the pooled MSE) of the pairs' first captures and of the model's outputs for them, against the
     references `refs(first_capture_name, channels, first_capture)` gives: the clean image, the mean capture, and the
     squared errors of the mean capture itself for an input and for an output (zero where it is exact); the last two
@@ -316,8 +326,9 @@ def shares(synth: Path, fmd_fields: list[Path]) -> None:
 
     rows = []
     for label, dirs in ((synth.name, [synth]), ("FMD fields " + " and ".join(FMD_TEST), fmd_fields)):
-        firsts, seconds = zip(*[firsts_seconds(d) for d in dirs])
-        firsts, seconds = sum(firsts, []), sum(seconds, [])
+        got = [firsts_seconds(d) for d in dirs]
+        firsts = [t for f, _ in got for t in f]
+        seconds = [t for _, s in got for t in s]
         one = [share(a, b) for a, b in zip(firsts, seconds)]
         half = len(seconds) // 2  # each first capture against a second one half the list on: another scene (field)
         two = [share(a, b) for a, b in zip(firsts, seconds[half:] + seconds[:half])]
@@ -337,7 +348,7 @@ def estimate(args: argparse.Namespace) -> None:
     header(args)
     rows = []
 
-    def check(label: str, pairs_dir: Path, refs, models: list[str]) -> None:
+    def check(label: str, pairs_dir: Path, refs: Refs, models: list[str]) -> None:
         for m in models:
             r = n2n("eval", pairs_dir, "--pairs", "--device", args.device, *(["--model", Path(m)] if m else []))
             t_in, t_out, t_in_m, t_out_m, t_in_c, t_out_c = truth(
