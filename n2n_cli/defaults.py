@@ -110,6 +110,7 @@ CODEC_SUFFIXES = (".heic", ".heif", ".avif", ".jxl")  # images too (a phone's HE
 RAW_SUFFIXES = tuple(  # camera raw files: images, refused by name in one line each (most hold a small preview ...
     ".dng .cr2 .cr3 .crw .nef .nrw .arw .srf .sr2 .raf .orf .rw2 .rwl .pef .srw .x3f .3fr .iiq .erf .kdc .mos".split()
 )  # ... that a TIFF reader would take for the photo)
+IMAGE_FILE_SUFFIXES = IMAGE_SUFFIXES + CODEC_SUFFIXES + RAW_SUFFIXES  # what a folder's listing takes for images
 ICC_MAX_BYTES = 2**24  # an embedded colour profile larger than this (16 MiB) makes the file refused
 MAX_PIXELS = 2**28  # pixels per frame decoded at most (268 MP, e.g. 16384 x 16384), checked from the header
 #                     before decoding: a small file that would decode to gigabytes is refused; --max-pixels raises it

@@ -138,8 +138,7 @@ def plan_outputs(
         raise UserError(f"{inputs}: {special}, not an image file or a folder")
     single_file = inputs.is_file()
     suffix = output.suffix.lower()
-    readable = defaults.IMAGE_SUFFIXES + defaults.CODEC_SUFFIXES + defaults.RAW_SUFFIXES
-    if suffix in readable and suffix not in OUTPUT_SUFFIXES and not output.is_dir():
+    if suffix in defaults.IMAGE_FILE_SUFFIXES and suffix not in OUTPUT_SUFFIXES and not output.is_dir():
         raise UserError(
             f"{output}: n2n writes PNG, JPEG and TIFF, not {suffix[1:].upper()}; name the output .png, .jpg or .tif, "
             "or give a folder"

@@ -36,7 +36,7 @@ def _walk(folder: Path, recursive: bool, unreadable: list[tuple[Path, str]] | No
 
 def _is_image(p: Path) -> bool:
     """An image by its suffix: one n2n reads, or one it must say it cannot (camera raw, a codec Pillow lacks)."""
-    return p.suffix.lower() in defaults.IMAGE_SUFFIXES + defaults.CODEC_SUFFIXES + defaults.RAW_SUFFIXES
+    return p.suffix.lower() in defaults.IMAGE_FILE_SUFFIXES
 
 
 def list_images(folder: Path, recursive: bool = False, unreadable: list[tuple[Path, str]] | None = None) -> list[Path]:
