@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polyu", type=Path, default=REPO / "data/real/polyu_dev")
     ap.add_argument("--cbsd68", type=Path, default=REPO / "data/dev/cbsd68")
-    ap.add_argument("--every", type=int, default=2, help="every Nth CBSD68 image")
+    ap.add_argument("--every", type=int, default=1, help="every Nth CBSD68 image")
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
     net, _ = load_model(None)
