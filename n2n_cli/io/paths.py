@@ -92,7 +92,7 @@ def check_output(
         p = Path(p)
         if same_file(path, p):
             raise UserError(f"{path}: {flag} names an input of this run ({p}); choose another file")
-        if path.suffix.lower() in defaults.IMAGE_SUFFIXES and p.is_dir() and p.resolve() in path.resolve().parents:
+        if path.suffix.lower() in defaults.IMAGE_FILE_SUFFIXES and p.is_dir() and p.resolve() in path.resolve().parents:
             raise UserError(
                 f"{path}: {flag} lies in the input folder {p}, where it would replace or join the images "
                 "this command reads; choose a path outside it"

@@ -83,7 +83,7 @@ def check_outputs(cfg: TrainConfig, start: Start) -> Outputs | None:
     if not cfg.out:
         return None
     out = Path(cfg.out)
-    if out.suffix.lower() in defaults.IMAGE_SUFFIXES:
+    if out.suffix.lower() in defaults.IMAGE_FILE_SUFFIXES:
         raise UserError(f"{cfg.out}: {flag('out')} names a checkpoint, not an image; name it .pt")
     inputs = [
         cfg.data,

@@ -180,3 +180,12 @@ def test_avif_is_read_where_pillow_reads_it(tmp_path, models):
     assert r.exit_code == 0, r.output
     assert written(tmp_path / "out") == ["a.png"]
     assert probe(tmp_path / "out" / "a.png").channels == 3
+
+
+def test_jpeg_by_its_other_names(tmp_path, models):
+    for name in ("a.jfif", "b.JPE"):
+        (tmp_path / "in" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "in" / name).write_bytes(pil_bytes(smooth_image(16, 16, 3, 0), "JPEG"))
+    r = run("denoise", tmp_path / "in", tmp_path / "out", "-m", models["tiny"])
+    assert r.exit_code == 0, r.output
+    assert written(tmp_path / "out") == ["a.png", "b.png"]
