@@ -2,7 +2,7 @@
 
 Under `auto` a candidate (noise of CAMERA_LEVEL or more, correlated) whose evidence falls short of the camera model's
 threshold takes one plain pass, while weaker correlated noise (a camera's weak noise) takes the weak route: two
-passes averaged (the image and it turned half a turn), the correction WEAK_BOOST times, colour held to its budget
+passes averaged (the image and its anti-transpose), the correction WEAK_BOOST times, colour held to its budget
 (docs/denoise.md). For each image of clean CBSD68, the phone and DSLR stand-ins, and CBSD68 at sigma 25 and at
 sigma 15 saved as JPEG q90 that is such a candidate and correlated WEAK_CORRELATION or more, this prints the
 plain pass's PSNR against the weak route's (as `n2n denoise` would give it with the candidate test off), and one

@@ -1,22 +1,22 @@
 """What should an image with a camera's weak noise take, and how many times its correction (output - input)?
-(defaults.WEAK_BOOST, route.weak_boost, Denoiser._turned.) The default colour model takes away only part of weak
-noise that is correlated between neighbouring pixels; taking its correction k times takes more of it, and costs an
-image whose correction is mostly lost detail k times that loss. Averaging two outputs whose errors differ (the
-default model's on the image and on the image turned half a turn; the default and the camera model) lowers the error
-of the correction before it is scaled.
+(defaults.WEAK_BOOST, route.weak_boost, Denoiser._weak.) The default colour model takes away only part of weak noise
+that is correlated between neighbouring pixels; taking its correction k times takes more of it, and costs an image
+whose correction is mostly lost detail k times that loss. Averaging two outputs whose errors differ (the default
+model's on the image and on its anti-transpose; the default and the camera model) lowers the error of the correction
+before it is scaled.
 
 It measures, for each image, the noise estimate (level, correlation) and the PSNR of input + k (y - input) for each
-k and each recipe y (`default`: the default model's output; `default x2`: its mean with the output for the image
-turned 180 degrees, turned back; `default+camera`: the mean of the default and the camera model's outputs, colour
-images only), on: polyu_dev's real photos (per camera; and made gray, through the gray model), every fourth CBSD68
-image clean and with Gaussian noise (sigma 5, 15, 25; 25 saved as JPEG q75), every fourth image of the phone and
-DSLR stand-ins, and for the gray model Set12 clean and three captures of six FMD fields (real microscopy).
-It prints for each recipe, per set, the mean change against the default at k = 1 over all its images, and over
-those the auto route would boost (weaker than CAMERA_LEVEL, correlated at least WEAK_CORRELATION) what auto takes now
-(`default x2` at WEAK_BOOST); and for each polyu_dev camera held out, the k (and recipe) the other two cameras pick
-and what it gives on the one held out; and, for the boosted colour images of each set, the range of what the camera
-model takes away beyond the default where the image is flat (the evidence route.choose weighs): whether it could
-tell a camera's weak noise from a clean photo that looks so.
+k and each recipe y (`default`: the default model's output; `default x2`: its mean with the output for the image's
+anti-transpose (turned half a turn and transposed), turned back; `default+camera`: the mean of the default and the
+camera model's outputs, colour images only), on: polyu_dev's real photos (per camera; and made gray, through the
+gray model), every fourth CBSD68 image clean and with Gaussian noise (sigma 5, 15, 25; 25 saved as JPEG q75), every
+fourth image of the phone and DSLR stand-ins, and for the gray model Set12 clean and three captures of six FMD
+fields (real microscopy). It prints for each recipe, per set, the mean change against the default at k = 1 over all
+its images, and over those the auto route would boost (weaker than CAMERA_LEVEL, correlated at least
+WEAK_CORRELATION) what auto takes now (`default x2` at WEAK_BOOST); and for each polyu_dev camera held out, the k
+(and recipe) the other two cameras pick and what it gives on the one held out; and, for the boosted colour images of
+each set, the range of what the camera model takes away beyond the default where the image is flat (the evidence
+route.choose weighs): whether it could tell a camera's weak noise from a clean photo that looks so.
 
     python -m experiments.weak_boost
 """
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     def score(kind: str, x: torch.Tensor, ref: torch.Tensor) -> None:
         net = colour if x.shape[1] == 3 else gray
         y = net(x)
-        ys = {"default": y, "default x2": (y + torch.rot90(net(torch.rot90(x, 2, (2, 3))), 2, (2, 3))) / 2}
+        ys = {"default": y, "default x2": (y + net(x.flip(2, 3).transpose(2, 3)).transpose(2, 3).flip(2, 3)) / 2}
         est = estimate_noise(x[0].permute(1, 2, 0).numpy())
         boosted = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
         if x.shape[1] == 3:
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     def change(sel: list[dict[tuple[str, float], float]], recipe: str, k: float) -> float:
         return float(np.mean([r[recipe, k] - r["default", 1.0] for r in sel])) if sel else 0.0
 
-    now = ("default x2", defaults.WEAK_BOOST)  # what auto takes (Denoiser._turned)
+    now = ("default x2", defaults.WEAK_BOOST)  # what auto takes (Denoiser._weak)
     for recipe in RECIPES:
         print(f"\n{recipe}: mean change in dB against the default at k = 1, all images of the set")
         print(

@@ -192,16 +192,18 @@ class Denoiser:
         self, color: np.ndarray, rng: Range, est: NoiseEstimate, why: str, boost: float, tell: Tiles
     ) -> np.ndarray:
         """A camera's weak noise (route.weak_boost), in the network's range: the mean of the plain pass over `color`
-        (H x W x C) and over it turned half a turn, turned back (the two passes' errors differ, so their mean has
-        less: experiments.weak_boost; with --tta the one pass, which averages every turn), its correction taken
-        `boost` times, then a colour image's chroma held to its budget (chroma.hold_chroma). `tell` hears the passes
-        as one count."""
+        (H x W x C) and over its anti-transpose (turned half a turn and transposed: its last pixel first), turned
+        back (the two passes' errors differ, so their mean has less: experiments.weak_passes; with --tta the one
+        pass, which averages every turn), its correction taken `boost` times, then a colour image's chroma held to
+        its budget (chroma.hold_chroma). `tell` hears the passes as one count."""
         x = network_input(color, rng)
         passes = 1 if self.tta else 2
         y = self._whole(x, lambda d, n: tell(d, passes * n))
         if passes == 2:
-            turned = self._whole(np.ascontiguousarray(x[::-1, ::-1]), lambda d, n: tell(n + d, 2 * n))
-            y = (y + turned[::-1, ::-1]) / 2
+            turned = self._whole(
+                np.ascontiguousarray(x[::-1, ::-1].transpose(1, 0, 2)), lambda d, n: tell(n + d, 2 * n)
+            )
+            y = (y + turned.transpose(1, 0, 2)[::-1, ::-1]) / 2
         y -= x  # in place: whole-image copies count (route.passes_memory)
         y *= boost
         y += x

@@ -1,11 +1,12 @@
 """Which way an image is denoised, chosen from its noise (noise/estimate.py) and, where that cannot tell, from what
 two models make of it.
 
-`plain`: the default model once over the image, tile by tile: what every image took before 0.8.0, and what most
-take now (clean photos, Gaussian-like noise, a camera's weak noise). Under `auto`, a camera's weak noise (correlated,
+`plain`: the default model once over the image, tile by tile: what every image took before 0.8.0, and what most take
+now (clean photos, Gaussian-like noise, a camera's weak noise). Under `auto`, a camera's weak noise (correlated,
 below the camera model's level), which the default model takes only in part, takes the mean of two plain passes (the
-image, and the image turned half a turn), its correction WEAK_BOOST times, and in colour its chroma's fine detail
-held to CHROMA_BUDGET of its luma's (chroma.py): the default model leaves such noise's colour at edges.
+image, and its anti-transpose: turned half a turn and transposed), its correction WEAK_BOOST times, and in colour
+its chroma's fine detail held to CHROMA_BUDGET of its luma's (chroma.py): the default model leaves such noise's
+colour at edges.
 
 `camera`: the camera model (defaults.CAMERA_MODEL), trained on strong camera noise made at a simulated sensor
 (phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
@@ -49,7 +50,7 @@ HELD = (
     f"; then its colour's fine detail held to {defaults.CHROMA_BUDGET:.0%} of its luma's in energy (a photo's lies "
     "within, noise's not): {} of it kept"
 )
-TURNED = "its outputs for the image and for the image turned half a turn averaged, "
+TURNED = "its outputs for the image and for its anti-transpose averaged, "
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 Judged = tuple[tuple[int, int, int, int], np.ndarray]  # a tile (top, left, height, width), its flat blocks' corners
 

@@ -201,26 +201,32 @@ def test_cli_explain_and_json_say_the_noise_and_the_route(tmp_path, models):
 
 
 class Lean(Blur3):
-    """A stand-in network that is not symmetric: the 3 x 3 mean weighed towards the pixel above and to the left."""
+    """A stand-in network that is not symmetric, not even under a transpose: the 3 x 3 mean weighed towards the pixel
+    above."""
 
     def __call__(self, x):
-        p = np.pad(x, ((0, 0), (0, 0), (1, 0), (1, 0)), mode="edge")
-        return (super().__call__(x) + p[..., :-1, :-1]) / 2
+        p = np.pad(x, ((0, 0), (0, 0), (1, 0), (0, 0)), mode="edge")
+        return (super().__call__(x) + p[..., :-1, :]) / 2
+
+
+def anti(a: np.ndarray) -> np.ndarray:
+    """The anti-transpose of an H x W x C image (its own inverse): turned half a turn, then transposed."""
+    return np.ascontiguousarray(a[::-1, ::-1].transpose(1, 0, 2))
 
 
 def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     """Weak noise correlated between neighbours (a camera's at low ISO), which the default model takes only in part:
-    auto takes the mean of the default model's output for the image and for the image turned half a turn (turned
-    back), its correction WEAK_BOOST times, in colour and gray; weak white noise (microscopy's) and a named model
-    keep the one pass as it is."""
+    auto takes the mean of the default model's output for the image and for its anti-transpose (turned half a turn
+    and transposed; then back), its correction WEAK_BOOST times, in colour and gray, square or not; weak white noise
+    (microscopy's) and a named model keep the one pass as it is."""
     d = Denoiser(Lean(), route="auto", camera_model=Blur7())
     weak = flat_with(blurred_noise(96, 96, 3, 2, 16))
     once = Denoiser(Lean())(weak, UNIT)
-    turned = Denoiser(Lean())(np.ascontiguousarray(weak[::-1, ::-1]), UNIT)[::-1, ::-1]
+    turned = anti(Denoiser(Lean())(anti(weak), UNIT))
     assert np.abs(once - turned).max() > 1e-3  # the stand-in sees the two ways differently
     out = d(weak, UNIT)
     assert d.report.route == "plain" and d.report.estimate.level < 3 and d.report.boost == defaults.WEAK_BOOST > 1
-    assert d.report.passes == 2 and "turned half a turn averaged" in d.report.describe()
+    assert d.report.passes == 2 and "for its anti-transpose averaged" in d.report.describe()
     assert "taken 1.4 times" in d.report.describe() and d.report.record()["correction_scale"] == defaults.WEAK_BOOST
     held, kept = hold_chroma(weak + defaults.WEAK_BOOST * ((once + turned) / 2 - weak))
     assert np.allclose(out, held, atol=1e-5) and d.report.chroma_kept == kept < 1  # colour noise: its chroma held
@@ -230,6 +236,9 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     white = flat_with(np.random.default_rng(17).standard_normal((96, 96, 3)) * 2)
     assert np.allclose(d(white, UNIT), Denoiser(Lean())(white, UNIT), atol=1e-6) and d.report.boost == 1
     assert d.report.passes == 1
+    wide = np.ascontiguousarray(weak[:64])  # not square: the second pass is 96 high, 64 wide
+    both = Denoiser(Lean())(wide, UNIT) + anti(Denoiser(Lean())(anti(wide), UNIT))
+    assert np.allclose(d(wide, UNIT), hold_chroma(wide + defaults.WEAK_BOOST * (both / 2 - wide))[0], atol=1e-5)
     gray = weak[..., :1]
     d(gray, UNIT)
     assert d.report.boost == defaults.WEAK_BOOST and d.report.passes == 2  # a gray photo's weak camera noise too
@@ -238,7 +247,11 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     assert d.report.boost == 1 and "taken" not in d.report.describe()  # independent noise (microscopy's): as before
     tta = Denoiser(Lean(), route="auto", camera_model=Blur7(), tta=True)
     tta(weak, UNIT)  # --tta averages every turn already: one pass, boosted
-    assert tta.report.passes == 1 and tta.report.boost == defaults.WEAK_BOOST and "turned" not in tta.report.describe()
+    assert (
+        tta.report.passes == 1
+        and tta.report.boost == defaults.WEAK_BOOST
+        and "anti-transpose" not in tta.report.describe()
+    )
     alone = Denoiser(Lean(), route="auto")  # a model named with --model: its own output
     assert np.allclose(alone(weak, UNIT), once, atol=1e-6) and alone.report.boost == 1
 
@@ -253,7 +266,7 @@ def test_without_memory_for_whole_image_passes_an_image_takes_one_pass_and_says_
     weak = flat_with(blurred_noise(96, 96, 3, 2, 16))
     out = d(weak, UNIT)
     assert d.report.passes == 1 and d.report.boost == defaults.WEAK_BOOST
-    assert "not enough memory" in d.report.reason and "turned" not in d.report.describe()
+    assert "not enough memory" in d.report.reason and "anti-transpose" not in d.report.describe()
     assert d.report.chroma_kept is None  # tile by tile: the chroma's budget needs the whole image
     assert np.allclose(out, weak + defaults.WEAK_BOOST * (Denoiser(Lean())(weak, UNIT) - weak), atol=1e-5)
     strong = flat_with(blurred_noise(128, 128, 3, 12, 7))
