@@ -104,7 +104,8 @@ PNG_LEVEL = 1  # zlib level of written PNGs (libpng): level 6 made writing up to
 PNG_FILTER = 64  # row filter "average" on every row: with level 1, files as small as Pillow's level 6 with adaptive
 #                  filtering, written in a sixth of the time (benchmarks/png_write.py)
 JPEG_QUALITY = 95  # JPEG outputs (--format jpg): Pillow's quality scale (1-100), chroma at full resolution (4:4:4)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".bmp", ".webp", ".gif")
+NETPBM_SUFFIXES = (".pgm", ".ppm", ".pnm", ".pbm")  # netpbm: PGM, PPM read as stored (io/netpbm.py), PBM by Pillow
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".tif", ".tiff", ".bmp", ".webp", ".gif", *NETPBM_SUFFIXES)
 CODEC_SUFFIXES = (".heic", ".heif", ".avif", ".jxl")  # images too (a phone's HEIC): read where Pillow has the codec
 #                                                       (or a plugin) for them, else refused in one line each
 RAW_SUFFIXES = tuple(  # camera raw files: images, refused by name in one line each (most hold a small preview ...

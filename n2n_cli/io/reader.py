@@ -15,6 +15,8 @@ from PIL import UnidentifiedImageError
 from .. import defaults
 from ..errors import ImageError, shorten
 from .info import ImageInfo, check_size
+from .netpbm import SIGNATURES as NETPBM_SIGNATURES
+from .netpbm import probe_netpbm, read_netpbm
 from .pillow import probe_pil, read_pil
 from .png import SIGNATURE as PNG_SIGNATURE
 from .png import png_exif, png_header, probe_png16, read_png16
@@ -38,6 +40,8 @@ def probe(path: str | Path, max_pixels: int = defaults.MAX_PIXELS) -> ImageInfo:
             info = probe_tiff(path)
         elif kind == "PNG16":
             info = probe_png16(path)
+        elif kind == "NETPBM":
+            info = probe_netpbm(path, max_pixels)
         else:
             exif = None
             if kind == "PNG":  # Pillow refuses an empty PNG as "unidentified"; say what is wrong with it
@@ -61,6 +65,8 @@ def read_frame(
             img = read_tiff_frame(path, frame, info)
         elif info.format == "PNG16":
             img = read_png16(path, info.orientation)
+        elif info.format == "PNM":
+            img = read_netpbm(path)
         else:
             img = read_pil(path, info.orientation)
         if img.shape != (info.height, info.width, info.channels):
@@ -88,6 +94,8 @@ def _sniff(path: Path) -> str:
         return "TIFF"
     if head[:8] == PNG_SIGNATURE:
         return "PNG16" if len(head) >= 26 and head[12:16] == b"IHDR" and head[24] == 16 else "PNG"
+    if head[:2] in NETPBM_SIGNATURES:
+        return "NETPBM"
     return "PIL"
 
 
