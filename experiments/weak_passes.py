@@ -45,6 +45,8 @@ SETS: dict[str, list[Turn]] = {
     "+ mirror": [(0, False), (0, True)],
     "+ quarter turn": [(0, False), (1, False)],
     "+ half turn + transpose": [(0, False), (2, False), TRANSPOSE],
+    "+ anti-transpose + half turn": [(0, False), (1, True), (2, False)],
+    "+ anti-transpose + quarter turn": [(0, False), (1, True), (1, False)],
     "4 turns": [(k, False) for k in range(4)],
     "all 8": [(k, f) for f in (False, True) for k in range(4)],
 }
