@@ -6,7 +6,7 @@ user fitting from noisy shots alone does not have. It trains on half of the came
 other half, then the halves swap (a scene's crops stay on one side). Every `--every` steps it prints the gain over
 the noisy input, on the held-out half, of the fitted model's plain pass, beside the default model's plain pass and
 the auto route of `n2n denoise` (the default: two passes, the weak route's factor, chroma hold); at the end, the
-fitted model's mean over the photo and the photo turned half a turn (the weak route's two passes, not scaled), the
+fitted model's mean over the photo and its anti-transpose (the weak route's two passes, not scaled), the
 auto route with the fitted model in the default's place, and the best of the plain scores printed along the way (a
 step picked in hindsight, on the scored half: more than a fit could know). A fit from noisy photos alone learns
 from a weaker signal than clean targets of the same camera (it may fit the very photos it is scored on, which this
@@ -34,6 +34,11 @@ from n2n_cli.inference.backends import TorchPredictor
 from n2n_cli.inference.loading import make_denoiser
 from n2n_cli.io import list_images
 from n2n_cli.models.bundled import load_model
+
+
+def anti(x: torch.Tensor) -> torch.Tensor:
+    """The anti-transpose of N x C x H x W images (its own inverse), the weak route's second pass (Denoiser._weak)."""
+    return x.flip(2, 3).transpose(2, 3)
 
 
 def as_image(t: torch.Tensor) -> np.ndarray:
@@ -125,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
         auto.net = TorchPredictor(net, torch.device("cpu"))
         fitted = {
             "fitted, plain": gains(test, net),
-            "fitted, two passes": gains(test, lambda x, f=net: (f(x) + f(x.flip(2, 3)).flip(2, 3)) / 2),  # type: ignore[misc]
+            "fitted, two passes": gains(test, lambda x, f=net: (f(x) + anti(f(anti(x)))) / 2),  # type: ignore[misc]
             "auto route, fitted": gains(test, through_auto),
             "fitted, plain, best step in hindsight": max(best, gains(test, net)),
         }

@@ -21,7 +21,7 @@ class ImageInfo:
     """What a file holds, read from its header."""
 
     path: Path
-    format: str  # "PNG", "PNG16", "JPEG", "TIFF", ...
+    format: str  # "PNG", "PNG16", "JPEG", "TIFF", "PNM" (PGM and PPM read by n2n: netpbm.py), ...
     frames: int
     height: int
     width: int
