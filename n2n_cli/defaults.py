@@ -68,6 +68,8 @@ EVIDENCE_GRID = 2  # a candidate of over twice this squared tiles is judged on a
 WEAK_CORRELATION = 0.4  # auto: noise weaker than CAMERA_LEVEL but correlated at least this much (a camera's
 WEAK_BOOST = 1.4  # weak noise, which the default model takes only in part) takes this many times its correction
 #                   (of the mean of two plain passes: the image, and its anti-transpose)
+WEAK_AGREEMENT = (0.7, 0.85)  # ... when the two passes' corrections (luma) correlate at least the second; 1 time
+#                               below the first, linear between (a clean photo's differ: experiments/pass_agreement.py)
 CHROMA_BUDGET = 0.05  # such weak noise: the output's chroma detail is held to this share of its luma's (energy) ...
 CHROMA_FINE = 1.5  # ... counting detail finer than a Gaussian blur of this many pixels ...
 CHROMA_BLUR = 2.0  # ... the excess taken away by a Gaussian blur of this many pixels (inference/chroma.py)

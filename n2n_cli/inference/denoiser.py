@@ -194,21 +194,25 @@ class Denoiser:
         """A camera's weak noise (route.weak_boost), in the network's range: the mean of the plain pass over `color`
         (H x W x C) and over its anti-transpose (turned half a turn and transposed: its last pixel first), turned
         back (the two passes' errors differ, so their mean has less: experiments.weak_passes; with --tta the one
-        pass, which averages every turn), its correction taken `boost` times, then a colour image's chroma held to
-        its budget (chroma.hold_chroma). `tell` hears the passes as one count."""
+        pass, which averages every turn), its correction taken `boost` times (less where the two passes' corrections
+        agree less: route.agreed_boost), then a colour image's chroma held to its budget (chroma.hold_chroma).
+        `tell` hears the passes as one count."""
         x = network_input(color, rng)
         passes = 1 if self.tta else 2
         y = self._whole(x, lambda d, n: tell(d, passes * n))
+        agree = None
         if passes == 2:
-            turned = self._whole(
-                np.ascontiguousarray(x[::-1, ::-1].transpose(1, 0, 2)), lambda d, n: tell(n + d, 2 * n)
-            )
-            y = (y + turned.transpose(1, 0, 2)[::-1, ::-1]) / 2
-        y -= x  # in place: whole-image copies count (route.passes_memory)
+            anti = np.ascontiguousarray(x[::-1, ::-1].transpose(1, 0, 2))
+            back = self._whole(anti, lambda d, n: tell(n + d, 2 * n)).transpose(1, 0, 2)[::-1, ::-1]
+            agree = routes.agreement(x, y, back)
+            boost = routes.agreed_boost(boost, agree)
+            y += back  # in place: whole-image copies count (route.passes_memory)
+            y /= 2
+        y -= x
         y *= boost
         y += x
         y, kept = hold_chroma(y) if color.shape[2] == 3 else (y, None)
-        self.report = routes.RouteReport("plain", why, passes, est, boost=boost, chroma_kept=kept)
+        self.report = routes.RouteReport("plain", why, passes, est, boost=boost, agreement=agree, chroma_kept=kept)
         return y
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:

@@ -31,26 +31,30 @@ smooth, the plain pass where it has edges (the split aliases fine detail). Three
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import defaults
-from ..noise.estimate import BLOCK, NoiseEstimate
+from ..noise.estimate import BLOCK, YCC, NoiseEstimate
 from .tiling import own_spans
 
 ROUTES = ("auto", "plain", "camera", "shuffle")
 STRONG = "strong noise: its pixel-shuffled sub-images through the camera model too"
 WEAK = (
     f"; a camera's weak noise (correlated {defaults.WEAK_CORRELATION:g} or more), which the default model takes only "
-    f"in part: {{}}its correction taken {defaults.WEAK_BOOST:g} times"
+    "in part: {}its correction taken {}"
 )
 HELD = (
     f"; then its colour's fine detail held to {defaults.CHROMA_BUDGET:.0%} of its luma's in energy (a photo's lies "
     "within, noise's not): {} of it kept"
 )
-TURNED = "its outputs for the image and for its anti-transpose averaged, "
+TURNED = (
+    "its outputs for the image and for its anti-transpose averaged (their corrections correlated {:.2f}: "
+    f"{defaults.WEAK_AGREEMENT[1]:g} or more for a camera's noise, less for a clean photo's detail), "
+)
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
 Judged = tuple[tuple[int, int, int, int], np.ndarray]  # a tile (top, left, height, width), its flat blocks' corners
 
@@ -65,6 +69,7 @@ class RouteReport:
     estimate: NoiseEstimate | None = None
     extra: float | None = None  # auto: what the camera model took away beyond the default where it is flat, levels
     boost: float = 1.0  # times the route's correction (output - input) was taken (route.weak_boost)
+    agreement: float | None = None  # a camera's weak noise: how its two passes' corrections correlate (agreement)
     samples: tuple[float, float] | None = None  # a file not of 8 bits: its samples mapped to the network's 0 and 1
     chroma_kept: float | None = None  # a camera's weak noise in colour: the share of chroma detail kept (chroma.py)
     grid: tuple[int, int] | None = None  # rows and columns added before a JPEG block grid found off the origin
@@ -77,7 +82,8 @@ class RouteReport:
             "network_passes": self.passes,
             "noise": self.estimate.record() if self.estimate is not None else None,
             "camera_model_extra": None if self.extra is None else round(self.extra, 3),
-            "correction_scale": self.boost,
+            "correction_scale": round(self.boost, 3),
+            "passes_agreement": None if self.agreement is None else round(self.agreement, 3),
             "samples_mapped_to_0_1": None if self.samples is None else list(self.samples),
             "chroma_detail_kept": None if self.chroma_kept is None else round(self.chroma_kept, 3),
             "jpeg_grid_shift": None if self.grid is None else list(self.grid),
@@ -91,7 +97,9 @@ class RouteReport:
             k, n = self.judged
             more = f"{self.passes} network passes, " if self.passes > 1 else ""
             cost = f" ({more}both models first on {k} of its {n} tiles: about {self.passes + 2 * k / n:.1f}x the time)"
-        weak = WEAK.format(TURNED if self.passes == 2 else "") if self.boost != 1 else ""
+        turned = "" if self.agreement is None else TURNED.format(self.agreement)
+        times = "once" if self.boost == 1 else f"{self.boost:.2g} times"
+        weak = WEAK.format(turned, times) if self.boost != 1 or turned else ""
         if self.chroma_kept is not None:
             weak += HELD.format("all" if self.chroma_kept == 1 else f"{self.chroma_kept:.0%}")
         samples = "" if self.samples is None else f"samples {self.samples[0]:g} to {self.samples[1]:g} mapped to 0-1; "
@@ -123,6 +131,29 @@ def weak_boost(est: NoiseEstimate) -> float:
     photo that looks so, the correction is small and stays so (docs/denoise.md has both measured)."""
     weak = est.level < defaults.CAMERA_LEVEL and est.correlation >= defaults.WEAK_CORRELATION
     return defaults.WEAK_BOOST if weak else 1.0
+
+
+def agreement(x: np.ndarray, first: np.ndarray, second: np.ndarray) -> float:
+    """How two passes' corrections of an H x W x C image `x` correlate, over the image (their luma in colour): near
+    1 where they take away the same noise, lower where they are mostly the network's own errors, which differ
+    between the image and its anti-transpose (a clean photo's fine detail: experiments/pass_agreement.py)."""
+    w = YCC[0] if x.shape[2] == 3 else np.ones(1, np.float32)
+    base = x @ w
+    a, b = first @ w, second @ w
+    a -= base
+    b -= base
+    a -= a.mean()
+    b -= b.mean()
+    a, b = a.ravel(), b.ravel()
+    return float(np.dot(a, b) / (math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b))) + 1e-12))
+
+
+def agreed_boost(boost: float, agree: float) -> float:
+    """The factor `boost` (weak_boost) for passes whose corrections agree at least defaults.WEAK_AGREEMENT[1], 1
+    below WEAK_AGREEMENT[0], and linear between."""
+    lo, hi = defaults.WEAK_AGREEMENT
+    share = min(1.0, max(0.0, (agree - lo) / (hi - lo)))
+    return 1 + (boost - 1) * share
 
 
 def camera_need(level: float, extra: float | None = None) -> float:

@@ -13,7 +13,7 @@ from conftest import run, smooth_image
 from n2n_cli import defaults
 from n2n_cli.inference import Denoiser
 from n2n_cli.inference.chroma import hold_chroma
-from n2n_cli.inference.route import RouteReport, shuffle_route, smooth_weight
+from n2n_cli.inference.route import RouteReport, agreed_boost, agreement, shuffle_route, smooth_weight
 from n2n_cli.io import write_png
 from n2n_cli.io.normalize import UNIT
 from n2n_cli.noise.estimate import estimate_noise, removed_level, removed_squares
@@ -202,11 +202,23 @@ def test_cli_explain_and_json_say_the_noise_and_the_route(tmp_path, models):
 
 class Lean(Blur3):
     """A stand-in network that is not symmetric, not even under a transpose: the 3 x 3 mean weighed towards the pixel
-    above."""
+    above by `weight` (0.1: its passes over an image and over its anti-transpose take nearly the same noise away)."""
+
+    def __init__(self, weight: float = 0.1):
+        self.weight = weight
 
     def __call__(self, x):
         p = np.pad(x, ((0, 0), (0, 0), (1, 0), (0, 0)), mode="edge")
-        return (super().__call__(x) + p[..., :-1, :]) / 2
+        return (1 - self.weight) * super().__call__(x) + self.weight * p[..., :-1, :]
+
+
+class Stamp(Blur3):
+    """A stand-in network whose correction is its own error, fixed to the pixels' places: as on a clean photo's
+    detail, its passes over an image and over its anti-transpose disagree."""
+
+    def __call__(self, x):
+        pattern = np.random.default_rng(5).standard_normal(x.shape[2:]).astype(np.float32) / 255
+        return x + pattern
 
 
 def anti(a: np.ndarray) -> np.ndarray:
@@ -227,6 +239,9 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     out = d(weak, UNIT)
     assert d.report.route == "plain" and d.report.estimate.level < 3 and d.report.boost == defaults.WEAK_BOOST > 1
     assert d.report.passes == 2 and "for its anti-transpose averaged" in d.report.describe()
+    assert d.report.agreement == pytest.approx(agreement(weak, once, turned))
+    assert d.report.agreement > defaults.WEAK_AGREEMENT[1]  # they take the same noise: the full factor
+    assert f"corrections correlated {d.report.agreement:.2f}" in d.report.describe()
     assert "taken 1.4 times" in d.report.describe() and d.report.record()["correction_scale"] == defaults.WEAK_BOOST
     held, kept = hold_chroma(weak + defaults.WEAK_BOOST * ((once + turned) / 2 - weak))
     assert np.allclose(out, held, atol=1e-5) and d.report.chroma_kept == kept < 1  # colour noise: its chroma held
@@ -254,6 +269,29 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     )
     alone = Denoiser(Lean(), route="auto")  # a model named with --model: its own output
     assert np.allclose(alone(weak, UNIT), once, atol=1e-6) and alone.report.boost == 1
+
+
+def test_two_passes_that_disagree_take_their_correction_fewer_times():
+    """Where the two passes' corrections correlate less (a clean photo's detail, which the network errs on
+    differently each way), the factor falls from WEAK_BOOST at WEAK_AGREEMENT[1] to 1 at WEAK_AGREEMENT[0] and below;
+    --explain and the JSON say how they agreed and the factor taken."""
+    weak = flat_with(blurred_noise(96, 96, 3, 2, 16))
+    lo, hi = defaults.WEAK_AGREEMENT
+    assert agreed_boost(1.4, hi) == pytest.approx(1.4) and agreed_boost(1.4, 1.0) == pytest.approx(1.4)
+    assert agreed_boost(1.4, lo) == 1 and agreed_boost(1.4, -0.5) == 1
+    assert agreed_boost(1.4, (lo + hi) / 2) == pytest.approx(1.2)
+    for net, boosted in ((Stamp(), False), (Lean(0.25), None)):
+        d = Denoiser(net, route="auto", camera_model=Blur7())
+        out = d(weak, UNIT)
+        once, turned = Denoiser(net)(weak, UNIT), anti(Denoiser(net)(anti(weak), UNIT))
+        agree = agreement(weak, once, turned)
+        assert d.report.agreement == pytest.approx(agree, abs=1e-5) and d.report.passes == 2
+        k = agreed_boost(defaults.WEAK_BOOST, agree)
+        assert d.report.boost == pytest.approx(k) and (k == 1 if boosted is False else 1 < k < defaults.WEAK_BOOST)
+        held, _ = hold_chroma(weak + k * ((once + turned) / 2 - weak))
+        assert np.allclose(out, held, atol=1e-5)
+        assert ("taken once" if k == 1 else f"taken {k:.2g} times") in d.report.describe()
+        assert d.report.record()["passes_agreement"] == round(agree, 3)
 
 
 def test_without_memory_for_whole_image_passes_an_image_takes_one_pass_and_says_so(monkeypatch):
