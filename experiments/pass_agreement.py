@@ -49,7 +49,7 @@ RULES: list[Rule] = [(t, t) for t in (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)]
     (0.7, 0.85),
     (0.7, 0.9),
 ]
-Row = tuple[float, dict[Rule, float]]  # the correlation, and the PSNR under each rule
+Row = tuple[float, dict[Rule, float], float]  # the correlation, the change under each rule, the PSNR at WEAK_BOOST
 
 
 def anti(x: torch.Tensor) -> torch.Tensor:
@@ -62,8 +62,9 @@ def factor(r: float, rule: Rule) -> float:
     return 1 + (defaults.WEAK_BOOST - 1) * share
 
 
-def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor) -> Row:
-    """The correlation of the two corrections' luma, and the PSNR of the route's output under each rule."""
+def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor, second: torch.nn.Module | None = None) -> Row:
+    """The correlation of the two corrections' luma, and the PSNR of the route's output under each rule; `second`:
+    the model of the second pass, over the image itself (None: `net` over its anti-transpose, as the route takes)."""
     h, w = x.shape[2:]
     pads = grid_pads(x[0].permute(1, 2, 0).numpy())
     top = left = 0
@@ -71,7 +72,7 @@ def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor) -> Row:
         (top, bottom), (left, right) = pads
         x = torch.nn.functional.pad(x, (left, right, top, bottom), mode="reflect")
     c1 = net(x) - x
-    c2 = anti(net(anti(x))) - x
+    c2 = (anti(net(anti(x))) if second is None else second(x)) - x
     luma = torch.from_numpy(YCC[0]).float().view(1, 3, 1, 1) if x.shape[1] == 3 else torch.ones(1, 1, 1, 1)
     a, b = (c1 * luma).sum(1).flatten(), (c2 * luma).sum(1).flatten()
     a, b = a - a.mean(), b - b.mean()
@@ -83,7 +84,8 @@ def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor) -> Row:
         z = hold_chroma(z)[0] if z.shape[2] == 3 else z
         out = np.ascontiguousarray(z[top : top + h, left : left + w])
         scores[k] = psnr(quantize(torch.from_numpy(out).permute(2, 0, 1)[None]), ref)
-    return r, {rule: scores[factor(r, rule)] - scores[defaults.WEAK_BOOST] for rule in RULES}
+    now = scores[defaults.WEAK_BOOST]
+    return r, {rule: scores[factor(r, rule)] - now for rule in RULES}, now
 
 
 def clean_photos(root: Path, every: int) -> Iterator[tuple[str, np.ndarray]]:
@@ -103,18 +105,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cbsd68", type=Path, default=REPO / "data/dev/cbsd68")
     ap.add_argument("--bsds", type=Path, default=REPO / "data/train/bsds431")
     ap.add_argument("--every", type=int, default=3, help="every Nth CBSD68 and bsds431 photo")
+    ap.add_argument("--camera", action="store_true", help="the second pass: the camera model over the image (colour)")
     ap.add_argument("--tolerance", type=float, default=0.005, help="dB a camera may lose under a picked rule")
     a = ap.parse_args(argv)
     torch.set_grad_enabled(False)
     net, _ = load_model(None)
     gray = load_default_gray()
     assert gray is not None
-    for m in (net, gray):
-        m.eval()
+    second = load_model(defaults.CAMERA_MODEL)[0] if a.camera else None
+    for m in (net, gray, second):
+        if m is not None:
+            m.eval()
     rows: dict[str, list[Row]] = {}
     for camera in CAMERAS:
         for x, ref in zip(*camera_shots(a.polyu, camera)):
-            rows.setdefault(camera, []).append(measure(net, x, ref))
+            rows.setdefault(camera, []).append(measure(net, x, ref, second))
             weights = torch.from_numpy(YCC[0]).float().view(1, 3, 1, 1)  # made gray as Pillow's convert("L")
             g, gref = (quantize((t * weights).sum(1, keepdim=True)) for t in (x, ref))
             if weak_boost(estimate_noise(g[0].permute(1, 2, 0).numpy())) != 1:
@@ -124,21 +129,25 @@ def main(argv: list[str] | None = None) -> None:
             if weak_boost(estimate_noise(arr.astype(np.float32) / 255)) == 1:
                 continue  # the route does not take it for weak noise
             x = torch.from_numpy(arr).permute(2, 0, 1)[None].float() / 255
-            rows.setdefault(f"{root.name} clean {kind}", []).append(measure(net, x, x))
-    print("correlation of the two passes' corrections (luma): min / median / max")
+            rows.setdefault(f"{root.name} clean {kind}", []).append(measure(net, x, x, second))
+    k_now = defaults.WEAK_BOOST
+    print(f"correlation of the two passes' corrections (luma): min / median / max; mean PSNR at factor {k_now:g}")
     for name, sel in rows.items():
-        rs = np.array([r for r, _ in sel])
-        print(f"  {name} ({len(sel)}): {rs.min():.3f} / {np.median(rs):.3f} / {rs.max():.3f}")
+        rs = np.array([r for r, _, _ in sel])
+        now = np.mean([p for _, _, p in sel])
+        print(
+            f"  {name} ({len(sel)}): {rs.min():.3f} / {np.median(rs):.3f} / {rs.max():.3f}; {now:.3f} dB at {k_now:g}"
+        )
 
     def change(sel: list[Row], rule: Rule) -> float:
-        return float(np.mean([d[rule] for _, d in sel]))
+        return float(np.mean([d[rule] for _, d, _ in sel]))
 
     print(f"\nmean change in dB against the route now ({defaults.WEAK_BOOST:g} for all); rule (lo, hi): 1 below lo,")
     print(f"{defaults.WEAK_BOOST:g} from hi, linear between; lowest image in brackets")
     print("| rule | " + " | ".join(f"{n} ({len(s)})" for n, s in rows.items()) + " |")
     print("|---" * (len(rows) + 1) + "|")
     for rule in RULES:
-        cells = [f"{change(sel, rule):+.3f} ({min(d[rule] for _, d in sel):+.2f})" for sel in rows.values()]
+        cells = [f"{change(sel, rule):+.3f} ({min(d[rule] for _, d, _ in sel):+.2f})" for sel in rows.values()]
         print(f"| {rule} | " + " | ".join(cells) + " |")
     clean = [s for n, s in rows.items() if " clean " in n]
     print(
