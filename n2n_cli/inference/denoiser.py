@@ -28,6 +28,7 @@ from .chroma import hold_chroma
 from .grid import grid_pads, on_grid
 from .samples import network_input, store
 from .tiling import layout, ramp
+from .turns import DIHEDRAL, dihedral_mean, turned
 
 MIN_SIDE = 8  # images smaller than this are edge-padded up to it, so every model takes any size from 1 x 1
 Tiles = Callable[[int, int], None]  # progress inside an image: (tiles done, tiles in all)
@@ -98,7 +99,7 @@ class Denoiser:
         out = []
         for i in range(0, n, batch):
             xb = x[i : i + batch]
-            yb = _dihedral_mean(fn, xb) if self.tta else fn(xb)
+            yb = dihedral_mean(fn, xb) if self.tta else fn(xb)
             out.append(yb[..., :h, :w])
         return list(np.concatenate(out).transpose(0, 2, 3, 1))
 
@@ -193,25 +194,34 @@ class Denoiser:
     ) -> np.ndarray:
         """A camera's weak noise (route.weak_boost), in the network's range: the mean of the plain pass over `color`
         (H x W x C) and over its anti-transpose (turned half a turn and transposed: its last pixel first), turned
-        back (the two passes' errors differ, so their mean has less: experiments.weak_passes; with --tta the one
-        pass, which averages every turn), its correction taken `boost` times (less where the two passes' corrections
-        agree less: route.agreed_boost), then a colour image's chroma held to its budget (chroma.hold_chroma).
-        `tell` hears the passes as one count."""
+        back (the two passes' errors differ, so their mean has less: experiments.weak_passes; with --tta the mean
+        over every flip and turn, the image and its anti-transpose first), its correction taken `boost` times (less
+        where the two passes' corrections agree less: route.agreed_boost), then a colour image's chroma held to its
+        budget (chroma.hold_chroma). `tell` hears the passes as one count."""
         x = network_input(color, rng)
-        passes = 1 if self.tta else 2
-        y = self._whole(x, lambda d, n: tell(d, passes * n))
-        agree = None
-        if passes == 2:
-            anti = np.ascontiguousarray(x[::-1, ::-1].transpose(1, 0, 2))
-            back = self._whole(anti, lambda d, n: tell(n + d, 2 * n)).transpose(1, 0, 2)[::-1, ::-1]
-            agree = routes.agreement(x, y, back)
-            boost = routes.agreed_boost(boost, agree)
-            y += back  # in place: whole-image copies count (route.passes_memory)
-            y /= 2
+        turns = DIHEDRAL if self.tta else DIHEDRAL[:2]  # the image and its anti-transpose (ANTI) first
+        tta, self.tta = self.tta, False  # with --tta, each turn is a whole-image pass of its own
+        try:
+
+            def part(i: int) -> Tiles:  # pass i of them all, heard as one count
+                return lambda d, n: tell(i * n + d, len(turns) * n)
+
+            y = self._whole(x, part(0))
+            outs = (turned(self._whole(turned(x, t), part(i)), t, back=True) for i, t in enumerate(turns[1:], 1))
+            second = next(outs)
+            agree = routes.agreement(x, y, second)
+            y += second  # in place: whole-image copies count (route.passes_memory)
+            for out in outs:
+                y += out
+        finally:
+            self.tta = tta
+        y /= len(turns)
+        boost = routes.agreed_boost(boost, agree)
         y -= x
         y *= boost
         y += x
         y, kept = hold_chroma(y) if color.shape[2] == 3 else (y, None)
+        passes = 1 if tta else 2
         self.report = routes.RouteReport("plain", why, passes, est, boost=boost, agreement=agree, chroma_kept=kept)
         return y
 
@@ -381,16 +391,3 @@ class Denoiser:
 
 def _predictor(model: nn.Module | Predictor, device: torch.device | None) -> Predictor:
     return TorchPredictor(model, device) if isinstance(model, nn.Module) else model
-
-
-def _dihedral_mean(fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    """The mean of fn over the 8 flips / 90-degree rotations of N x C x H x W `x`, each mapped back."""
-    acc = np.zeros_like(x, dtype=np.float32)
-    for k in range(4):
-        for flip in (False, True):
-            t = np.rot90(x, k, axes=(2, 3))
-            t = t[..., ::-1] if flip else t
-            y = fn(np.ascontiguousarray(t))
-            y = y[..., ::-1] if flip else y
-            acc += np.rot90(y, -k, axes=(2, 3))
-    return acc / 8

@@ -52,7 +52,7 @@ HELD = (
     "within, noise's not): {} of it kept"
 )
 TURNED = (
-    "its outputs for the image and for its anti-transpose averaged (their corrections correlated {:.2f}: "
+    "its outputs {} averaged (the image's and its anti-transpose's corrections correlated {:.2f}: "
     f"{defaults.WEAK_AGREEMENT[1]:g} or more for a camera's noise, less for a clean photo's detail), "
 )
 Pass = Callable[[np.ndarray], np.ndarray]  # H x W x C float32 in the network's range -> the network's output
@@ -97,7 +97,8 @@ class RouteReport:
             k, n = self.judged
             more = f"{self.passes} network passes, " if self.passes > 1 else ""
             cost = f" ({more}both models first on {k} of its {n} tiles: about {self.passes + 2 * k / n:.1f}x the time)"
-        turned = "" if self.agreement is None else TURNED.format(self.agreement)
+        what = "for the image and for its anti-transpose" if self.passes == 2 else "for every flip and turn (--tta)"
+        turned = "" if self.agreement is None else TURNED.format(what, self.agreement)
         times = "once" if self.boost == 1 else f"{self.boost:.2g} times"
         weak = WEAK.format(turned, times) if self.boost != 1 or turned else ""
         if self.chroma_kept is not None:

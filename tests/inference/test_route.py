@@ -14,6 +14,8 @@ from n2n_cli import defaults
 from n2n_cli.inference import Denoiser
 from n2n_cli.inference.chroma import hold_chroma
 from n2n_cli.inference.route import RouteReport, agreed_boost, agreement, shuffle_route, smooth_weight
+from n2n_cli.inference.turns import DIHEDRAL
+from n2n_cli.inference.turns import turned as turn_image
 from n2n_cli.io import write_png
 from n2n_cli.io.normalize import UNIT
 from n2n_cli.noise.estimate import estimate_noise, removed_level, removed_squares
@@ -238,7 +240,7 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     assert np.abs(once - turned).max() > 1e-3  # the stand-in sees the two ways differently
     out = d(weak, UNIT)
     assert d.report.route == "plain" and d.report.estimate.level < 3 and d.report.boost == defaults.WEAK_BOOST > 1
-    assert d.report.passes == 2 and "for its anti-transpose averaged" in d.report.describe()
+    assert d.report.passes == 2 and "for the image and for its anti-transpose averaged" in d.report.describe()
     assert d.report.agreement == pytest.approx(agreement(weak, once, turned))
     assert d.report.agreement > defaults.WEAK_AGREEMENT[1]  # they take the same noise: the full factor
     assert f"corrections correlated {d.report.agreement:.2f}" in d.report.describe()
@@ -261,12 +263,11 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     d(white[..., :1], UNIT)
     assert d.report.boost == 1 and "taken" not in d.report.describe()  # independent noise (microscopy's): as before
     tta = Denoiser(Lean(), route="auto", camera_model=Blur7(), tta=True)
-    tta(weak, UNIT)  # --tta averages every turn already: one pass, boosted
-    assert (
-        tta.report.passes == 1
-        and tta.report.boost == defaults.WEAK_BOOST
-        and "anti-transpose" not in tta.report.describe()
-    )
+    got = tta(weak, UNIT)  # --tta: every flip and turn averaged, the first two of them telling the factor
+    every = np.mean([turn_image(Denoiser(Lean())(turn_image(weak, t), UNIT), t, back=True) for t in DIHEDRAL], 0)
+    assert tta.report.passes == 1 and tta.report.agreement == pytest.approx(agreement(weak, once, turned), abs=1e-5)
+    assert np.allclose(got, hold_chroma(weak + defaults.WEAK_BOOST * (every - weak))[0], atol=1e-5)
+    assert "for every flip and turn (--tta) averaged" in tta.report.describe()
     alone = Denoiser(Lean(), route="auto")  # a model named with --model: its own output
     assert np.allclose(alone(weak, UNIT), once, atol=1e-6) and alone.report.boost == 1
 
@@ -292,6 +293,9 @@ def test_two_passes_that_disagree_take_their_correction_fewer_times():
         assert np.allclose(out, held, atol=1e-5)
         assert ("taken once" if k == 1 else f"taken {k:.2g} times") in d.report.describe()
         assert d.report.record()["passes_agreement"] == round(agree, 3)
+    tta = Denoiser(Stamp(), route="auto", camera_model=Blur7(), tta=True)  # --tta: the first two turns tell it
+    tta(weak, UNIT)
+    assert tta.report.boost == 1 and tta.report.agreement < defaults.WEAK_AGREEMENT[0]
 
 
 def test_without_memory_for_whole_image_passes_an_image_takes_one_pass_and_says_so(monkeypatch):
