@@ -220,9 +220,12 @@ class Denoiser:
         y -= x
         y *= boost
         y += x
-        y, kept = hold_chroma(y) if color.shape[2] == 3 else (y, None)
+        budget = routes.agreed_budget(agree) if color.shape[2] == 3 else None
+        y, kept = hold_chroma(y, budget) if budget is not None else (y, None)
         passes = 1 if tta else 2
-        self.report = routes.RouteReport("plain", why, passes, est, boost=boost, agreement=agree, chroma_kept=kept)
+        self.report = routes.RouteReport(
+            "plain", why, passes, est, boost=boost, agreement=agree, chroma_kept=kept, chroma_budget=budget
+        )
         return y
 
     def _stays_plain(self, channels: int, est: NoiseEstimate) -> str | None:

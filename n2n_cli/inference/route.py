@@ -5,8 +5,8 @@ two models make of it.
 now (clean photos, Gaussian-like noise, a camera's weak noise). Under `auto`, a camera's weak noise (correlated,
 below the camera model's level), which the default model takes only in part, takes the mean of two plain passes (the
 image, and its anti-transpose: turned half a turn and transposed), its correction WEAK_BOOST times, and in colour
-its chroma's fine detail held to CHROMA_BUDGET of its luma's (chroma.py): the default model leaves such noise's
-colour at edges.
+its chroma's fine detail held to CHROMA_BUDGET of its luma's (CHROMA_BUDGET_AGREED where the passes agree;
+chroma.py): the default model leaves such noise's colour at edges.
 
 `camera`: the camera model (defaults.CAMERA_MODEL), trained on strong camera noise made at a simulated sensor
 (phones at night, high ISO: noise correlated between neighbouring pixels, blotchy in colour), which the default
@@ -48,8 +48,8 @@ WEAK = (
     "in part: {}its correction taken {}"
 )
 HELD = (
-    f"; then its colour's fine detail held to {defaults.CHROMA_BUDGET:.0%} of its luma's in energy (a photo's lies "
-    "within, noise's not): {} of it kept"
+    "; then its colour's fine detail held to {:.0%} of its luma's in energy (a photo's lies within, noise's not): {} "
+    "of it kept"
 )
 TURNED = (
     "its outputs {} averaged (the image's and its anti-transpose's corrections correlated {:.2f}: "
@@ -72,6 +72,7 @@ class RouteReport:
     agreement: float | None = None  # a camera's weak noise: how its two passes' corrections correlate (agreement)
     samples: tuple[float, float] | None = None  # a file not of 8 bits: its samples mapped to the network's 0 and 1
     chroma_kept: float | None = None  # a camera's weak noise in colour: the share of chroma detail kept (chroma.py)
+    chroma_budget: float | None = None  # ... held to this share of its luma's (route.agreed_budget)
     grid: tuple[int, int] | None = None  # rows and columns added before a JPEG block grid found off the origin
     judged: tuple[int, int] | None = None  # auto, a large candidate: (tiles both models judged it on, its tiles)
 
@@ -86,6 +87,7 @@ class RouteReport:
             "passes_agreement": None if self.agreement is None else round(self.agreement, 3),
             "samples_mapped_to_0_1": None if self.samples is None else list(self.samples),
             "chroma_detail_kept": None if self.chroma_kept is None else round(self.chroma_kept, 3),
+            "chroma_budget": None if self.chroma_budget is None else round(self.chroma_budget, 4),
             "jpeg_grid_shift": None if self.grid is None else list(self.grid),
             "judged_on_tiles": None if self.judged is None else list(self.judged),
         }
@@ -102,7 +104,8 @@ class RouteReport:
         times = "once" if self.boost == 1 else f"{self.boost:.2g} times"
         weak = WEAK.format(turned, times) if self.boost != 1 or turned else ""
         if self.chroma_kept is not None:
-            weak += HELD.format("all" if self.chroma_kept == 1 else f"{self.chroma_kept:.0%}")
+            budget = defaults.CHROMA_BUDGET if self.chroma_budget is None else self.chroma_budget
+            weak += HELD.format(budget, "all" if self.chroma_kept == 1 else f"{self.chroma_kept:.0%}")
         samples = "" if self.samples is None else f"samples {self.samples[0]:g} to {self.samples[1]:g} mapped to 0-1; "
         if self.grid is not None:
             samples += (
@@ -149,12 +152,23 @@ def agreement(x: np.ndarray, first: np.ndarray, second: np.ndarray) -> float:
     return float(np.dot(a, b) / (math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b))) + 1e-12))
 
 
-def agreed_boost(boost: float, agree: float) -> float:
-    """The factor `boost` (weak_boost) for passes whose corrections agree at least defaults.WEAK_AGREEMENT[1], 1
-    below WEAK_AGREEMENT[0], and linear between."""
+def _agreed(agree: float) -> float:
+    """0 for passes whose corrections agree defaults.WEAK_AGREEMENT[0] or less, 1 from WEAK_AGREEMENT[1], linear
+    between."""
     lo, hi = defaults.WEAK_AGREEMENT
-    share = min(1.0, max(0.0, (agree - lo) / (hi - lo)))
-    return 1 + (boost - 1) * share
+    return min(1.0, max(0.0, (agree - lo) / (hi - lo)))
+
+
+def agreed_boost(boost: float, agree: float) -> float:
+    """The factor `boost` (weak_boost) for passes whose corrections agree (_agreed), 1 where they do not."""
+    return 1 + (boost - 1) * _agreed(agree)
+
+
+def agreed_budget(agree: float) -> float:
+    """The chroma budget (chroma.hold_chroma) of a colour image on the weak route: defaults.CHROMA_BUDGET where its
+    passes disagree (a clean photo's colour detail may be real), CHROMA_BUDGET_AGREED where they agree (_agreed):
+    noise there, and a photo's colour is smoother than its luma (experiments/pass_agreement.py --budgets)."""
+    return defaults.CHROMA_BUDGET + (defaults.CHROMA_BUDGET_AGREED - defaults.CHROMA_BUDGET) * _agreed(agree)
 
 
 def camera_need(level: float, extra: float | None = None) -> float:

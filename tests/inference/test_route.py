@@ -13,7 +13,7 @@ from conftest import run, smooth_image
 from n2n_cli import defaults
 from n2n_cli.inference import Denoiser
 from n2n_cli.inference.chroma import hold_chroma
-from n2n_cli.inference.route import RouteReport, agreed_boost, agreement, shuffle_route, smooth_weight
+from n2n_cli.inference.route import RouteReport, agreed_boost, agreed_budget, agreement, shuffle_route, smooth_weight
 from n2n_cli.inference.turns import DIHEDRAL
 from n2n_cli.inference.turns import turned as turn_image
 from n2n_cli.io import write_png
@@ -245,7 +245,9 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     assert d.report.agreement > defaults.WEAK_AGREEMENT[1]  # they take the same noise: the full factor
     assert f"corrections correlated {d.report.agreement:.2f}" in d.report.describe()
     assert "taken 1.4 times" in d.report.describe() and d.report.record()["correction_scale"] == defaults.WEAK_BOOST
-    held, kept = hold_chroma(weak + defaults.WEAK_BOOST * ((once + turned) / 2 - weak))
+    budget = agreed_budget(agreement(weak, once, turned))
+    assert budget == d.report.chroma_budget == pytest.approx(defaults.CHROMA_BUDGET_AGREED)  # noise: held tighter
+    held, kept = hold_chroma(weak + defaults.WEAK_BOOST * ((once + turned) / 2 - weak), budget)
     assert np.allclose(out, held, atol=1e-5) and d.report.chroma_kept == kept < 1  # colour noise: its chroma held
     assert f"{kept:.0%} of it kept" in d.report.describe() and d.report.record()["chroma_detail_kept"] == round(kept, 3)
     x = torch.from_numpy(weak[None]).permute(0, 3, 1, 2)
@@ -254,8 +256,9 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     assert np.allclose(d(white, UNIT), Denoiser(Lean())(white, UNIT), atol=1e-6) and d.report.boost == 1
     assert d.report.passes == 1
     wide = np.ascontiguousarray(weak[:64])  # not square: the second pass is 96 high, 64 wide
-    both = Denoiser(Lean())(wide, UNIT) + anti(Denoiser(Lean())(anti(wide), UNIT))
-    assert np.allclose(d(wide, UNIT), hold_chroma(wide + defaults.WEAK_BOOST * (both / 2 - wide))[0], atol=1e-5)
+    first, second = Denoiser(Lean())(wide, UNIT), anti(Denoiser(Lean())(anti(wide), UNIT))
+    held = hold_chroma(wide + defaults.WEAK_BOOST * ((first + second) / 2 - wide), budget)[0]
+    assert np.allclose(d(wide, UNIT), held, atol=1e-5) and agreement(wide, first, second) > defaults.WEAK_AGREEMENT[1]
     gray = weak[..., :1]
     d(gray, UNIT)
     assert d.report.boost == defaults.WEAK_BOOST and d.report.passes == 2  # a gray photo's weak camera noise too
@@ -266,7 +269,7 @@ def test_a_cameras_weak_noise_takes_two_passes_and_their_correction_boosted():
     got = tta(weak, UNIT)  # --tta: every flip and turn averaged, the first two of them telling the factor
     every = np.mean([turn_image(Denoiser(Lean())(turn_image(weak, t), UNIT), t, back=True) for t in DIHEDRAL], 0)
     assert tta.report.passes == 1 and tta.report.agreement == pytest.approx(agreement(weak, once, turned), abs=1e-5)
-    assert np.allclose(got, hold_chroma(weak + defaults.WEAK_BOOST * (every - weak))[0], atol=1e-5)
+    assert np.allclose(got, hold_chroma(weak + defaults.WEAK_BOOST * (every - weak), budget)[0], atol=1e-5)
     assert "for every flip and turn (--tta) averaged" in tta.report.describe()
     alone = Denoiser(Lean(), route="auto")  # a model named with --model: its own output
     assert np.allclose(alone(weak, UNIT), once, atol=1e-6) and alone.report.boost == 1
@@ -281,6 +284,9 @@ def test_two_passes_that_disagree_take_their_correction_fewer_times():
     assert agreed_boost(1.4, hi) == pytest.approx(1.4) and agreed_boost(1.4, 1.0) == pytest.approx(1.4)
     assert agreed_boost(1.4, lo) == 1 and agreed_boost(1.4, -0.5) == 1
     assert agreed_boost(1.4, (lo + hi) / 2) == pytest.approx(1.2)
+    assert agreed_budget(lo) == defaults.CHROMA_BUDGET and agreed_budget(hi) == pytest.approx(
+        defaults.CHROMA_BUDGET_AGREED
+    )
     for net, boosted in ((Stamp(), False), (Lean(0.25), None)):
         d = Denoiser(net, route="auto", camera_model=Blur7())
         out = d(weak, UNIT)
@@ -289,7 +295,11 @@ def test_two_passes_that_disagree_take_their_correction_fewer_times():
         assert d.report.agreement == pytest.approx(agree, abs=1e-5) and d.report.passes == 2
         k = agreed_boost(defaults.WEAK_BOOST, agree)
         assert d.report.boost == pytest.approx(k) and (k == 1 if boosted is False else 1 < k < defaults.WEAK_BOOST)
-        held, _ = hold_chroma(weak + k * ((once + turned) / 2 - weak))
+        budget = agreed_budget(agree)
+        assert d.report.chroma_budget == pytest.approx(budget) and (
+            budget == 0.05 if boosted is False else budget < 0.05
+        )
+        held, _ = hold_chroma(weak + k * ((once + turned) / 2 - weak), budget)
         assert np.allclose(out, held, atol=1e-5)
         assert ("taken once" if k == 1 else f"taken {k:.2g} times") in d.report.describe()
         assert d.report.record()["passes_agreement"] == round(agree, 3)
