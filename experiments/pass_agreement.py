@@ -32,7 +32,7 @@ from experiments.camera_shots import camera_shots, psnr, quantize
 from n2n_cli import defaults
 from n2n_cli.inference.chroma import hold_chroma
 from n2n_cli.inference.grid import grid_pads
-from n2n_cli.inference.route import weak_boost
+from n2n_cli.inference.route import agreed_boost, weak_boost
 from n2n_cli.io import list_images
 from n2n_cli.models.bundled import load_default_gray, load_model
 from n2n_cli.noise.estimate import YCC, estimate_noise
@@ -49,11 +49,19 @@ RULES: list[Rule] = [(t, t) for t in (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)]
     (0.7, 0.85),
     (0.7, 0.9),
 ]
-Row = tuple[float, dict[Rule, float], float]  # the correlation, the change under each rule, the PSNR at WEAK_BOOST
+BUDGETS = (0.03, 0.02, 0.01, 0.0)  # the chroma budget where the passes agree (--budgets)
+Key = tuple[object, float]  # a rule, or ("budget", b)
+Row = tuple[float, dict[Key, float], float]  # the correlation, the change under each rule, the PSNR at WEAK_BOOST
 
 
 def anti(x: torch.Tensor) -> torch.Tensor:
     return x.flip(2, 3).transpose(2, 3)
+
+
+def factor_share(r: float) -> float:
+    """How far the route's own rule (WEAK_AGREEMENT) goes from disagreeing (0) to agreeing (1)."""
+    lo, hi = defaults.WEAK_AGREEMENT
+    return min(1.0, max(0.0, (r - lo) / (hi - lo)))
 
 
 def factor(r: float, rule: Rule) -> float:
@@ -85,7 +93,24 @@ def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor, second: to
         out = np.ascontiguousarray(z[top : top + h, left : left + w])
         scores[k] = psnr(quantize(torch.from_numpy(out).permute(2, 0, 1)[None]), ref)
     now = scores[defaults.WEAK_BOOST]
-    return r, {rule: scores[factor(r, rule)] - now for rule in RULES}, now
+    changes: dict[Key, float] = {rule: scores[factor(r, rule)] - now for rule in RULES}
+    if x.shape[1] == 3:  # the chroma budget: from CHROMA_BUDGET where the passes disagree to b where they agree
+        z = (x + agreed_boost(defaults.WEAK_BOOST, r) * mean)[0].permute(1, 2, 0).numpy()
+        held = {
+            b: hold_chroma(z.copy(), defaults.CHROMA_BUDGET + (b - defaults.CHROMA_BUDGET) * factor_share(r))[0]
+            for b in (defaults.CHROMA_BUDGET, *BUDGETS)
+        }
+        got = {
+            b: psnr(
+                quantize(
+                    torch.from_numpy(np.ascontiguousarray(o[top : top + h, left : left + w])).permute(2, 0, 1)[None]
+                ),
+                ref,
+            )
+            for b, o in held.items()
+        }
+        changes.update({("budget", b): got[b] - got[defaults.CHROMA_BUDGET] for b in BUDGETS})
+    return r, changes, now
 
 
 def clean_photos(root: Path, every: int) -> Iterator[tuple[str, np.ndarray]]:
@@ -139,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
             f"  {name} ({len(sel)}): {rs.min():.3f} / {np.median(rs):.3f} / {rs.max():.3f}; {now:.3f} dB at {k_now:g}"
         )
 
-    def change(sel: list[Row], rule: Rule) -> float:
+    def change(sel: list[Row], rule: Key) -> float:
         return float(np.mean([d[rule] for _, d, _ in sel]))
 
     print(f"\nmean change in dB against the route now ({defaults.WEAK_BOOST:g} for all); rule (lo, hi): 1 below lo,")
@@ -149,6 +174,19 @@ def main(argv: list[str] | None = None) -> None:
     for rule in RULES:
         cells = [f"{change(sel, rule):+.3f} ({min(d[rule] for _, d, _ in sel):+.2f})" for sel in rows.values()]
         print(f"| {rule} | " + " | ".join(cells) + " |")
+    print(
+        f"\nthe chroma budget where the passes agree ({defaults.WEAK_AGREEMENT[1]:g} or more; "
+        f"{defaults.CHROMA_BUDGET:g} where"
+    )
+    print(f"they agree {defaults.WEAK_AGREEMENT[0]:g} or less, linear between; the route's factor): change against")
+    print(f"{defaults.CHROMA_BUDGET:g} throughout, colour sets")
+    colour = {n: sel for n, sel in rows.items() if "gray" not in n}
+    print("| budget | " + " | ".join(f"{n} ({len(s)})" for n, s in colour.items()) + " |")
+    print("|---" * (len(colour) + 1) + "|")
+    for b in BUDGETS:
+        key = ("budget", b)
+        cells = [f"{change(sel, key):+.3f} ({min(d[key] for _, d, _ in sel):+.2f})" for sel in colour.values()]
+        print(f"| {b:g} | " + " | ".join(cells) + " |")
     clean = [s for n, s in rows.items() if " clean " in n]
     print(
         f"\none camera held out: the rule gaining clean photos most with the other cameras losing <= {a.tolerance:g} dB"

@@ -167,7 +167,7 @@ def agreed_boost(boost: float, agree: float) -> float:
 def agreed_budget(agree: float) -> float:
     """The chroma budget (chroma.hold_chroma) of a colour image on the weak route: defaults.CHROMA_BUDGET where its
     passes disagree (a clean photo's colour detail may be real), CHROMA_BUDGET_AGREED where they agree (_agreed):
-    noise there, and a photo's colour is smoother than its luma (experiments/pass_agreement.py --budgets)."""
+    noise there, and a photo's colour is smoother than its luma (experiments/pass_agreement.py)."""
     return defaults.CHROMA_BUDGET + (defaults.CHROMA_BUDGET_AGREED - defaults.CHROMA_BUDGET) * _agreed(agree)
 
 
