@@ -19,21 +19,18 @@ held out. The chroma and grid steps are taken as `n2n denoise` takes them.
 from __future__ import annotations
 
 import argparse
-import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from benchmarks.common import REPO
 from experiments.camera_shots import camera_shots, psnr, quantize
+from experiments.chroma_left import clean_photos
 from n2n_cli import defaults
 from n2n_cli.inference.chroma import hold_chroma
 from n2n_cli.inference.grid import grid_pads
 from n2n_cli.inference.route import agreed_boost, weak_boost
-from n2n_cli.io import list_images
 from n2n_cli.models.bundled import load_default_gray, load_model
 from n2n_cli.noise.estimate import YCC, estimate_noise
 
@@ -113,17 +110,6 @@ def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor, second: to
     return r, changes, now
 
 
-def clean_photos(root: Path, every: int) -> Iterator[tuple[str, np.ndarray]]:
-    for i, p in enumerate(list_images(root)):
-        if i % every == 0:
-            image = Image.open(p).convert("RGB")
-            yield "PNG", np.array(image)
-            for q in (90, 95):
-                buf = io.BytesIO()
-                image.save(buf, "JPEG", quality=q)
-                yield f"JPEG q{q}", np.array(Image.open(buf).convert("RGB"))
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--polyu", type=Path, default=REPO / "data/real/polyu_dev")
@@ -150,7 +136,8 @@ def main(argv: list[str] | None = None) -> None:
             if weak_boost(estimate_noise(g[0].permute(1, 2, 0).numpy())) != 1:
                 rows.setdefault(f"{camera} gray", []).append(measure(gray, g, gref))
     for root in (a.cbsd68, a.bsds):
-        for kind, arr in clean_photos(root, a.every):
+        for name, arr in clean_photos(root, a.every, (90, 95)):
+            kind = {"png": "PNG", "jpg90": "JPEG q90", "jpg95": "JPEG q95"}[name.split("/")[0]]
             if weak_boost(estimate_noise(arr.astype(np.float32) / 255)) == 1:
                 continue  # the route does not take it for weak noise
             x = torch.from_numpy(arr).permute(2, 0, 1)[None].float() / 255
