@@ -197,7 +197,8 @@ class Denoiser:
         back (the two passes' errors differ, so their mean has less: experiments.weak_passes; with --tta the mean
         over every flip and turn, the image and its anti-transpose first), its correction taken `boost` times (less
         where the two passes' corrections agree less: route.agreed_boost), then a colour image's chroma held to its
-        budget (chroma.hold_chroma). `tell` hears the passes as one count."""
+        budget (chroma.hold_chroma; tighter where they agree: route.agreed_budget). `tell` hears the passes as one
+        count."""
         x = network_input(color, rng)
         turns = DIHEDRAL if self.tta else DIHEDRAL[:2]  # the image and its anti-transpose (ANTI) first
         tta, self.tta = self.tta, False  # with --tta, each turn is a whole-image pass of its own
@@ -207,12 +208,12 @@ class Denoiser:
                 return lambda d, n: tell(i * n + d, len(turns) * n)
 
             y = self._whole(x, part(0))
-            outs = (turned(self._whole(turned(x, t), part(i)), t, back=True) for i, t in enumerate(turns[1:], 1))
-            second = next(outs)
-            agree = routes.agreement(x, y, second)
-            y += second  # in place: whole-image copies count (route.passes_memory)
-            for out in outs:
-                y += out
+            agree = 1.0
+            for i, t in enumerate(turns[1:], 1):
+                out = turned(self._whole(turned(x, t), part(i)), t, back=True)
+                if i == 1:  # the anti-transpose: how it agrees with the image's pass tells the factor and the budget
+                    agree = routes.agreement(x, y, out)
+                y += out  # in place: whole-image copies count (route.passes_memory)
         finally:
             self.tta = tta
         y /= len(turns)
