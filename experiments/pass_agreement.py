@@ -30,7 +30,7 @@ from experiments.chroma_left import clean_photos
 from n2n_cli import defaults
 from n2n_cli.inference.chroma import hold_chroma
 from n2n_cli.inference.grid import grid_pads
-from n2n_cli.inference.route import agreed_boost, weak_boost
+from n2n_cli.inference.route import agreed_boost, agreed_share, agreement, weak_boost
 from n2n_cli.models.bundled import load_default_gray, load_model
 from n2n_cli.noise.estimate import YCC, estimate_noise
 
@@ -55,12 +55,6 @@ def anti(x: torch.Tensor) -> torch.Tensor:
     return x.flip(2, 3).transpose(2, 3)
 
 
-def factor_share(r: float) -> float:
-    """How far the route's own rule (WEAK_AGREEMENT) goes from disagreeing (0) to agreeing (1)."""
-    lo, hi = defaults.WEAK_AGREEMENT
-    return min(1.0, max(0.0, (r - lo) / (hi - lo)))
-
-
 def factor(r: float, rule: Rule) -> float:
     lo, hi = rule
     share = 1.0 if r >= hi else 0.0 if r < lo else (r - lo) / (hi - lo)
@@ -78,10 +72,8 @@ def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor, second: to
         x = torch.nn.functional.pad(x, (left, right, top, bottom), mode="reflect")
     c1 = net(x) - x
     c2 = (anti(net(anti(x))) if second is None else second(x)) - x
-    luma = torch.from_numpy(YCC[0]).float().view(1, 3, 1, 1) if x.shape[1] == 3 else torch.ones(1, 1, 1, 1)
-    a, b = (c1 * luma).sum(1).flatten(), (c2 * luma).sum(1).flatten()
-    a, b = a - a.mean(), b - b.mean()
-    r = float((a @ b) / (a.norm() * b.norm() + 1e-12))
+    image = lambda t: t[0].permute(1, 2, 0).numpy()  # noqa: E731
+    r = agreement(image(x), image(x + c1), image(x + c2))  # as the route measures it
     mean = (c1 + c2) / 2
     scores: dict[float, float] = {}
     for k in {factor(r, rule) for rule in RULES} | {defaults.WEAK_BOOST}:
@@ -94,7 +86,7 @@ def measure(net: torch.nn.Module, x: torch.Tensor, ref: torch.Tensor, second: to
     if x.shape[1] == 3:  # the chroma budget: from CHROMA_BUDGET where the passes disagree to b where they agree
         z = (x + agreed_boost(defaults.WEAK_BOOST, r) * mean)[0].permute(1, 2, 0).numpy()
         held = {
-            b: hold_chroma(z.copy(), defaults.CHROMA_BUDGET + (b - defaults.CHROMA_BUDGET) * factor_share(r))[0]
+            b: hold_chroma(z.copy(), defaults.CHROMA_BUDGET + (b - defaults.CHROMA_BUDGET) * agreed_share(r))[0]
             for b in (defaults.CHROMA_BUDGET, *BUDGETS)
         }
         got = {

@@ -152,7 +152,7 @@ def agreement(x: np.ndarray, first: np.ndarray, second: np.ndarray) -> float:
     return float(np.dot(a, b) / (math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b))) + 1e-12))
 
 
-def _agreed(agree: float) -> float:
+def agreed_share(agree: float) -> float:
     """0 for passes whose corrections agree defaults.WEAK_AGREEMENT[0] or less, 1 from WEAK_AGREEMENT[1], linear
     between."""
     lo, hi = defaults.WEAK_AGREEMENT
@@ -160,15 +160,15 @@ def _agreed(agree: float) -> float:
 
 
 def agreed_boost(boost: float, agree: float) -> float:
-    """The factor `boost` (weak_boost) for passes whose corrections agree (_agreed), 1 where they do not."""
-    return 1 + (boost - 1) * _agreed(agree)
+    """The factor `boost` (weak_boost) for passes whose corrections agree (agreed_share), 1 where they do not."""
+    return 1 + (boost - 1) * agreed_share(agree)
 
 
 def agreed_budget(agree: float) -> float:
     """The chroma budget (chroma.hold_chroma) of a colour image on the weak route: defaults.CHROMA_BUDGET where its
-    passes disagree (a clean photo's colour detail may be real), CHROMA_BUDGET_AGREED where they agree (_agreed):
+    passes disagree (a clean photo's colour detail may be real), CHROMA_BUDGET_AGREED where they agree (agreed_share):
     noise there, and a photo's colour is smoother than its luma (experiments/pass_agreement.py)."""
-    return defaults.CHROMA_BUDGET + (defaults.CHROMA_BUDGET_AGREED - defaults.CHROMA_BUDGET) * _agreed(agree)
+    return defaults.CHROMA_BUDGET + (defaults.CHROMA_BUDGET_AGREED - defaults.CHROMA_BUDGET) * agreed_share(agree)
 
 
 def camera_need(level: float, extra: float | None = None) -> float:
